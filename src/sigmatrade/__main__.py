@@ -1,0 +1,3 @@
+from sigmatrade.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""Process lifecycle (SPEC §1.4): ordered start-up and shutdown of DB, HTTP, bot and jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+
+from sigmatrade.config import Settings
+from sigmatrade.db import schema
+from sigmatrade.db.session import Database
+from sigmatrade.ledger.accounts import seed_system_accounts
+from sigmatrade.logging import get_logger, register_secret
+from sigmatrade.runtime import Runtime
+from sigmatrade.services import admins
+from sigmatrade.services import settings as settings_service
+from sigmatrade.services.ratelimit import Counter, MemoryCounter, RedisCounter
+from sigmatrade.services.settings import SettingsStore
+from sigmatrade.web.server import HttpServer
+
+log = get_logger("sigmatrade.app")
+
+
+@dataclass
+class Components:
+    bot: bool = True
+    jobs: bool = True
+    http: bool = True
+    polling: bool = True  # long polling (ignored in webhook mode)
+
+
+async def prepare_database(db: Database, settings: Settings) -> None:
+    """Upgrade the schema, seed settings and system accounts, bootstrap admins."""
+    await schema.upgrade(db.engine)
+    if not await schema.is_at_head(db.engine):
+        raise RuntimeError("database schema is not at the latest revision")
+    async with db.transaction() as session:
+        await settings_service.seed(session, settings)
+        await seed_system_accounts(session)
+        await admins.bootstrap(session, settings.super_admin_ids)
+
+
+async def connect_redis(url: str) -> Any:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url, decode_responses=False)
+    await client.ping()
+    return client
+
+
+class Application:
+    def __init__(
+        self,
+        settings: Settings,
+        components: Components | None = None,
+        *,
+        token: str | None = None,
+        polling_timeout: int = 10,
+    ) -> None:
+        self.settings = settings
+        self.components = components or Components()
+        self.token = token
+        self.polling_timeout = polling_timeout
+        self.rt: Runtime | None = None
+        self.http: HttpServer | None = None
+        self.bot: Bot | None = None
+        self.dp: Dispatcher | None = None
+        self.poller: Any = None
+        self._poll_task: asyncio.Task[None] | None = None
+        self._stopped = asyncio.Event()
+
+    async def start(self) -> Runtime:
+        settings = self.settings
+        for secret in (settings.bot_token, settings.webhook_secret, settings.encryption_key):
+            register_secret(secret.get_secret_value() if secret else None)
+        db = Database(
+            settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
+        await prepare_database(db, settings)
+        redis = await connect_redis(settings.redis_url) if settings.redis_url else None
+        counter: Counter = RedisCounter(redis) if redis is not None else MemoryCounter()
+        rt = Runtime(
+            settings=settings, db=db, store=SettingsStore(db.sessionmaker), counter=counter, redis=redis
+        )
+        self.rt = rt
+        if self.components.http:
+            self.http = HttpServer(rt)
+            await self.http.start(settings.http_host, settings.http_port)
+            log.info("http_started", port=self.http.port)
+        if self.components.bot:
+            await self._start_bot(rt)
+        log.info("started", replica=rt.replica_id, components=self.components.__dict__)
+        return rt
+
+    async def _start_bot(self, rt: Runtime) -> None:
+        from sigmatrade.bot.factory import build_dispatcher, publish_commands
+        from sigmatrade.bot.polling import Poller
+        from sigmatrade.bot.session import build_bot
+
+        token = self.token or self.settings.require_bot_token()
+        register_secret(token)
+        self.bot = build_bot(token, self.settings.telegram_api_url)
+        rt.bot = self.bot
+        me = await self.bot.get_me()
+        rt.bot_username = me.username
+        self.dp = build_dispatcher(rt)
+        await publish_commands(self.bot)
+        if self.settings.webhook_url:
+            secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
+            if self.http is None:
+                raise RuntimeError("webhook mode needs the HTTP server")
+            self.http.webhook_handler = self._feed_raw
+            await self.bot.set_webhook(
+                self.settings.webhook_url + self.settings.webhook_path,
+                secret_token=secret,
+                allowed_updates=["message", "callback_query"],
+            )
+        elif self.components.polling:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            self.poller = Poller(rt, self.bot, self.dp, timeout=self.polling_timeout)
+            self._poll_task = asyncio.create_task(self.poller.run(), name="telegram-polling")
+        if self.http is not None:
+            self.http.ready_flags["bot"] = True
+
+    async def _feed_raw(self, payload: dict[str, Any]) -> None:
+        assert self.bot is not None and self.dp is not None
+        update = Update.model_validate(payload, context={"bot": self.bot})
+        await self.dp.feed_update(self.bot, update)
+
+    async def feed(self, update: Update) -> Any:
+        assert self.bot is not None and self.dp is not None
+        return await self.dp.feed_update(self.bot, update)
+
+    async def stop(self) -> None:
+        """Shutdown order: stop updates -> stop jobs -> release leases -> close sessions and DB."""
+        if self.http is not None:
+            self.http.accepting_updates = False
+        if self.poller is not None:
+            self.poller.stop()
+        if self._poll_task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._poll_task, 15)
+        if self.dp is not None:
+            with contextlib.suppress(Exception):
+                await self.dp.fsm.close()
+        if self.bot is not None:
+            await self.bot.session.close()
+        if self.http is not None:
+            await self.http.stop()
+        if self.rt is not None:
+            if self.rt.redis is not None:
+                await self.rt.redis.aclose()
+            await self.rt.db.dispose()
+        self._stopped.set()
+
+    async def run_forever(self) -> int:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        await stop.wait()
+        log.info("shutting_down")
+        try:
+            await self.stop()
+        except Exception:
+            log.exception("shutdown_failed")
+            return 1
+        return 0

@@ -1,0 +1,38 @@
+"""The middleware chain of SPEC §6, outer to inner. ``install`` registers it in order."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+
+from sigmatrade.bot.middlewares.ban import BanMiddleware
+from sigmatrade.bot.middlewares.db import DbSessionMiddleware
+from sigmatrade.bot.middlewares.errors import ErrorMiddleware
+from sigmatrade.bot.middlewares.i18n import I18nMiddleware
+from sigmatrade.bot.middlewares.logging import LoggingMiddleware
+from sigmatrade.bot.middlewares.request_id import RequestIdMiddleware
+from sigmatrade.bot.middlewares.throttling import ThrottlingMiddleware
+from sigmatrade.bot.middlewares.user import UserLoadingMiddleware
+from sigmatrade.runtime import Runtime
+
+
+def install(dp: Dispatcher, rt: Runtime) -> None:
+    """Register the chain. The FSM context comes after user loading (it needs no DB session of ours)."""
+    chain = [
+        RequestIdMiddleware(),
+        LoggingMiddleware(),
+        ErrorMiddleware(rt),
+        ThrottlingMiddleware(rt),
+        DbSessionMiddleware(rt),
+        UserLoadingMiddleware(rt),
+    ]
+    for middleware in chain:
+        dp.update.outer_middleware(middleware)
+    dp.update.outer_middleware(dp.fsm)
+    dp.update.outer_middleware(BanMiddleware(rt))
+    dp.update.outer_middleware(I18nMiddleware(rt))
+    # Every callback query is answered, also when a handler forgets or fails.
+    dp.callback_query.middleware(CallbackAnswerMiddleware(pre=False))
+
+
+__all__ = ["install"]

@@ -1,0 +1,13 @@
+"""Small helpers shared by middlewares."""
+
+from __future__ import annotations
+
+from aiogram.types import Update, User
+
+
+def event_user(update: Update) -> User | None:
+    if update.message is not None:
+        return update.message.from_user
+    if update.callback_query is not None:
+        return update.callback_query.from_user
+    return None

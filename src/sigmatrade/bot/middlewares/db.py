@@ -1,0 +1,31 @@
+"""#5 Database session: one async session per update; services commit their own units of work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+
+from sigmatrade.runtime import Runtime
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        async with self.rt.db.session() as session:
+            data["session"] = session
+            data["rt"] = self.rt
+            try:
+                return await handler(event, data)
+            finally:
+                if session.in_transaction():
+                    await session.rollback()

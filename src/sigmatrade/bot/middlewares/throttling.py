@@ -1,0 +1,69 @@
+"""#4 Throttling: per-user sliding minute, mute with one notice, double-tap guard, admin exemption."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import TelegramObject, Update
+
+from sigmatrade.bot.i18n import Translator, resolve_language
+from sigmatrade.bot.middlewares._util import event_user
+from sigmatrade.runtime import Runtime
+from sigmatrade.services import admins
+
+DOUBLE_TAP_SECONDS = 1.0
+
+
+class ThrottlingMiddleware(BaseMiddleware):
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        assert isinstance(event, Update)
+        user = event_user(event)
+        if user is None:
+            return await handler(event, data)
+        counter = self.rt.counter
+        query = event.callback_query
+        if query is not None and not await counter.once(f"tap:{user.id}:{query.data}", DOUBLE_TAP_SECONDS):
+            data["outcome"] = "throttled"
+            with contextlib.suppress(TelegramAPIError):
+                await query.answer()
+            return None
+        if await counter.muted_for(f"user:{user.id}") > 0:
+            data["outcome"] = "throttled"
+            if query is not None:
+                with contextlib.suppress(TelegramAPIError):
+                    await query.answer()
+            return None
+        limit = int(await self.rt.store.get("throttle.updates_per_minute"))
+        verdict = await counter.hit(f"updates:{user.id}", limit, 60)
+        if not verdict.allowed and not await self._live_admin(user.id):
+            minutes = int(await self.rt.store.get("throttle.mute_minutes"))
+            await counter.mute(f"user:{user.id}", minutes * 60)
+            data["outcome"] = "throttled"
+            await self._notify(event, user.language_code, minutes)
+            return None
+        return await handler(event, data)
+
+    async def _live_admin(self, telegram_id: int) -> bool:
+        async with self.rt.db.session() as session:
+            return await admins.has_live_session(session, telegram_id)
+
+    async def _notify(self, update: Update, language_code: str | None, minutes: int) -> None:
+        t = Translator(resolve_language(None, language_code, self.rt.settings.default_language))
+        with contextlib.suppress(TelegramAPIError):
+            if update.callback_query is not None:
+                await update.callback_query.answer(t.plain("err.throttled", minutes=minutes), show_alert=True)
+            elif update.message is not None:
+                await update.message.answer(t("err.throttled", minutes=math.ceil(minutes)))

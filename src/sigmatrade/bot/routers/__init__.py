@@ -1,0 +1,1 @@
+"""Routers. Order matters: global commands first, fallbacks last."""

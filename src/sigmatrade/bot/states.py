@@ -1,0 +1,44 @@
+"""FSM state groups (SPEC §5.3)."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class Registration(StatesGroup):
+    wallet = State()
+    confirm_wallet_case = State()
+    verify_finpass = State()
+    contacts = State()
+
+
+class Withdrawal(StatesGroup):
+    amount = State()
+    confirm = State()
+    finpass = State()
+
+
+class SettingsStates(StatesGroup):
+    contacts = State()
+
+
+class Recovery(StatesGroup):
+    note = State()
+    confirm_new = State()
+
+
+class Support(StatesGroup):
+    category = State()
+    compose = State()
+    followup = State()
+
+
+SENSITIVE_STATES = frozenset(
+    {
+        Registration.wallet.state,
+        Registration.confirm_wallet_case.state,
+        Registration.verify_finpass.state,
+        Registration.contacts.state,
+        Withdrawal.finpass.state,
+        SettingsStates.contacts.state,
+        Recovery.confirm_new.state,
+    }
+)

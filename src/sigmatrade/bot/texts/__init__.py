@@ -1,0 +1,1 @@
+"""UI texts: one module per language with identical keys and placeholders."""

@@ -1,0 +1,1 @@
+"""Screen renderers: data in, (text, keyboard) out. No I/O."""

@@ -1,0 +1,157 @@
+"""Operator CLI (SPEC §10.4). Exit codes: 0 success, 1 failure/violation, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from sigmatrade.config import ConfigError, Settings, load_settings
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+async def _open_db(settings: Settings, *, upgrade: bool = False) -> Any:
+    from sigmatrade.db import schema
+    from sigmatrade.db.session import Database
+
+    db = Database(settings.database_url)
+    if upgrade:
+        await schema.upgrade(db.engine)
+    elif not await schema.is_at_head(db.engine):
+        await db.dispose()
+        raise ConfigError("database schema is not at the latest revision: run `sigmatrade db upgrade`")
+    return db
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sigmatrade.app import Application, Components
+    from sigmatrade.logging import setup_logging
+
+    settings = _settings()
+    components = Components(bot=not args.no_bot, jobs=not args.no_jobs, http=not args.no_http)
+    if components.bot:
+        settings.require_bot_token()
+    setup_logging(settings.log_level, settings.effective_log_format, settings.log_file)
+    return asyncio.run(Application(settings, components).run_forever())
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from sigmatrade.db import schema
+
+    settings = _settings()
+
+    async def go() -> str | None:
+        db = await _open_db(settings, upgrade=True)
+        try:
+            return await schema.current_revision(db.engine)
+        finally:
+            await db.dispose()
+
+    revision = asyncio.run(go())
+    print(f"database upgraded to revision {revision}")
+    return 0
+
+
+def cmd_ledger_check(args: argparse.Namespace) -> int:
+    from sigmatrade.ledger.check import run_check
+
+    settings = _settings()
+
+    async def go() -> Any:
+        db = await _open_db(settings)
+        try:
+            async with db.session() as session:
+                return await run_check(session)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(go())
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from sigmatrade.services import audit
+
+    settings = _settings()
+
+    async def go() -> Any:
+        db = await _open_db(settings)
+        try:
+            async with db.session() as session:
+                return await audit.verify(session)
+        finally:
+            await db.dispose()
+
+    result = asyncio.run(go())
+    print(result.render())
+    return 0 if result.ok else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sigmatrade.demo import main as demo_main
+
+    return asyncio.run(demo_main(keep=args.keep, verbose=args.verbose))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sigmatrade", description="SigmaTrade bot operator CLI")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start the service (bot, jobs, HTTP)")
+    run.add_argument("--no-bot", action="store_true")
+    run.add_argument("--no-jobs", action="store_true")
+    run.add_argument("--no-http", action="store_true")
+    run.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply schema revisions up to the latest").set_defaults(
+        func=cmd_db_upgrade
+    )
+
+    ledger = sub.add_parser("ledger", help="ledger tools")
+    ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
+    ledger_sub.add_parser("check", help="verify the ledger invariants").set_defaults(func=cmd_ledger_check)
+
+    audit = sub.add_parser("audit", help="audit log tools")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="verify the audit hash chain").set_defaults(func=cmd_audit_verify)
+
+    demo = sub.add_parser(
+        "demo", help="scripted end-to-end run against the built-in emulator and a local chain"
+    )
+    demo.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    demo.add_argument("--verbose", action="store_true", help="show application logs")
+    demo.set_defaults(func=cmd_demo)
+
+    for extra in _extensions():
+        extra(sub)
+    return parser
+
+
+def _extensions() -> list[Callable[[Any], None]]:
+    """Sub-command groups contributed by feature modules."""
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Database: models, exact column types, sessions, migrations."""

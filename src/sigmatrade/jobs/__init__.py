@@ -1,0 +1,1 @@
+"""Background jobs: an in-process scheduler with one DB lease per job (SPEC §7)."""

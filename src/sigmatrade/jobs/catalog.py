@@ -1,0 +1,17 @@
+"""The jobs of SPEC §7 and their default intervals (seconds)."""
+
+from __future__ import annotations
+
+JOB_INTERVALS: dict[str, int] = {
+    "blockchain_monitor": 5,
+    "payment_processor": 15,
+    "payment_retry": 30,
+    "notification_retry": 30,
+    "reward_calculator": 600,
+    "broadcast_processor": 1,
+    "backup": 21_600,
+    "cleanup": 86_400,
+    "disk_guard": 3_600,
+    "performance_report": 3_600,
+    "memory_monitor": 300,
+}

@@ -1,0 +1,1 @@
+"""Double-entry ledger: accounts, journal entries with idempotency keys, balances, invariant check."""

@@ -1,0 +1,137 @@
+"""Structured logging (SPEC §9.2): JSON (or console) lines with the request id, and redaction."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+from sigmatrade.context import request_id_var
+
+_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
+    # Telegram bot token
+    (re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b"), "[bot-token]"),
+    # Authorization headers
+    (re.compile(r"(?i)(authorization\s*[:=]\s*)(\S+(\s+\S+)?)"), r"\1[redacted]"),
+    # 64-hex private keys (with or without 0x) -- tx hashes are 64 hex too, so only when labelled or bare 0x-less
+    (re.compile(r"(?i)\b(private[_ ]?key\W{0,3})(0x)?[0-9a-f]{64}\b"), r"\1[private-key]"),
+    (re.compile(r"(?<![0-9a-fA-Fx])[0-9a-fA-F]{64}(?![0-9a-fA-F])"), "[hex64]"),
+    # master key pattern XXXX-XXXX-XXXX-XXXX
+    (re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}\b"), "[master-key]"),
+    # mnemonic-like sequences of 12 or 24 lower-case words
+    (re.compile(r"\b(?:[a-z]{3,8}\s+){11}[a-z]{3,8}(?:(?:\s+[a-z]{3,8}){12})?\b"), "[mnemonic]"),
+    # e-mails -> ***@domain
+    (re.compile(r"\b[A-Za-z0-9._%+-]+@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b"), r"***@\1"),
+    # phone numbers: keep the last 4 digits
+    (re.compile(r"\+\d{4,11}(\d{4})\b"), r"+***\1"),
+    # URL paths/queries of RPC endpoints (may hold API keys): keep scheme://host
+    (re.compile(r"\b(https?://[^/\s?#]+)[/?#][^\s\"']*"), r"\1/…"),
+]
+
+_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Values redacted verbatim wherever they appear (bot token, encryption key, webhook secret)."""
+    if value and len(value) >= 6:
+        _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, "[secret]")
+    for pattern, repl in _PATTERNS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(v) for v in value]
+    return value
+
+
+def _redaction_processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in list(event_dict.items()):
+        if key in ("timestamp", "level", "logger"):
+            continue
+        event_dict[key] = _redact_value(value)
+    return event_dict
+
+
+def _request_id_processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    rid = request_id_var.get()
+    if rid is not None and "request_id" not in event_dict:
+        event_dict["request_id"] = rid
+    return event_dict
+
+
+def _stringify_decimals(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    from decimal import Decimal
+
+    for key, value in list(event_dict.items()):
+        if isinstance(value, Decimal):
+            event_dict[key] = str(value)
+    return event_dict
+
+
+def setup_logging(level: str = "INFO", fmt: str = "json", log_file: str | None = None) -> None:
+    """Configure stdlib logging + structlog once for the process."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        _request_id_processor,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _stringify_decimals,
+        structlog.processors.format_exc_info,
+        _redaction_processor,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        handlers.append(
+            logging.handlers.TimedRotatingFileHandler(log_file, when="midnight", backupCount=14, utc=True)
+        )
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_sigmatrade", False):
+            root.removeHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler._sigmatrade = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("aiogram.event", "aiohttp.access", "web3", "urllib3", "asyncio"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def set_level(level: str) -> None:
+    """Runtime level change (used by the disk guard)."""
+    logging.getLogger().setLevel(level)
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.stdlib.get_logger(name)

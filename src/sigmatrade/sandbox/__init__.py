@@ -1,0 +1,1 @@
+"""Sandbox: the built-in Bot API emulator and local-chain helpers (tests and ``sigmatrade demo``)."""

@@ -1,0 +1,1 @@
+"""Use cases. Services own their DB transactions; notifications go out only after commit."""

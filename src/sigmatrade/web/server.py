@@ -1,0 +1,197 @@
+"""One small HTTP server: /livez, /readyz, /healthz, /metrics and the webhook endpoint (SPEC §9.4, §10.3)."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import ipaddress
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+
+from sigmatrade import __version__, metrics
+from sigmatrade.db import schema
+from sigmatrade.logging import get_logger
+from sigmatrade.runtime import Runtime
+
+log = get_logger("sigmatrade.http")
+MAX_WEBHOOK_BODY = 1024 * 1024
+WEBHOOK_INLINE_SECONDS = 8.0
+BOT_API_CACHE_SECONDS = 30.0
+
+UpdateHandler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class HttpServer:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+        self.ready_flags: dict[str, bool] = {}
+        self.webhook_handler: UpdateHandler | None = None
+        self.accepting_updates = True
+        self._bot_api_cache: tuple[float, dict[str, Any]] | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_WEBHOOK_BODY)
+        app.router.add_get("/livez", self.livez)
+        app.router.add_get("/readyz", self.readyz)
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/metrics", self.metrics)
+        app.router.add_post(self.rt.settings.webhook_path, self.webhook)
+        return app
+
+    async def start(self, host: str, port: int) -> None:
+        self.runner = web.AppRunner(self.app(), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, host, port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else port
+
+    async def stop(self) -> None:
+        for task in list(self._pending):
+            task.cancel()
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+    # ---------------------------------------------------------------- probes
+    async def livez(self, _: web.Request) -> web.Response:
+        return web.json_response({"status": "alive"})
+
+    async def _check_db(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            async with self.rt.db.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), 5)
+        except Exception as exc:
+            return {"status": "down", "error": type(exc).__name__}
+        latency = (time.perf_counter() - started) * 1000
+        return {"status": "ok" if latency < 100 else "degraded", "latency_ms": round(latency, 2)}
+
+    async def _check_redis(self) -> dict[str, Any] | None:
+        if self.rt.redis is None:
+            return None
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(self.rt.redis.ping(), 2)
+        except Exception as exc:
+            return {"status": "down", "error": type(exc).__name__}
+        latency = (time.perf_counter() - started) * 1000
+        return {"status": "ok" if latency < 50 else "degraded", "latency_ms": round(latency, 2)}
+
+    async def _check_bot_api(self) -> dict[str, Any]:
+        if self.rt.bot is None:
+            return {"status": "not_configured"}
+        now = time.monotonic()
+        if self._bot_api_cache and now - self._bot_api_cache[0] < BOT_API_CACHE_SECONDS:
+            return self._bot_api_cache[1]
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(self.rt.bot.get_me(), 5)
+            latency = (time.perf_counter() - started) * 1000
+            result = {"status": "ok" if latency < 1000 else "degraded", "latency_ms": round(latency, 2)}
+        except Exception as exc:
+            result = {"status": "down", "error": type(exc).__name__}
+        self._bot_api_cache = (now, result)
+        return result
+
+    async def _check_chain(self) -> dict[str, Any]:
+        probe = self.rt.extras.get("chain_health")
+        if probe is None:
+            return {"status": "not_configured"}
+        try:
+            result: dict[str, Any] = await probe()
+            return result
+        except Exception as exc:
+            return {"status": "down", "error": type(exc).__name__}
+
+    async def readyz(self, _: web.Request) -> web.Response:
+        checks: dict[str, Any] = {"database": await self._check_db()}
+        redis = await self._check_redis()
+        if redis is not None:
+            checks["redis"] = redis
+        if checks["database"]["status"] != "down":
+            try:
+                at_head = await schema.is_at_head(self.rt.db.engine)
+            except Exception:
+                at_head = False
+            checks["schema"] = {"status": "ok" if at_head else "down"}
+        for name, flag in self.ready_flags.items():
+            checks[name] = {"status": "ok" if flag else "down"}
+        failing = [name for name, check in checks.items() if check["status"] == "down"]
+        body = {"status": "ready" if not failing else "not_ready", "failing": failing, "checks": checks}
+        return web.json_response(body, status=200 if not failing else 503)
+
+    async def healthz(self, _: web.Request) -> web.Response:
+        checks: dict[str, Any] = {"database": await self._check_db()}
+        redis = await self._check_redis()
+        if redis is not None:
+            checks["redis"] = redis
+        checks["bot_api"] = await self._check_bot_api()
+        checks["chain"] = await self._check_chain()
+        if checks["database"]["status"] == "down" or (redis is not None and redis["status"] == "down"):
+            status, code = "down", 503
+        elif any(checks[k]["status"] in ("down", "degraded") for k in ("bot_api", "chain")) or any(
+            c["status"] == "degraded" for c in checks.values()
+        ):
+            status, code = "degraded", 200
+        else:
+            status, code = "ok", 200
+        body = {
+            "status": status,
+            "version": __version__,
+            "environment": self.rt.settings.environment,
+            "uptime_s": round(time.monotonic() - self.rt.started_at, 1),
+            "checks": checks,
+        }
+        return web.json_response(body, status=code)
+
+    async def metrics(self, _: web.Request) -> web.Response:
+        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    # ---------------------------------------------------------------- webhook
+    def _ip_allowed(self, request: web.Request) -> bool:
+        allowed = self.rt.settings.webhook_allowed_ips
+        if not allowed:
+            return True
+        try:
+            remote = ipaddress.ip_address(request.remote or "")
+        except ValueError:
+            return False
+        return any(remote in ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        settings = self.rt.settings
+        if not settings.webhook_url or self.webhook_handler is None:
+            return web.Response(status=404)
+        expected = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            log.warning("webhook_rejected", reason="secret", remote=request.remote)
+            return web.Response(status=403)
+        if not self._ip_allowed(request):
+            log.warning("webhook_rejected", reason="ip", remote=request.remote)
+            return web.Response(status=403)
+        if not self.accepting_updates:
+            return web.Response(status=503)
+        if (request.content_length or 0) > MAX_WEBHOOK_BODY:
+            return web.Response(status=413)
+        try:
+            payload = json.loads(await request.read())
+        except (json.JSONDecodeError, web.HTTPRequestEntityTooLarge):
+            return web.Response(status=400)
+        task = asyncio.ensure_future(self.webhook_handler(payload))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        # Acknowledge quickly; short updates are finished before answering.
+        await asyncio.wait({task}, timeout=WEBHOOK_INLINE_SECONDS)
+        return web.json_response({"ok": True})
