@@ -19,6 +19,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from sigmatrade.bot.answers import AnswerTracker
 from sigmatrade.logging import get_logger
 
 log = get_logger("sigmatrade.bot.session")
@@ -66,6 +67,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
 def build_bot(token: str, api_url: str, gate: SendGate | None = None) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url, is_local=False))
     session.middleware(RetryAfterMiddleware(gate or SendGate()))
+    session.middleware(AnswerTracker())
     return Bot(
         token,
         session=session,

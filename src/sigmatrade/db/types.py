@@ -54,6 +54,7 @@ class _DecimalText(TypeDecorator[Decimal]):
 class Money(_DecimalText):
     """Exact money: NUMERIC(38,18) / canonical text."""
 
+    cache_ok = True
     precision = 38
     scale = 18
 
@@ -71,6 +72,7 @@ class Money(_DecimalText):
 class Rate(_DecimalText):
     """Percent rates: NUMERIC(10,4) / canonical text."""
 
+    cache_ok = True
     precision = 10
     scale = 4
 

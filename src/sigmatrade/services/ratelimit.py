@@ -107,8 +107,8 @@ class MemoryCounter:
 
 
 _ONCE = """
-local until = tonumber(redis.call('GET', KEYS[1]) or '0')
-if until > tonumber(ARGV[1]) then return 0 end
+local expires = tonumber(redis.call('GET', KEYS[1]) or '0')
+if expires > tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 """

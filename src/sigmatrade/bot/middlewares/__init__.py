@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from aiogram import Dispatcher
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
+from sigmatrade.bot.answers import AutoAnswerMiddleware
 from sigmatrade.bot.middlewares.ban import BanMiddleware
 from sigmatrade.bot.middlewares.db import DbSessionMiddleware
 from sigmatrade.bot.middlewares.errors import ErrorMiddleware
@@ -31,8 +31,8 @@ def install(dp: Dispatcher, rt: Runtime) -> None:
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(BanMiddleware(rt))
     dp.update.outer_middleware(I18nMiddleware(rt))
-    # Every callback query is answered, also when a handler forgets or fails.
-    dp.callback_query.middleware(CallbackAnswerMiddleware(pre=False))
+    # Every callback query is answered once: silently if the handler did not (errors: see ErrorMiddleware).
+    dp.callback_query.outer_middleware(AutoAnswerMiddleware())
 
 
 __all__ = ["install"]

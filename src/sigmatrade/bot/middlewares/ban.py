@@ -66,7 +66,7 @@ class BanMiddleware(BaseMiddleware):
             session: AsyncSession = data["session"]
             listed = await session.scalar(select(Blacklist.id).where(Blacklist.telegram_id == tg.id))
             if session.in_transaction():
-                await session.rollback()
+                await session.commit()  # end the read; rollback would expire loaded rows
             if listed is not None:
                 data["outcome"] = "denied"
                 await self._say(event, t, "err.blacklisted")

@@ -9,6 +9,7 @@ import structlog
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
+from sigmatrade.bot.answers import start_update
 from sigmatrade.context import new_request_id, request_id_var
 
 
@@ -22,6 +23,7 @@ class RequestIdMiddleware(BaseMiddleware):
         rid = new_request_id()
         token = request_id_var.set(rid)
         data["request_id"] = rid
+        start_update()
         with structlog.contextvars.bound_contextvars(request_id=rid):
             try:
                 return await handler(event, data)

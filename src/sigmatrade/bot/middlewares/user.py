@@ -41,10 +41,8 @@ class UserLoadingMiddleware(BaseMiddleware):
             )
             if user is not None:
                 _refresh(user, tg.username, tg.first_name, tg.language_code)
-            if session.dirty:
-                await session.commit()
-            elif session.in_transaction():
-                await session.rollback()
+            if session.in_transaction():
+                await session.commit()  # saves refreshed fields; ends the read (rollback would expire rows)
             data["user"] = user
             data["admin"] = admin
         return await handler(event, data)

@@ -16,6 +16,7 @@ from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import common as views
 from sigmatrade.db.models import Admin, User
 from sigmatrade.runtime import Runtime
+from sigmatrade.services import profile
 from sigmatrade.services import users as user_service
 
 REF_CODE_KEY = "ref_code"
@@ -54,7 +55,7 @@ async def _referral_preview(session: AsyncSession, code: str | None) -> tuple[st
         return None, False
     referrer = await user_service.by_referral_code(session, code)
     if session.in_transaction():
-        await session.rollback()
+        await session.commit()  # end the read; rollback would expire loaded rows
     if referrer is None or referrer.is_banned:
         return None, True
     return user_service.display_name(referrer), False
@@ -115,17 +116,13 @@ async def show_language(
     await show(event, text, markup)
 
 
-async def set_language(
-    query: CallbackQuery, callback_data: Lang, state: FSMContext, session: AsyncSession, **kw: Any
-) -> None:
+async def set_language(query: CallbackQuery, callback_data: Lang, state: FSMContext, **kw: Any) -> None:
     user: User | None = kw["user"]
     if callback_data.code not in ("ru", "en"):
         await query.answer(kw["t"].plain("err.outdated_button"), show_alert=True)
         return
     if user is not None:
-        from sigmatrade.services import profile
-
-        await profile.set_language(session, user, callback_data.code)
+        await profile.set_language(kw["session"], user, callback_data.code)
     else:
         await state.update_data(lang=callback_data.code)
     t = Translator(callback_data.code)

@@ -1,0 +1,86 @@
+"""Transport: webhook mode (secret checked), FSM persistence across restarts, one polling replica."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from sigmatrade.sandbox.emulator import BotApiEmulator
+from sigmatrade.sandbox.harness import Harness
+from tests.conftest import REDIS_URL
+
+
+async def test_webhook_mode(db_url: str) -> None:
+    emu = BotApiEmulator()
+    await emu.start()
+    from sigmatrade.sandbox.chain import free_port
+
+    port = free_port()
+    secret = "s3cret-token_for-webhook"
+    h = Harness(
+        db_url,
+        http=True,
+        emulator=emu,
+        redis_url=REDIS_URL,
+        http_port=port,
+        webhook_url=f"http://127.0.0.1:{port}",
+        webhook_secret=secret,
+    )
+    await h.start()
+    try:
+        assert emu.webhook is not None and emu.webhook["secret_token"] == secret
+        ex = await h.user(4001, "Web", language_code="en").send("/start")
+        assert "Welcome" in ex.text
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{port}/telegram/webhook"
+            async with http.post(url, json={"update_id": 1}) as resp:
+                assert resp.status == 403
+            async with http.post(
+                url, json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong-secret-value"}
+            ) as resp:
+                assert resp.status == 403
+    finally:
+        await h.stop()
+        await emu.stop()
+
+
+async def test_fsm_state_survives_restart(db_url: str) -> None:
+    emu = BotApiEmulator()
+    await emu.start()
+    try:
+        h1 = Harness(db_url, emulator=emu, redis_url=REDIS_URL)
+        await h1.start()
+        user = h1.user(4002, "Lang", language_code="ru")
+        await user.send("/start")
+        await user.press("🌐 Язык")
+        await user.press("🇬🇧 English")
+        await h1.stop()
+        h2 = Harness(db_url, emulator=emu, redis_url=REDIS_URL)
+        await h2.start()
+        try:
+            ex = await user.send("/start")
+            assert "Welcome to SigmaTrade" in ex.text  # the guest's language choice was kept
+        finally:
+            await h2.stop()
+    finally:
+        await emu.stop()
+
+
+async def test_only_one_replica_polls(db_url: str) -> None:
+    emu = BotApiEmulator()
+    await emu.start()
+    replicas = [Harness(db_url, emulator=emu, redis_url=REDIS_URL) for _ in range(2)]
+    try:
+        for replica in replicas:
+            await replica.start()
+        await asyncio.sleep(0.5)
+        pollers = [r.app.poller for r in replicas if r.app is not None]
+        assert sum(1 for p in pollers if p.has_lease) == 1
+        for i in range(5):
+            ex = await replicas[0].user(4100 + i, "R", language_code="en").send("/start")
+            assert len(ex.sent) == 1  # processed exactly once
+    finally:
+        for replica in replicas:
+            await replica.stop()
+        await emu.stop()

@@ -1,0 +1,80 @@
+"""The operator CLI as a subprocess: db upgrade, ledger check (pass and fail), run without a token."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from sigmatrade.db.session import Database
+from sigmatrade.ledger import entries
+from sigmatrade.ledger.journal import post
+from tests.factories import make_payout, make_user
+
+
+def _cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "TEST_"))}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "sigmatrade", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_run_without_token_exits_with_one_line(tmp_path: Path) -> None:
+    result = _cli("run", env={"BOT_TOKEN": ""}, cwd=tmp_path)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == ["configuration error: BOT_TOKEN is required (the bot's token from @BotFather)"]
+    assert result.stdout == ""
+
+
+def test_malformed_variable_named(tmp_path: Path) -> None:
+    result = _cli("run", env={"BOT_TOKEN": "1:x", "CHAIN_ID": "fifty-six"}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("configuration error: CHAIN_ID:")
+
+
+def test_db_upgrade_on_empty_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    result = _cli("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "revision 0001" in result.stdout
+
+
+async def test_ledger_check_passes_then_fails(db: Database, db_url: str, tmp_path: Path) -> None:
+    async with db.transaction() as session:
+        user = await make_user(session)
+        await post(session, entries.adjustment(user.id, Decimal("25.5"), "seed", key="adjust:cli"))
+        payout = await make_payout(session, user, Decimal("5"))
+        await post(session, entries.withdrawal_hold(payout.id, user.id, Decimal("5")))
+    ok = _cli("ledger", "check", env={"DATABASE_URL": db_url}, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "result: OK" in ok.stdout
+    async with db.transaction() as session:
+        await session.execute(
+            text("UPDATE ledger_accounts SET balance = '30' WHERE code = :c")
+            if db.is_sqlite
+            else text("UPDATE ledger_accounts SET balance = 30 WHERE code = :c"),
+            {"c": f"user:{user.id}:available"},
+        )
+    bad = _cli("ledger", "check", env={"DATABASE_URL": db_url}, cwd=tmp_path)
+    assert bad.returncode == 1
+    assert f"account user:{user.id}:available" in bad.stdout and "cached 30" in bad.stdout
+
+
+@pytest.mark.parametrize("args", [["nonsense"], []])
+def test_usage_errors_exit_2(args: list[str], tmp_path: Path) -> None:
+    assert _cli(*args, cwd=tmp_path).returncode == 2
