@@ -16,7 +16,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
-from aiogram.methods.base import TelegramType
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, TelegramObject
 
 answered_var: ContextVar[set[str] | None] = ContextVar("answered_callbacks", default=None)
@@ -37,7 +37,7 @@ class AnswerTracker(BaseRequestMiddleware):
         make_request: NextRequestMiddlewareType[TelegramType],
         bot: Bot,
         method: TelegramMethod[TelegramType],
-    ) -> TelegramType:
+    ) -> Response[TelegramType]:
         result = await make_request(bot, method)
         if isinstance(method, AnswerCallbackQuery):
             answered = answered_var.get()

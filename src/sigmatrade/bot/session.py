@@ -17,7 +17,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
-from aiogram.methods.base import TelegramType
+from aiogram.methods.base import Response, TelegramType
 
 from sigmatrade.bot.answers import AnswerTracker
 from sigmatrade.logging import get_logger
@@ -50,7 +50,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         make_request: NextRequestMiddlewareType[TelegramType],
         bot: Bot,
         method: TelegramMethod[TelegramType],
-    ) -> TelegramType:
+    ) -> Response[TelegramType]:
         attempt = 0
         while True:
             await self.gate.wait()

@@ -10,15 +10,16 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmatrade.db.session import is_postgres
 from sigmatrade.domain.money import to_decimal
 
 
-async def grouped_sums(session: AsyncSession, stmt: Select[Any]) -> dict[tuple[Any, ...], Decimal]:
+async def grouped_sums(session: AsyncSession, stmt: Any) -> dict[tuple[Any, ...], Decimal]:
     """``stmt`` selects (key columns..., money column). Returns {key tuple: exact sum}."""
-    if session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         sub = stmt.subquery()
         cols = list(sub.c)
         keys, amount = cols[:-1], cols[-1]
@@ -31,7 +32,7 @@ async def grouped_sums(session: AsyncSession, stmt: Select[Any]) -> dict[tuple[A
     return dict(totals)
 
 
-async def total(session: AsyncSession, stmt: Select[Any]) -> Decimal:
+async def total(session: AsyncSession, stmt: Any) -> Decimal:
     """``stmt`` selects one money column. Returns its exact sum (0 when empty)."""
     sums = await grouped_sums(session, stmt)
     return sum(sums.values(), Decimal(0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, Integer, MetaData, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -55,7 +56,7 @@ def enum_check(column: str, values: Iterable[StrEnum | str], *, nullable: bool =
     return CheckConstraint(expr, name=f"{column}_enum")
 
 
-def where(sql: str) -> dict[str, object]:
+def where(sql: str) -> dict[str, Any]:
     """Partial-index predicate for both dialects."""
     clause = text(sql)
     return {"postgresql_where": clause, "sqlite_where": clause}

@@ -52,6 +52,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def dialect_name(session: AsyncSession) -> str:
+    """'postgresql' or 'sqlite' for a session bound to an engine."""
+    bind = session.bind
+    if bind is None:
+        raise RuntimeError("session is not bound to an engine")
+    return bind.dialect.name
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return dialect_name(session) == "postgresql"
+
+
 class Database:
     """One engine + session factory for the process."""
 

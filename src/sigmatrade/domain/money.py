@@ -97,7 +97,7 @@ def format_amount(value: Decimal, lang: str = "en", places: int = 2) -> str:
     sign = "-" if q < 0 else ""
     whole, _, frac = format(abs(q), "f").partition(".")
     sep = "\u00a0" if lang == "ru" else ","
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

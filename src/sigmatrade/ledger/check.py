@@ -149,7 +149,7 @@ async def _held_matches_open_payouts(session: AsyncSession, report: Report, name
             await session.scalars(select(LedgerAccount).where(LedgerAccount.kind == AccountKind.USER_HELD))
         ).all()
     }
-    for user_id in sorted(set(held) | {k[0] for k in open_sums}):
+    for user_id in sorted({u for u in set(held) | {k[0] for k in open_sums} if u is not None}):
         expected = open_sums.get((user_id,), Decimal(0))
         actual = held.get(user_id, Decimal(0))
         if expected != actual:
@@ -184,7 +184,7 @@ async def _principal_entries(session: AsyncSession, report: Report, name: str) -
         should = 1 if status in (DepositStatus.CONFIRMED, DepositStatus.COMPLETED) else 0
         if count != should:
             report.add(name, f"deposit {dep_id} ({status}): {count} principal entries, expected {should}")
-    for dep_id in sorted(set(per_deposit) - set(deposits)):
+    for dep_id in sorted(d for d in set(per_deposit) - set(deposits) if d is not None):
         report.add(name, f"principal entry for unknown deposit {dep_id}")
 
 
@@ -255,5 +255,5 @@ async def _settle_entries(session: AsyncSession, report: Report, name: str) -> N
                 name,
                 f"payout {payout_id} ({status}): {per_payout.get(payout_id, 0)} settle entries, expected {should}",
             )
-    for payout_id in sorted(set(per_payout) - set(payouts)):
-        report.add(name, f"settle entry for unknown payout {payout_id}")
+    for ref_id in sorted(p for p in set(per_payout) - set(payouts) if p is not None):
+        report.add(name, f"settle entry for unknown payout {ref_id}")

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.context import current_request_id
 from sigmatrade.db.models import JournalEntry, LedgerAccount, LedgerPosting
+from sigmatrade.db.session import is_postgres
 from sigmatrade.domain.enums import AccountKind, EntryType
 from sigmatrade.domain.money import MONEY_QUANTUM
 
@@ -89,7 +90,7 @@ async def lock_accounts(session: AsyncSession, codes: list[str]) -> dict[str, Le
         .order_by(LedgerAccount.id)
         .execution_options(populate_existing=True)
     )
-    if session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         stmt = stmt.with_for_update()
     accounts = {acc.code: acc for acc in (await session.scalars(stmt)).all()}
     missing = set(codes) - set(accounts)

@@ -219,7 +219,7 @@ class LocalChain:
         if to is not None:
             tx["to"] = to_checksum_address(to)
         signed = account.sign_transaction(tx)
-        raw = signed.raw_transaction if hasattr(signed, "raw_transaction") else signed.rawTransaction
+        raw = signed.raw_transaction
         tx_hash: str = await self.rpc.call("eth_sendRawTransaction", "0x" + bytes(raw).hex())
         if wait:
             receipt = await self.wait_receipt(tx_hash)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade import clock
 from sigmatrade.context import current_request_id
 from sigmatrade.db.models import AuditLog, UserAction
+from sigmatrade.db.session import is_postgres
 from sigmatrade.domain.enums import ActorType
 from sigmatrade.domain.jsonsafe import canonical_json, jsonable
 
@@ -81,7 +82,7 @@ async def log(
     details: Any = None,
 ) -> AuditLog:
     """Append one audit row in the caller's transaction."""
-    if session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
     last = (
         await session.execute(select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1))

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.config import Settings
 from sigmatrade.db.models import SystemSetting
+from sigmatrade.db.session import is_postgres
 from sigmatrade.domain.addresses import ParsedAddress, parse_address
 from sigmatrade.domain.money import canonical, to_decimal
 from sigmatrade.jobs.catalog import JOB_INTERVALS
@@ -503,7 +504,7 @@ async def write(session: AsyncSession, key: str, value: Any, admin_id: int | Non
     """Validate and store one value in the caller's transaction. Returns (before, after)."""
     spec = definition(key)
     spec.validate(value)
-    row = await session.get(SystemSetting, key, with_for_update=session.bind.dialect.name == "postgresql")
+    row = await session.get(SystemSetting, key, with_for_update=is_postgres(session))
     before = decode(key, row.value) if row else spec.default
     if row is None:
         session.add(SystemSetting(key=key, value=encode(key, value), updated_by_admin_id=admin_id))

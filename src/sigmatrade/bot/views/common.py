@@ -24,13 +24,13 @@ def _rates(values: list[Decimal]) -> str:
 def welcome(
     t: Translator, snap: dict[str, Any], *, referrer: str | None = None, invalid_ref: bool = False
 ) -> Screen:
-    site = t("welcome.site", url=snap["site.url"]) if snap.get("site.url") else ""
+    site = t("welcome.site", url=snap["site.url"]) if snap.get("site.url") else Safe("")
     if referrer:
         referral = t("welcome.ref_valid", name=referrer)
     elif invalid_ref:
         referral = t("welcome.ref_invalid")
     else:
-        referral = ""
+        referral = Safe("")
     text = t("welcome.guest", rates=_rates(snap["referral.rates"]), site=Safe(site), referral=Safe(referral))
     return text, kb.welcome(t)
 
@@ -40,7 +40,7 @@ def main_menu(t: Translator, *, verified: bool, is_admin: bool, greeting: Safe |
     if not verified:
         text = Safe(text + t("menu.verify_hint"))
     if greeting:
-        text = Safe(greeting + "\n\n" + text)
+        text = Safe(f"{greeting}\n\n{text}")
     return text, kb.main_menu(t, verified=verified, is_admin=is_admin)
 
 

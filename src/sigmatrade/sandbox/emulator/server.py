@@ -520,9 +520,9 @@ class BotApiEmulator:
             self._new_update.clear()
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._poller = waiter
-            wake = asyncio.ensure_future(self._new_update.wait())
+            wake: asyncio.Future[Any] = asyncio.ensure_future(self._new_update.wait())
             try:
-                await asyncio.wait({wake, waiter}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait([wake, waiter], timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 wake.cancel()
             if waiter.done() and waiter.exception() is not None:
@@ -580,7 +580,8 @@ class BotApiEmulator:
         kind = MEDIA_METHODS[method]
         user = self._chat(params)
         caption = params.get("caption")
-        plain, entities = None, []
+        plain: str | None = None
+        entities: list[Any] = []
         if caption:
             plain, entities = self._parse(
                 str(caption),

@@ -1,0 +1,54 @@
+# SigmaTrade — the two commands: `make demo` and `make test` (each sets itself up).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+PYTEST_ARGS ?=
+
+.PHONY: all setup demo test test-sqlite test-postgres lint typecheck bench-chain clean contracts
+
+all: test
+
+$(VENV_STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV_STAMP) $(NODE_STAMP)
+
+## The main job: the bot end to end against the built-in Bot API emulator and a local chain.
+demo: setup
+	$(PY) -m sigmatrade demo
+
+## The whole suite: SQLite always; PostgreSQL (+Redis) too when reachable (see scripts/run-tests).
+test: setup
+	PY=$(PY) PYTEST_ARGS="$(PYTEST_ARGS)" ./scripts/run-tests
+
+test-sqlite: setup
+	TEST_DATABASE_URL= TEST_REDIS_URL= $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup
+	PY=$(PY) PYTEST_ARGS="$(PYTEST_ARGS)" ONLY=postgres ./scripts/run-tests
+
+lint: setup
+	$(VENV)/bin/ruff check src tests $(wildcard benchmarks)
+	$(VENV)/bin/ruff format --check src tests $(wildcard benchmarks)
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+bench-chain: setup
+	$(PY) benchmarks/bench_chain.py
+
+contracts: $(NODE_STAMP)
+	npm run --silent compile-contracts
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
