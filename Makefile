@@ -17,8 +17,10 @@ $(VENV_STAMP): pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+# `npm install` (not `npm ci`): npm 11 leaves other platforms' optional anvil binaries out of the
+# lock file and `npm ci` then refuses it; `npm install` follows the lock and leaves it unchanged.
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 setup: $(VENV_STAMP) $(NODE_STAMP)
