@@ -21,7 +21,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     # 64-hex private keys (with or without 0x) -- tx hashes are 64 hex too, so only when labelled or bare 0x-less
     (re.compile(r"(?i)\b(private[_ ]?key\W{0,3})(0x)?[0-9a-f]{64}\b"), r"\1[private-key]"),
     (re.compile(r"(?<![0-9a-fA-Fx])[0-9a-fA-F]{64}(?![0-9a-fA-F])"), "[hex64]"),
-    # master key pattern XXXX-XXXX-XXXX-XXXX
+    # master key pattern: four dash-separated groups of four
     (re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}\b"), "[master-key]"),
     # mnemonic-like sequences of 12 or 24 lower-case words
     (re.compile(r"\b(?:[a-z]{3,8}\s+){11}[a-z]{3,8}(?:(?:\s+[a-z]{3,8}){12})?\b"), "[mnemonic]"),

@@ -152,14 +152,14 @@ class RedisCounter:
 
     async def mute(self, key: str, seconds: float) -> None:
         await self._redis.set(
-            self._prefix + "mute:" + key, str(_now() + seconds), px=int(seconds * 1000) + 60_000
+            self._prefix + "mute:" + key, str(int((_now() + seconds) * 1000)), px=int(seconds * 1000) + 60_000
         )
 
     async def muted_for(self, key: str) -> float:
         raw = await self._redis.get(self._prefix + "mute:" + key)
         if raw is None:
             return 0.0
-        return max(0.0, float(raw) - _now())
+        return max(0.0, int(raw) / 1000 - _now())
 
     async def once(self, key: str, seconds: float) -> bool:
         now = _now()

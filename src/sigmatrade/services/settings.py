@@ -40,7 +40,7 @@ class Kind:
         return raw
 
     def parse(self, text: str) -> Any:
-        raise NotImplementedError
+        raise SettingError("this setting cannot be typed in")
 
     def check(self, value: Any) -> None:
         return None
@@ -469,10 +469,13 @@ class SettingsStore:
         self._sessionmaker = sessionmaker
         self._ttl = ttl
         self._cache: dict[str, Any] = {}
-        self._loaded_at = float("-inf")
+        self._loaded_at: float | None = None
 
     def invalidate(self) -> None:
-        self._loaded_at = float("-inf")
+        self._loaded_at = None
+
+    def _stale(self) -> bool:
+        return self._loaded_at is None or time.monotonic() - self._loaded_at > self._ttl
 
     async def _refresh(self) -> None:
         async with self._sessionmaker() as session:
@@ -487,7 +490,7 @@ class SettingsStore:
 
     async def get(self, key: str) -> Any:
         definition(key)
-        if time.monotonic() - self._loaded_at > self._ttl:
+        if self._stale():
             await self._refresh()
         return self._cache[key]
 
@@ -495,7 +498,7 @@ class SettingsStore:
         return {key: await self.get(key) for key in keys}
 
     async def snapshot(self) -> dict[str, Any]:
-        if time.monotonic() - self._loaded_at > self._ttl:
+        if self._stale():
             await self._refresh()
         return dict(self._cache)
 
