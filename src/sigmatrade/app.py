@@ -72,6 +72,8 @@ class Application:
         self.dp: Dispatcher | None = None
         self.poller: Any = None
         self._poll_task: asyncio.Task[None] | None = None
+        self.scheduler: Any = None
+        self._scheduler_task: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
 
     async def start(self) -> Runtime:
@@ -94,6 +96,19 @@ class Application:
             log.info("http_started", port=self.http.port)
         if self.components.bot:
             await self._start_bot(rt)
+        elif self.settings.bot_token is not None:
+            # Jobs-only replicas still send notifications.
+            from sigmatrade.bot.session import build_bot
+
+            rt.bot = self.bot = build_bot(
+                self.settings.bot_token.get_secret_value(), self.settings.telegram_api_url
+            )
+        if self.components.jobs:
+            from sigmatrade.jobs.scheduler import Scheduler
+
+            self.scheduler = Scheduler(rt)
+            rt.extras["scheduler"] = self.scheduler
+            self._scheduler_task = asyncio.create_task(self.scheduler.run(), name="scheduler")
         log.info("started", replica=rt.replica_id, components=self.components.__dict__)
         return rt
 
@@ -145,6 +160,11 @@ class Application:
         if self._poll_task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._poll_task, 15)
+        if self.scheduler is not None:
+            await self.scheduler.stop(grace=30)
+        if self._scheduler_task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._scheduler_task, 5)
         if self.dp is not None:
             with contextlib.suppress(Exception):
                 await self.dp.fsm.close()

@@ -64,6 +64,18 @@ def is_postgres(session: AsyncSession) -> bool:
     return dialect_name(session) == "postgresql"
 
 
+@asynccontextmanager
+async def unit(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """One unit of work on a handler's session: commit on success, roll back on error.
+
+    A read left open by earlier code is ended first (services own their transactions).
+    """
+    if session.in_transaction():
+        await session.commit()
+    async with session.begin():
+        yield session
+
+
 class Database:
     """One engine + session factory for the process."""
 

@@ -42,7 +42,12 @@ class UserLoadingMiddleware(BaseMiddleware):
             if user is not None:
                 _refresh(user, tg.username, tg.first_name, tg.language_code)
             if session.in_transaction():
-                await session.commit()  # saves refreshed fields; ends the read (rollback would expire rows)
+                await session.commit()  # saves refreshed fields and ends the read
+            # Detached snapshots: a later rollback in a service can never expire them. Services that
+            # change a user load it again inside their own unit of work.
+            for row in (user, admin):
+                if row is not None:
+                    session.expunge(row)
             data["user"] = user
             data["admin"] = admin
         return await handler(event, data)

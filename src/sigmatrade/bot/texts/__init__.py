@@ -1,1 +1,1 @@
-"""UI texts: one module per language with identical keys and placeholders."""
+"""UI texts: one package per language (ru, en), one module per feature, identical keys and placeholders."""

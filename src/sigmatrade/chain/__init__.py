@@ -1,0 +1,1 @@
+"""BNB Smart Chain: RPC provider manager, deposit watcher, payout sender."""

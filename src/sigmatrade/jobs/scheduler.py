@@ -1,0 +1,229 @@
+"""In-process job scheduler with one DB lease per job (SPEC §7).
+
+A replica starts job J only when J is enabled, ``next_run_at`` <= now and it wins the lease (a
+conditional update on ``job_leases``). The lease lasts 60 s and is renewed every 20 s while the run
+lasts; at the end the holder records the outcome, sets ``next_run_at`` = start + interval and releases
+the lease. So each job runs once per interval across all replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import importlib
+import pkgutil
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sigmatrade import clock, metrics
+from sigmatrade.context import new_request_id, request_id_var
+from sigmatrade.db.models import JobLease
+from sigmatrade.domain.enums import JobStatus
+from sigmatrade.jobs import tasks
+from sigmatrade.jobs.catalog import JOB_INTERVALS
+from sigmatrade.logging import get_logger
+from sigmatrade.runtime import Runtime
+
+log = get_logger("sigmatrade.jobs")
+LEASE_SECONDS = 60
+RENEW_EVERY = 20
+FAILURE_ALERT_AFTER = 3
+
+
+@dataclass
+class JobContext:
+    rt: Runtime
+    name: str
+    started_at: datetime
+    request_id: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+JobFunc = Callable[[JobContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: JobFunc
+    money_critical: bool = False
+
+
+def discover() -> dict[str, Job]:
+    found: dict[str, Job] = {}
+    for info in pkgutil.iter_modules(tasks.__path__):
+        module = importlib.import_module(f"{tasks.__name__}.{info.name}")
+        name = module.NAME
+        if name not in JOB_INTERVALS:
+            raise RuntimeError(f"job module {info.name} names an unknown job {name}")
+        found[name] = Job(name, module.run, bool(getattr(module, "MONEY_CRITICAL", False)))
+    return found
+
+
+async def ensure_rows(rt: Runtime) -> None:
+    async with rt.db.transaction() as session:
+        existing = set((await session.scalars(select(JobLease.job_name))).all())
+        for name in JOB_INTERVALS:
+            if name not in existing:
+                try:
+                    async with session.begin_nested():
+                        session.add(JobLease(job_name=name))
+                        await session.flush()
+                except IntegrityError:
+                    continue
+
+
+class Scheduler:
+    def __init__(self, rt: Runtime, jobs: dict[str, Job] | None = None, *, tick: float = 1.0) -> None:
+        self.rt = rt
+        self.jobs = jobs if jobs is not None else discover()
+        self.tick = tick
+        self.paused: set[str] = set()  # paused by the disk guard
+        self._running: dict[str, asyncio.Task[JobStatus]] = {}
+        self._stop = asyncio.Event()
+        self._accepting = True
+
+    async def run(self) -> None:
+        await ensure_rows(self.rt)
+        while not self._stop.is_set():
+            if self._accepting:
+                for name in self.jobs:
+                    if name in self._running or name in self.paused:
+                        continue
+                    if not await self.rt.store.get(f"job.{name}.enabled"):
+                        continue
+                    if await self._claim(name):
+                        task = asyncio.create_task(self._execute(name), name=f"job:{name}")
+                        self._running[name] = task
+                        task.add_done_callback(functools.partial(self._forget, name))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.tick)
+
+    def _forget(self, name: str, _task: asyncio.Task[Any]) -> None:
+        self._running.pop(name, None)
+
+    async def stop(self, grace: float = 30) -> None:
+        """Stop scheduling; let running jobs finish up to ``grace`` seconds."""
+        self._accepting = False
+        self._stop.set()
+        running = list(self._running.values())
+        if running:
+            _, pending = await asyncio.wait(running, timeout=grace)
+            for task in pending:
+                task.cancel()
+
+    async def _claim(self, name: str, *, force: bool = False) -> bool:
+        now = clock.now()
+        conditions = [JobLease.job_name == name, or_(JobLease.holder.is_(None), JobLease.lease_until < now)]
+        if not force:
+            conditions.append(or_(JobLease.next_run_at.is_(None), JobLease.next_run_at <= now))
+        async with self.rt.db.transaction() as session:
+            result = await session.execute(
+                update(JobLease)
+                .where(*conditions)
+                .values(
+                    holder=self.rt.replica_id,
+                    lease_until=now + timedelta(seconds=LEASE_SECONDS),
+                    last_started_at=now,
+                )
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def run_now(self, name: str) -> JobStatus:
+        """Run one job immediately (tests, admin 'run now'), still under its lease."""
+        await ensure_rows(self.rt)
+        if not await self._claim(name, force=True):
+            return JobStatus.SKIPPED
+        return await self._execute(name)
+
+    async def _renew(self, name: str) -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            async with self.rt.db.transaction() as session:
+                await session.execute(
+                    update(JobLease)
+                    .where(JobLease.job_name == name, JobLease.holder == self.rt.replica_id)
+                    .values(lease_until=clock.now() + timedelta(seconds=LEASE_SECONDS))
+                )
+
+    async def _execute(self, name: str) -> JobStatus:
+        job = self.jobs[name]
+        rid = new_request_id()
+        token = request_id_var.set(rid)
+        started = clock.now()
+        began = time.perf_counter()
+        renewer = asyncio.create_task(self._renew(name))
+        status, error = JobStatus.OK, None
+        try:
+            with structlog.contextvars.bound_contextvars(job=name, request_id=rid):
+                await job.run(JobContext(self.rt, name, started, rid))
+        except asyncio.CancelledError:
+            status, error = JobStatus.ERROR, "cancelled"
+            raise
+        except Exception as exc:
+            status, error = JobStatus.ERROR, f"{type(exc).__name__}: {exc}"[:1000]
+            log.exception("job_failed", job=name)
+        finally:
+            renewer.cancel()
+            duration = time.perf_counter() - began
+            metrics.job_runs.labels(job=name, status=str(status)).inc()
+            metrics.job_duration.labels(job=name, status=str(status)).observe(duration)
+            failures = await self._finish(name, started, duration, status, error)
+            request_id_var.reset(token)
+            await self._alerts(name, status, failures, error)
+        return status
+
+    async def _finish(
+        self, name: str, started: datetime, duration: float, status: JobStatus, error: str | None
+    ) -> int:
+        interval = int(await self.rt.store.get(f"job.{name}.interval_seconds"))
+        next_run = next_cleanup_run(started) if name == "cleanup" else started + timedelta(seconds=interval)
+        async with self.rt.db.transaction() as session:
+            row = await session.get(JobLease, name)
+            if row is None:
+                return 0
+            row.last_finished_at = clock.now()
+            row.last_duration_ms = int(duration * 1000)
+            row.last_status = status
+            row.last_error = error
+            row.run_count += 1
+            row.consecutive_failures = row.consecutive_failures + 1 if status == JobStatus.ERROR else 0
+            row.next_run_at = next_run
+            if row.holder == self.rt.replica_id:
+                row.holder = None
+                row.lease_until = None
+            return row.consecutive_failures
+
+    async def _alerts(self, name: str, status: JobStatus, failures: int, error: str | None) -> None:
+        """3 consecutive failures -> admin alert (at most hourly); the next success -> 'recovered'."""
+        from sigmatrade.services.notifications import Content, notifier
+
+        marker = f"jobfail:{name}"
+        error_class = (error or "").split(":", 1)[0]
+        try:
+            if status == JobStatus.ERROR and failures >= FAILURE_ALERT_AFTER:
+                await self.rt.counter.mute(marker, 7 * 86400)
+                await notifier(self.rt).to_admins(
+                    lambda t: Content(t("alert.job_failing", job=name, failures=failures, error=error_class)),
+                    dedupe_key=marker,
+                    dedupe_seconds=3600,
+                )
+            elif status == JobStatus.OK and await self.rt.counter.muted_for(marker) > 0:
+                await self.rt.counter.mute(marker, 0)
+                await notifier(self.rt).to_admins(lambda t: Content(t("alert.job_recovered", job=name)))
+        except Exception:
+            log.exception("job_alert_failed", job=name)
+
+
+def next_cleanup_run(now: datetime) -> datetime:
+    """Cleanup runs daily at 03:00 UTC."""
+    target = now.replace(hour=3, minute=0, second=0, microsecond=0)
+    return target if target > now else target + timedelta(days=1)

@@ -1,0 +1,77 @@
+"""Secrets at rest (SPEC §11.1): argon2id hashes and AES-256-GCM with a key id prefix.
+
+Ciphertext format: ``v1:<key id>:<base64url(nonce 12 bytes + ciphertext + tag)>``; the key id is
+the first 8 hex characters of SHA-256(key), so rotated keys (``ENCRYPTION_KEYS_OLD``) still decrypt.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+_hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
+
+
+def hash_secret(secret: str) -> str:
+    return _hasher.hash(secret)
+
+
+def verify_secret(hashed: str, secret: str) -> bool:
+    """Constant-time verification; False on mismatch or a malformed hash."""
+    try:
+        return _hasher.verify(hashed, secret)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(hashed: str) -> bool:
+    try:
+        return _hasher.check_needs_rehash(hashed)
+    except InvalidHashError:
+        return True
+
+
+def key_id(key: bytes) -> str:
+    return hashlib.sha256(key).hexdigest()[:8]
+
+
+class DecryptionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Cipher:
+    current: bytes
+    old: tuple[bytes, ...] = ()
+
+    @property
+    def current_id(self) -> str:
+        return key_id(self.current)
+
+    def encrypt(self, plaintext: str, associated: bytes = b"") -> str:
+        nonce = os.urandom(12)
+        sealed = AESGCM(self.current).encrypt(nonce, plaintext.encode(), associated or None)
+        return f"v1:{self.current_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+    def decrypt(self, token: str, associated: bytes = b"") -> str:
+        try:
+            version, kid, body = token.split(":", 2)
+        except ValueError as exc:
+            raise DecryptionError("malformed ciphertext") from exc
+        if version != "v1":
+            raise DecryptionError("unknown ciphertext version")
+        keys = {key_id(k): k for k in (self.current, *self.old)}
+        key = keys.get(kid)
+        if key is None:
+            raise DecryptionError(f"no key with id {kid}")
+        raw = base64.urlsafe_b64decode(body.encode())
+        try:
+            return AESGCM(key).decrypt(raw[:12], raw[12:], associated or None).decode()
+        except Exception as exc:
+            raise DecryptionError("ciphertext does not authenticate") from exc

@@ -1,0 +1,73 @@
+"""Financial password checks with lockout (SPEC §3.8.1), shared by verification, withdrawals and
+recovery. 5 consecutive wrong entries lock for 15 min (settings); success or expiry resets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmatrade import clock
+from sigmatrade.db.models import User
+from sigmatrade.db.session import is_postgres
+from sigmatrade.services import audit, crypto
+from sigmatrade.services.settings import SettingsStore
+
+
+class CheckOutcome(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"  # locked now or still locked
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    outcome: CheckOutcome
+    attempts_left: int = 0
+    locked_until: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == CheckOutcome.OK
+
+
+async def check(session: AsyncSession, store: SettingsStore, user_id: int, typed: str) -> CheckResult:
+    """Check ``typed`` against the user's finpass inside the caller's unit of work (row locked)."""
+    max_attempts = int(await store.get("finpass.max_attempts"))
+    lockout = timedelta(minutes=int(await store.get("finpass.lockout_minutes")))
+    user = await session.get(User, user_id, with_for_update=is_postgres(session), populate_existing=True)
+    if user is None:
+        raise LookupError("user not found")
+    now = clock.now()
+    if user.finpass_locked_until is not None:
+        if user.finpass_locked_until > now:
+            return CheckResult(CheckOutcome.LOCKED, 0, user.finpass_locked_until)
+        user.finpass_locked_until = None
+        user.finpass_failed_attempts = 0
+    if crypto.verify_secret(user.finpass_hash, typed.strip()):
+        user.finpass_failed_attempts = 0
+        if crypto.needs_rehash(user.finpass_hash):
+            user.finpass_hash = crypto.hash_secret(typed.strip())
+        return CheckResult(CheckOutcome.OK, max_attempts)
+    user.finpass_failed_attempts += 1
+    await audit.log_user_action(
+        session,
+        user.id,
+        user.telegram_id,
+        "finpass_failed",
+        details={"attempt": user.finpass_failed_attempts},
+    )
+    if user.finpass_failed_attempts >= max_attempts:
+        user.finpass_locked_until = now + lockout
+        await audit.log_user_action(
+            session, user.id, user.telegram_id, "finpass_locked", details={"until": user.finpass_locked_until}
+        )
+        return CheckResult(CheckOutcome.LOCKED, 0, user.finpass_locked_until)
+    return CheckResult(CheckOutcome.WRONG, max_attempts - user.finpass_failed_attempts)
+
+
+async def attempts_left(store: SettingsStore, user: User) -> int:
+    max_attempts = int(await store.get("finpass.max_attempts"))
+    return max(0, max_attempts - user.finpass_failed_attempts)
