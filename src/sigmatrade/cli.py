@@ -141,8 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extensions() -> list[Callable[[Any], None]]:
-    """Sub-command groups contributed by feature modules."""
-    return []
+    """Sub-command groups contributed by feature modules (``sigmatrade.clicmds.*.register``)."""
+    import importlib
+    import pkgutil
+
+    from sigmatrade import clicmds
+
+    modules = [
+        importlib.import_module(f"{clicmds.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(clicmds.__path__)
+    ]
+    return [m.register for m in sorted(modules, key=lambda m: m.__name__)]
 
 
 def main(argv: list[str] | None = None) -> int:

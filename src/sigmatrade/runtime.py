@@ -33,4 +33,5 @@ class Runtime:
     replica_id: str = field(default_factory=make_replica_id)
     started_at: float = field(default_factory=time.monotonic)
     bot_username: str | None = None
+    chain: Any | None = None  # chain.runtime.ChainRuntime when BSC_RPC_URLS is configured
     extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""CLI command groups contributed by features: each module exposes ``register(subparsers)``."""
