@@ -35,3 +35,16 @@ async def test_blacklisted_guest_can_only_read(harness: Harness) -> None:
     assert ex.answer is not None and "not available" in ex.answer["text"]
     ex = await client.send("some text")
     assert "not available" in ex.text
+
+
+async def test_private_key_message_is_deleted_with_a_warning(harness: Harness) -> None:
+    client = harness.user(3003, "Careless", language_code="en")
+    key = "0x" + "ab" * 32
+    ex = await client.send(f"my key {key}")
+    assert [m.body for m in ex.deleted] == [f"my key {key}"]
+    assert "private key or a seed phrase" in ex.text
+    words = " ".join(["abandon"] * 11 + ["about"])
+    ex = await client.send(words)
+    assert len(ex.deleted) == 1 and "seed phrase" in ex.text
+    ex = await client.send("/help")
+    assert "Commands" in ex.text

@@ -11,6 +11,7 @@ from sigmatrade.bot.middlewares.errors import ErrorMiddleware
 from sigmatrade.bot.middlewares.i18n import I18nMiddleware
 from sigmatrade.bot.middlewares.logging import LoggingMiddleware
 from sigmatrade.bot.middlewares.request_id import RequestIdMiddleware
+from sigmatrade.bot.middlewares.secrets_guard import SecretsGuardMiddleware
 from sigmatrade.bot.middlewares.throttling import ThrottlingMiddleware
 from sigmatrade.bot.middlewares.user import UserLoadingMiddleware
 from sigmatrade.runtime import Runtime
@@ -31,6 +32,7 @@ def install(dp: Dispatcher, rt: Runtime) -> None:
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(BanMiddleware(rt))
     dp.update.outer_middleware(I18nMiddleware(rt))
+    dp.update.outer_middleware(SecretsGuardMiddleware())
     # Every callback query is answered once: silently if the handler did not (errors: see ErrorMiddleware).
     dp.callback_query.outer_middleware(AutoAnswerMiddleware())
 
