@@ -19,7 +19,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions, MessageEntity
+from aiogram.types import InlineKeyboardMarkup, MessageEntity
 from sqlalchemy import select, update
 
 from sigmatrade import clock, metrics
@@ -92,7 +92,6 @@ async def deliver(bot: Bot, chat_id: int, content: Content) -> int:
             parse_mode=content.parse_mode,
             entities=entities,
             reply_markup=markup,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
         return msg.message_id
     common: dict[str, Any] = {
