@@ -15,20 +15,49 @@ from sigmatrade.services import settings as settings_service
 from tests.factories import credit, make_user
 
 REGISTERED, GUEST = 7001, 7002
-TEXTS = ["/start", "/start T0000001", "/menu", "/cancel", "/help", "/language", "/admin", "/logout", "/session",
-         "/unknown", "hello", "12,50", "5", "-1", "1e3", "abc", "<b>x</b> & <script>", "0x" + "a" * 40,
-         "AbCdEfGh2345", "+4915112345678 user@example.org", "x" * 5000, "  ", "🙂"]
+TEXTS = [
+    "/start",
+    "/start T0000001",
+    "/menu",
+    "/cancel",
+    "/help",
+    "/language",
+    "/admin",
+    "/logout",
+    "/session",
+    "/unknown",
+    "hello",
+    "12,50",
+    "5",
+    "-1",
+    "1e3",
+    "abc",
+    "<b>x</b> & <script>",
+    "0x" + "a" * 40,
+    "AbCdEfGh2345",
+    "+4915112345678 user@example.org",
+    "x" * 5000,
+    "  ",
+    "🙂",
+]
 PREFIXES = ["nav", "lang", "reg", "dep", "wd", "hist", "ref", "sup", "fp", "set", "pg", "adm", "zzz"]
-field = st.one_of(st.sampled_from(["", "0", "1", "-1", "999999999999", "menu", "x", "all", "start", "ru"]),
-                  st.text(alphabet="abc019:-_", max_size=8))
-forged = st.builds(lambda p, parts: ":".join([p, *parts])[:64], st.sampled_from(PREFIXES), st.lists(field, max_size=5))
+field = st.one_of(
+    st.sampled_from(["", "0", "1", "-1", "999999999999", "menu", "x", "all", "start", "ru"]),
+    st.text(alphabet="abc019:-_", max_size=8),
+)
+forged = st.builds(
+    lambda p, parts: ":".join([p, *parts])[:64], st.sampled_from(PREFIXES), st.lists(field, max_size=5)
+)
 who = st.sampled_from([REGISTERED, GUEST])
 action = st.one_of(
     st.tuples(st.just("text"), who, st.sampled_from(TEXTS)),
     st.tuples(st.just("press"), who, st.integers(0, 50)),
     st.tuples(st.just("forged"), who, forged),
-    st.tuples(st.just("media"), who, st.sampled_from(["photo", "document", "voice", "video", "audio", "sticker",
-                                                      "location"])),
+    st.tuples(
+        st.just("media"),
+        who,
+        st.sampled_from(["photo", "document", "voice", "video", "audio", "sticker", "location"]),
+    ),
 )
 ERROR_MARKERS = ("Something went wrong", "Что-то пошло не так")
 
@@ -40,20 +69,32 @@ async def _prepare(h: Harness) -> None:
         user = await make_user(session, telegram_id=REGISTERED, username="fuzz_user", finpass="Abcdefgh2345")
         await credit(session, user, Decimal("100"))
         await settings_service.write(session, "throttle.updates_per_minute", 10_000, None)
-        for action_name in ("registration", "deposit_activation", "withdrawal_request", "finpass_recovery",
-                            "support_ticket", "support_part", "contacts_update"):
+        for action_name in (
+            "registration",
+            "deposit_activation",
+            "withdrawal_request",
+            "finpass_recovery",
+            "support_ticket",
+            "support_part",
+            "contacts_update",
+        ):
             await settings_service.write(session, f"throttle.{action_name}", "100000/1h", None)
     h.rt.store.invalidate()
     h.rt.extras["fuzz_ready"] = True
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                HealthCheck.too_slow])
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(st.lists(action, min_size=4, max_size=18))
 async def test_random_update_sequences(harness: Harness, steps: list[tuple[str, int, object]]) -> None:
     await _prepare(harness)
-    clients = {REGISTERED: harness.user(REGISTERED, "Reg", username="fuzz_user", language_code="en"),
-               GUEST: harness.user(GUEST, "<b>x</b> & <script>", language_code="ru")}
+    clients = {
+        REGISTERED: harness.user(REGISTERED, "Reg", username="fuzz_user", language_code="en"),
+        GUEST: harness.user(GUEST, "<b>x</b> & <script>", language_code="ru"),
+    }
     for kind, who_id, arg in steps:
         client = clients[who_id]
         if kind == "text":
