@@ -90,6 +90,7 @@ class Application:
             settings=settings, db=db, store=SettingsStore(db.sessionmaker), counter=counter, redis=redis
         )
         self.rt = rt
+        self._install_error_alerts(rt)
         if self.components.http:
             self.http = HttpServer(rt)
             await self.http.start(settings.http_host, settings.http_port)
@@ -141,6 +142,24 @@ class Application:
             self._poll_task = asyncio.create_task(self.poller.run(), name="telegram-polling")
         if self.http is not None:
             self.http.ready_flags["bot"] = True
+
+    @staticmethod
+    def _install_error_alerts(rt: Runtime) -> None:
+        """Unexpected handler errors alert super admins: class + request id only, once per class per 10 min."""
+        from sigmatrade.domain.enums import AdminRole
+        from sigmatrade.services.notifications import Content, notifier
+
+        async def alert(error_class: str, request_id: str | None) -> None:
+            await notifier(rt).to_admins(
+                lambda t: Content(
+                    t("alert.unexpected_error", error=error_class, ref=(request_id or "")[:16])
+                ),
+                min_role=AdminRole.SUPER_ADMIN,
+                dedupe_key=f"error:{error_class}",
+                dedupe_seconds=600,
+            )
+
+        rt.extras["on_unexpected_error"] = alert
 
     async def _feed_raw(self, payload: dict[str, Any]) -> None:
         assert self.bot is not None and self.dp is not None

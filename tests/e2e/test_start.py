@@ -89,8 +89,20 @@ async def test_handler_error_answers_with_reference(
         raise RuntimeError("simulated failure")
 
     monkeypatch.setattr(common, "help_screen", boom)
+    from sigmatrade.db.models import Admin
+
+    async with harness.rt.db.transaction() as session:
+        session.add(Admin(telegram_id=1900, role="super_admin", created_via="cli"))
+        session.add(Admin(telegram_id=1901, role="admin", created_via="cli"))
+    supers = harness.user(1900, "Boss", language_code="en")
+    plain_admin = harness.user(1901, "Helper", language_code="en")
+    supers.user.started = plain_admin.user.started = True
     user = harness.user(1009, "E", language_code="en")
     ex = await user.send("/help")
     assert ex.text.startswith("⚠️ Something went wrong") and "Reference:" in ex.text
+    await user.send("/help")  # same error class again: no second alert within 10 minutes
     ex = await user.send("/start")
     assert "Welcome" in ex.text  # the bot keeps working
+    alerts = [m.body for m in supers.messages()]
+    assert len(alerts) == 1 and "RuntimeError" in alerts[0] and "simulated failure" not in alerts[0]
+    assert plain_admin.messages() == []
