@@ -7,7 +7,7 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: all setup demo test test-sqlite test-postgres lint typecheck bench-chain clean contracts
+.PHONY: all setup demo test test-sqlite test-postgres lint typecheck bench bench-chain clean contracts
 
 all: test
 
@@ -45,6 +45,10 @@ lint: setup
 
 typecheck: setup
 	$(VENV)/bin/mypy
+
+## Benchmarks print numbers (never asserted in tests).
+bench: setup
+	$(PY) benchmarks/bench_updates.py
 
 bench-chain: setup
 	$(PY) benchmarks/bench_chain.py
