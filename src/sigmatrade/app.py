@@ -104,6 +104,10 @@ class Application:
             rt.bot = self.bot = build_bot(
                 self.settings.bot_token.get_secret_value(), self.settings.telegram_api_url
             )
+        from sigmatrade.chain.runtime import start_chain
+
+        # After the HTTP server and the bot (startup alerts are delivered at once), before the jobs.
+        await start_chain(rt)
         if self.components.jobs:
             from sigmatrade.jobs.scheduler import Scheduler
 
@@ -184,6 +188,10 @@ class Application:
         if self._scheduler_task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._scheduler_task, 5)
+        if self.rt is not None:
+            from sigmatrade.chain.runtime import stop_chain
+
+            await stop_chain(self.rt)
         if self.dp is not None:
             with contextlib.suppress(Exception):
                 await self.dp.fsm.close()

@@ -4,6 +4,20 @@ reads only, and Prometheus metrics per endpoint and method.
 
 Transport is JSON-RPC over aiohttp (not web3's provider stack) because failover, scoring and rate
 limiting are decided per request; signing and ABI use eth-account / eth-abi.
+
+Endpoint life cycle:
+
+* ``healthy`` / ``degraded`` by score (``degraded`` when score < 50 or head lag > 20 blocks);
+* 5 consecutive endpoint failures → ``down`` for a cooldown (30 s, doubling up to 5 min);
+* after the cooldown the endpoint is *half-open*: one trial request (``eth_chainId``, so the chain id
+  is checked again after recovery) decides — success → back in rotation, failure → down again with
+  twice the cooldown. The health probe (``probe_all``) or a regular call may run the trial.
+
+What counts as an endpoint failure: connection errors, timeouts, HTTP 429/4xx/5xx, malformed answers,
+and JSON-RPC errors that describe the node rather than the request (internal error, rate limit,
+"header not found", …). Errors about the request itself (revert, bad nonce, …) raise
+:class:`RpcCallError`; ``eth_getLogs`` range / result-size refusals raise :class:`RpcRangeTooLarge`.
+Neither is retried nor counted against the endpoint.
 """
 
 from __future__ import annotations
@@ -11,18 +25,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
+import statistics
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from eth_utils import keccak
 
 from sigmatrade import metrics
-from sigmatrade.logging import get_logger
+from sigmatrade.logging import get_logger, redact
 
 log = get_logger("sigmatrade.chain.rpc")
 
@@ -35,16 +52,56 @@ READ_BACKOFF = (0.5, 1.0)
 QUEUE_LIMIT = 500
 REQUEST_TIMEOUT = 10.0
 EWMA_ALPHA = 0.2
+DEGRADED_SCORE = 50.0
+DEGRADED_LAG = 20
+SCORE_TIE = 1.0  # scores within one point are a tie: the configured order decides
+STATS_WINDOW = 300.0  # seconds of per-request samples kept for the threshold alerts (§4.2.6)
+
+# eth_getLogs refusals that mean "ask for fewer blocks" (SPEC §4.3), not "this endpoint is broken".
 _RANGE_MARKERS = (
-    "range",
-    "limit",
-    "too many",
-    "exceed",
     "block range",
+    "range too large",
+    "range is too large",
+    "range limit",
+    "exceed maximum block range",
+    "exceeds maximum block range",
     "query returned more than",
+    "returned more than",
+    "more than 10000 results",
+    "too many results",
+    "result limit",
+    "results limit",
     "response size",
     "log response size",
+    "max results",
+    "logs matched by query exceeds",
+    "query timeout exceeded",
 )
+# JSON-RPC errors that describe the node (overload, lagging, pruned, broken): endpoint failures.
+_ENDPOINT_MARKERS = (
+    "rate limit",
+    "rate-limit",
+    "ratelimit",
+    "too many requests",
+    "limit exceeded",
+    "request limit",
+    "capacity",
+    "header not found",
+    "missing trie node",
+    "server busy",
+    "service unavailable",
+    "temporarily unavailable",
+    "upstream",
+    "backend",
+    "internal error",
+    "timed out",
+    "timeout",
+    "unauthorized",
+    "forbidden",
+    "api key",
+)
+_REVERT_MARKERS = ("revert", "out of gas", "invalid opcode")
+_ALREADY_KNOWN = ("already known", "known transaction", "already imported", "alreadyknown")
 
 
 class RpcError(Exception):
@@ -85,31 +142,63 @@ class State(StrEnum):
     DOWN = "down"
 
 
+def classify_error(method: str, code: Any, message: str) -> str:
+    """Kind of a JSON-RPC error: ``"range"``, ``"call"`` (about the request) or ``"endpoint"``."""
+    text = message.lower()
+    if any(m in text for m in _REVERT_MARKERS) or code == 3:
+        return "call"
+    if method == "eth_getLogs" and any(m in text for m in _RANGE_MARKERS):
+        return "range"
+    if any(m in text for m in _ENDPOINT_MARKERS) or code in (-32603, -32002, -32029, 429):
+        return "endpoint"
+    if method == "eth_getLogs" and code == -32005:
+        return "range"
+    if code == -32005:
+        return "endpoint"
+    return "call"
+
+
 @dataclass
 class Limiter:
-    """Token bucket (``rps`` refill, ``burst`` capacity) plus a concurrency cap and a bounded queue."""
+    """Token bucket (``rps`` refill, ``burst`` capacity) plus a concurrency cap and a bounded queue.
+
+    Runs on real (monotonic) time: it sleeps with ``asyncio.sleep``, so an injected test clock
+    for cooldowns must not drive it.
+    """
 
     max_concurrent: int
     rps: float
     burst: float
     clock: Callable[[], float] = time.monotonic
+    queue_limit: int = QUEUE_LIMIT
+    on_change: Callable[[Limiter], None] | None = None
     tokens: float = field(init=False)
     updated: float = field(init=False)
     waiting: int = 0
     inflight: int = 0
 
     def __post_init__(self) -> None:
-        self.tokens = self.burst
+        if self.max_concurrent < 1 or self.rps <= 0 or self.burst < 1:
+            raise ValueError("rate limits must be positive (max_concurrent ≥ 1, rps > 0, burst ≥ 1)")
+        self.tokens = float(self.burst)
         self.updated = self.clock()
         self._slots = asyncio.Semaphore(self.max_concurrent)
         self._lock = asyncio.Lock()
 
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
+
     async def acquire(self) -> float:
-        """Wait for a slot and a token; returns the seconds spent waiting."""
-        if self.waiting >= QUEUE_LIMIT:
-            raise RpcOverloaded("rpc_overloaded")
+        """Wait for a slot and a token; returns the seconds spent waiting.
+
+        More than ``queue_limit`` requests already waiting → :class:`RpcOverloaded` at once.
+        """
+        if self.waiting >= self.queue_limit:
+            raise RpcOverloaded("rpc_overloaded: too many requests waiting for this endpoint")
         started = self.clock()
         self.waiting += 1
+        self._changed()
         try:
             await self._slots.acquire()
             try:
@@ -128,11 +217,22 @@ class Limiter:
         finally:
             self.waiting -= 1
         self.inflight += 1
+        self._changed()
         return self.clock() - started
 
     def release(self) -> None:
         self.inflight -= 1
         self._slots.release()
+        self._changed()
+
+
+@dataclass
+class Sample:
+    at: float  # monotonic seconds
+    ok: bool
+    latency_ms: float
+    queued: int
+    inflight: int
 
 
 @dataclass
@@ -146,15 +246,24 @@ class Endpoint:
     head: int | None = None
     head_at: float | None = None
     consecutive_failures: int = 0
-    down_until: float | None = None
+    down_until: float | None = None  # set while down (also after the cooldown, until a trial succeeds)
     cooldown: float = COOLDOWN_START
     chain_ok: bool = True
+    reported_chain_id: int | None = None
+    trial_inflight: bool = False
     score: float = 100.0
     state: State = State.HEALTHY
+    last_error: str | None = None
+    load: tuple[int, int] = (0, 0)  # (queued, in flight) when the last request started
+    samples: deque[Sample] = field(default_factory=deque)
 
     @property
     def success_ratio(self) -> float:
         return sum(self.outcomes) / len(self.outcomes) if self.outcomes else 1.0
+
+    @property
+    def is_down(self) -> bool:
+        return not self.chain_ok or self.down_until is not None
 
 
 @dataclass(frozen=True)
@@ -168,22 +277,41 @@ class EndpointStatus:
     success_ratio: float
     inflight: int
     queued: int
+    consecutive_failures: int = 0
+    cooldown_left_s: float = 0.0
+    chain_ok: bool = True
+    head_age_s: float | None = None
+    last_error: str | None = None
 
 
-def parse_endpoints(urls: list[str]) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class WindowStats:
+    """One endpoint's requests over the last ``STATS_WINDOW`` seconds (SPEC §4.2.6 thresholds)."""
+
+    label: str
+    requests: int
+    success_rate: float
+    median_latency_ms: float
+    max_queued: int
+    utilisation: float  # mean in-flight / max concurrent when requests started
+
+
+def parse_endpoints(urls: Sequence[str]) -> list[tuple[str, str]]:
     """``name=url`` or bare URLs labelled by host (never by full URL: paths may hold API keys)."""
     out: list[tuple[str, str]] = []
     seen: dict[str, int] = {}
     for raw in urls:
         name, sep, url = raw.partition("=")
-        if sep and not name.startswith(("http://", "https://")):
+        if sep and not name.strip().startswith(("http://", "https://")):
             label, target = name.strip(), url.strip()
         else:
             target = raw.strip()
-            label = urlsplit(target).hostname or "rpc"
-            port = urlsplit(target).port
-            if port:
-                label = f"{label}:{port}"
+            parts = urlsplit(target)
+            label = parts.hostname or "rpc"
+            if parts.port:
+                label = f"{label}:{parts.port}"
+        if not target.startswith(("http://", "https://")):
+            raise ValueError(f"RPC endpoint {label!r}: not an http(s) URL")
         seen[label] = seen.get(label, 0) + 1
         if seen[label] > 1:
             label = f"{label}#{seen[label]}"
@@ -191,239 +319,381 @@ def parse_endpoints(urls: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+def transaction_hash(raw_hex: str) -> str:
+    """The hash of a signed transaction (keccak of its bytes), as nodes report it."""
+    return "0x" + keccak(bytes.fromhex(raw_hex.removeprefix("0x"))).hex()
+
+
 class ProviderManager:
     def __init__(
         self,
-        urls: list[str],
+        urls: Sequence[str],
         *,
         chain_id: int,
         limits: tuple[int, int, int] = (20, 100, 500),
         clock: Callable[[], float] = time.monotonic,
         timeout: float = REQUEST_TIMEOUT,
+        retry_backoff: Sequence[float] = READ_BACKOFF,
+        queue_limit: int = QUEUE_LIMIT,
     ) -> None:
         if not urls:
             raise ValueError("no RPC endpoints configured")
         self.chain_id = chain_id
-        self.clock = clock
+        self.clock = clock  # cooldowns, head age (tests inject a fake clock)
         self.timeout = timeout
+        self.retry_backoff = tuple(retry_backoff)
         concurrent, rps, burst = limits
-        self.endpoints = [
-            Endpoint(label, url, i, Limiter(concurrent, rps, burst, clock))
-            for i, (label, url) in enumerate(parse_endpoints(urls))
-        ]
+        self.endpoints: list[Endpoint] = []
+        for i, (label, url) in enumerate(parse_endpoints(urls)):
+            limiter = Limiter(
+                concurrent, rps, burst, queue_limit=queue_limit, on_change=self._limiter_gauges(label)
+            )
+            self.endpoints.append(Endpoint(label, url, i, limiter))
         self._session: aiohttp.ClientSession | None = None
         self._ids = itertools.count(1)
         self.all_down_since: float | None = None
         self.on_all_down: Callable[[], Any] | None = None
+        self.on_recovered: Callable[[], Any] | None = None
         self._background: set[asyncio.Future[Any]] = set()
         for ep in self.endpoints:
             metrics.rpc_up.labels(endpoint=ep.label).set(1)
             metrics.rpc_score.labels(endpoint=ep.label).set(100)
+            metrics.rpc_queue.labels(endpoint=ep.label).set(0)
+            metrics.rpc_inflight.labels(endpoint=ep.label).set(0)
+
+    @staticmethod
+    def _limiter_gauges(label: str) -> Callable[[Limiter], None]:
+        def update(limiter: Limiter) -> None:
+            metrics.rpc_queue.labels(endpoint=label).set(limiter.waiting)
+            metrics.rpc_inflight.labels(endpoint=label).set(limiter.inflight)
+
+        return update
 
     # ------------------------------------------------------------------ lifecycle
     async def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            # the limiters cap in-flight requests per endpoint; the connector must not queue below that
+            capacity = sum(ep.limiter.max_concurrent for ep in self.endpoints)
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                connector=aiohttp.TCPConnector(limit=capacity + len(self.endpoints)),
+            )
         return self._session
 
     async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    async def __aenter__(self) -> ProviderManager:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def start(self) -> None:
         """Check every endpoint's chain id; endpoints reporting another chain are excluded."""
         await asyncio.gather(*(self._check_chain(ep) for ep in self.endpoints))
 
-    async def _check_chain(self, ep: Endpoint) -> None:
+    async def _check_chain(self, ep: Endpoint) -> bool:
+        """``eth_chainId`` on ``ep``; True when it answered with the configured chain id."""
         try:
-            reported = int(await self._request(ep, "eth_chainId", []), 16)
-        except (_EndpointFailure, RpcCallError, RpcOverloaded) as exc:
-            self._failure(ep, "chain_id", str(exc))
-            return
+            result = await self._request(ep, "eth_chainId", [])
+            reported = int(str(result), 16)
+        except (_EndpointFailure, RpcError):
+            return False
+        except ValueError:
+            self._failure(ep, "bad_response", f"eth_chainId answered {result!r}")
+            return False
+        ep.reported_chain_id = reported
+        was_ok = ep.chain_ok
         ep.chain_ok = reported == self.chain_id
         if not ep.chain_ok:
-            log.error("rpc_wrong_chain", endpoint=ep.label, reported=reported, expected=self.chain_id)
-            ep.state = State.DOWN
-            metrics.rpc_up.labels(endpoint=ep.label).set(0)
+            if was_ok:
+                log.error("rpc_wrong_chain", endpoint=ep.label, reported=reported, expected=self.chain_id)
+                metrics.rpc_errors.labels(endpoint=ep.label, kind="wrong_chain").inc()
+        elif not was_ok:
+            log.info("rpc_chain_ok", endpoint=ep.label, chain_id=reported)
+        self._rescore(ep)
+        self._update_all_down()
+        return ep.chain_ok
 
     # ------------------------------------------------------------------ selection and health
     def _now(self) -> float:
         return self.clock()
 
     def _best_head(self) -> int | None:
-        heads = [ep.head for ep in self.endpoints if ep.head is not None and ep.chain_ok]
+        heads = [ep.head for ep in self.endpoints if ep.head is not None and not ep.is_down]
+        if not heads:
+            heads = [ep.head for ep in self.endpoints if ep.head is not None and ep.chain_ok]
         return max(heads) if heads else None
 
+    def _lag(self, ep: Endpoint, best: int | None) -> int:
+        return max(0, best - ep.head) if best is not None and ep.head is not None else 0
+
     def _rescore(self, ep: Endpoint) -> None:
-        best = self._best_head()
-        lag = (best - ep.head) if best is not None and ep.head is not None else 0
+        lag = self._lag(ep, self._best_head())
         ep.score = max(0.0, min(100.0, 100 * ep.success_ratio - ep.latency_ms / 50 - 5 * lag))
-        if not ep.chain_ok or (ep.down_until is not None and ep.down_until > self._now()):
+        if ep.is_down:
             ep.state = State.DOWN
-        elif ep.score < 50 or lag > 20:
+        elif ep.score < DEGRADED_SCORE or lag > DEGRADED_LAG:
             ep.state = State.DEGRADED
         else:
             ep.state = State.HEALTHY
         metrics.rpc_score.labels(endpoint=ep.label).set(ep.score)
         metrics.rpc_up.labels(endpoint=ep.label).set(0 if ep.state == State.DOWN else 1)
 
+    def _half_open(self, ep: Endpoint) -> bool:
+        """Down, but the cooldown has passed: one trial request may decide recovery."""
+        return ep.chain_ok and ep.down_until is not None and ep.down_until <= self._now()
+
     def _usable(self, ep: Endpoint) -> bool:
         if not ep.chain_ok:
             return False
-        return ep.down_until is None or ep.down_until <= self._now()
+        if ep.down_until is None:
+            return True
+        return self._half_open(ep) and not ep.trial_inflight
 
     def ranked(self, exclude: set[str] | None = None) -> list[Endpoint]:
-        candidates = [ep for ep in self.endpoints if self._usable(ep) and ep.label not in (exclude or set())]
+        """Usable endpoints, best first: highest score (ties within one point: configured order),
+        then half-open endpoints waiting for their recovery trial."""
+        excluded = exclude or set()
+        candidates = [ep for ep in self.endpoints if self._usable(ep) and ep.label not in excluded]
         for ep in candidates:
             self._rescore(ep)
-        return sorted(candidates, key=lambda ep: (-round(ep.score, 6), ep.order))
+        live = [ep for ep in candidates if ep.down_until is None]
+        trials = sorted((ep for ep in candidates if ep.down_until is not None), key=lambda ep: ep.order)
+        ordered: list[Endpoint] = []
+        while live:
+            top = max(ep.score for ep in live)
+            pick = min((ep for ep in live if ep.score >= top - SCORE_TIE), key=lambda ep: ep.order)
+            ordered.append(pick)
+            live.remove(pick)
+        return ordered + trials
+
+    def best(self) -> Endpoint | None:
+        """The endpoint requests go to now (None when every endpoint is down)."""
+        live = [ep for ep in self.ranked() if ep.down_until is None]
+        return live[0] if live else None
+
+    def _record(self, ep: Endpoint, ok: bool, latency_ms: float) -> None:
+        now = time.monotonic()
+        ep.samples.append(Sample(now, ok, latency_ms, *ep.load))
+        while ep.samples and ep.samples[0].at < now - STATS_WINDOW:
+            ep.samples.popleft()
 
     def _success(self, ep: Endpoint, latency_ms: float) -> None:
         ep.outcomes.append(True)
         ep.latency_ms = (
             latency_ms if not ep.latency_ms else (1 - EWMA_ALPHA) * ep.latency_ms + EWMA_ALPHA * latency_ms
         )
+        self._record(ep, True, latency_ms)
         recovered = ep.down_until is not None
         ep.consecutive_failures = 0
         ep.down_until = None
         ep.cooldown = COOLDOWN_START
-        self.all_down_since = None
         self._rescore(ep)
         if recovered:
             log.info("rpc_endpoint_recovered", endpoint=ep.label)
+        self._update_all_down()
 
     def _failure(self, ep: Endpoint, kind: str, detail: str) -> None:
         ep.outcomes.append(False)
         ep.consecutive_failures += 1
+        ep.last_error = f"{kind}: {detail}"[:300]
+        self._record(ep, False, 0.0)
         metrics.rpc_errors.labels(endpoint=ep.label, kind=kind).inc()
-        if ep.down_until is not None and ep.down_until <= self._now():
-            # the recovery probe after a cooldown failed: back down, longer
+        now = self._now()
+        if ep.down_until is not None and ep.down_until <= now:
+            # the recovery trial after a cooldown failed: down again, twice as long
             ep.cooldown = min(ep.cooldown * 2, COOLDOWN_MAX)
-            ep.down_until = self._now() + ep.cooldown
+            ep.down_until = now + ep.cooldown
+            log.warning("rpc_endpoint_still_down", endpoint=ep.label, cooldown_s=ep.cooldown, error=detail)
         elif ep.consecutive_failures >= FAILURES_TO_DOWN and ep.down_until is None:
-            ep.down_until = self._now() + ep.cooldown
-            log.warning("rpc_endpoint_down", endpoint=ep.label, cooldown_s=ep.cooldown, error=detail[:200])
+            ep.down_until = now + ep.cooldown
+            log.warning("rpc_endpoint_down", endpoint=ep.label, cooldown_s=ep.cooldown, error=detail)
         self._rescore(ep)
-        if all(not self._usable(e) for e in self.endpoints) and self.all_down_since is None:
+        self._update_all_down()
+
+    def _update_all_down(self) -> None:
+        down = self.all_down
+        if down and self.all_down_since is None:
             self.all_down_since = self._now()
-            if self.on_all_down is not None:
-                with contextlib.suppress(Exception):
-                    result = self.on_all_down()
-                    if asyncio.iscoroutine(result):
-                        task = asyncio.ensure_future(result)
-                        self._background.add(task)
-                        task.add_done_callback(self._background.discard)
+            log.error("rpc_all_endpoints_down", endpoints=[ep.label for ep in self.endpoints])
+            self._fire(self.on_all_down)
+        elif not down and self.all_down_since is not None:
+            self.all_down_since = None
+            log.info("rpc_endpoints_recovered")
+            self._fire(self.on_recovered)
+
+    def _fire(self, callback: Callable[[], Any] | None) -> None:
+        if callback is None:
+            return
+        try:
+            result = callback()
+        except Exception:
+            log.exception("rpc_callback_failed")
+            return
+        if asyncio.iscoroutine(result):
+            task = asyncio.ensure_future(result)
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     # ------------------------------------------------------------------ requests
     async def _request(self, ep: Endpoint, method: str, params: list[Any]) -> Any:
-        waited = await ep.limiter.acquire()
+        """One JSON-RPC request to ``ep`` with accounting (metrics, score, failures)."""
+        try:
+            waited = await ep.limiter.acquire()
+        except RpcOverloaded:
+            metrics.rpc_requests.labels(endpoint=ep.label, method=method, outcome="overloaded").inc()
+            metrics.rpc_errors.labels(endpoint=ep.label, kind="overloaded").inc()
+            raise
         if waited > 0.001:
             metrics.rpc_throttled_wait.labels(endpoint=ep.label).inc(waited)
-        metrics.rpc_inflight.labels(endpoint=ep.label).set(ep.limiter.inflight)
-        metrics.rpc_queue.labels(endpoint=ep.label).set(ep.limiter.waiting)
+        ep.load = (ep.limiter.waiting, ep.limiter.inflight)
         started = time.perf_counter()
         outcome = "error"
+        failure: _EndpointFailure | None = None
         try:
-            http = await self._http()
-            body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
-            try:
-                async with http.post(ep.url, json=body) as resp:
-                    if resp.status == 429:
-                        raise _EndpointFailure("http_429", "rate limited by the endpoint")
-                    if resp.status >= 500:
-                        raise _EndpointFailure("http_5xx", f"HTTP {resp.status}")
-                    if resp.status >= 400:
-                        raise _EndpointFailure("http_4xx", f"HTTP {resp.status}")
-                    data = await resp.json(content_type=None)
-            except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
-                raise _EndpointFailure(
-                    "timeout" if isinstance(exc, TimeoutError) else "connection",
-                    f"{type(exc).__name__}: {exc}",
-                ) from exc
-            if not isinstance(data, dict):
-                raise _EndpointFailure("bad_response", "not a JSON-RPC object")
-            if data.get("error"):
-                err = data["error"]
-                message = str(err.get("message", "")) if isinstance(err, dict) else str(err)
-                code = err.get("code") if isinstance(err, dict) else None
-                if method == "eth_getLogs" and (
-                    code == -32005 or any(m in message.lower() for m in _RANGE_MARKERS)
-                ):
-                    outcome = "range"
-                    raise RpcRangeTooLarge(message)
-                if (
-                    code in (-32603, -32000)
-                    and "internal" in message.lower()
-                    and "revert" not in message.lower()
-                ):
-                    raise _EndpointFailure("rpc_internal", message)
-                outcome = "call_error"
-                raise RpcCallError(code, message, err.get("data") if isinstance(err, dict) else None)
-            if "result" not in data:
-                raise _EndpointFailure("bad_response", "no result")
+            result = await self._exchange(ep, method, params)
             outcome = "ok"
-            return data["result"]
+            return result
+        except _EndpointFailure as exc:
+            failure = exc
+            raise
+        except RpcRangeTooLarge:
+            outcome = "range"
+            raise
+        except RpcCallError:
+            outcome = "call_error"
+            raise
+        except BaseException:
+            outcome = "aborted"
+            raise
         finally:
             elapsed = time.perf_counter() - started
             ep.limiter.release()
             metrics.rpc_requests.labels(endpoint=ep.label, method=method, outcome=outcome).inc()
             metrics.rpc_duration.labels(endpoint=ep.label, method=method).observe(elapsed)
-            metrics.rpc_inflight.labels(endpoint=ep.label).set(ep.limiter.inflight)
             if outcome in ("ok", "call_error", "range"):
                 self._success(ep, elapsed * 1000)
+            elif failure is not None:
+                self._failure(ep, failure.kind, str(failure))
+
+    async def _exchange(self, ep: Endpoint, method: str, params: list[Any]) -> Any:
+        http = await self._http()
+        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        try:
+            async with http.post(ep.url, json=body) as resp:
+                status = resp.status
+                raw = await resp.read()
+        except TimeoutError as exc:
+            raise _EndpointFailure("timeout", f"no answer within {self.timeout:g} s") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _EndpointFailure("connection", redact(f"{type(exc).__name__}: {exc}")[:300]) from exc
+        if status == 429:
+            raise _EndpointFailure("http_429", "rate limited by the endpoint (HTTP 429)")
+        if status >= 500:
+            raise _EndpointFailure("http_5xx", f"HTTP {status}")
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            kind = "http_4xx" if status >= 400 else "bad_response"
+            raise _EndpointFailure(kind, f"HTTP {status}, not JSON") from exc
+        if not isinstance(data, dict):
+            raise _EndpointFailure("bad_response", "not a JSON-RPC object")
+        err = data.get("error")
+        if err:
+            message = str(err.get("message", "")) if isinstance(err, dict) else str(err)
+            code = err.get("code") if isinstance(err, dict) else None
+            kind = classify_error(method, code, message)
+            if kind == "range":
+                raise RpcRangeTooLarge(message)
+            if kind == "endpoint":
+                raise _EndpointFailure("rpc_error", redact(f"{code}: {message}")[:300])
+            raise RpcCallError(code, message, err.get("data") if isinstance(err, dict) else None)
+        if status >= 400:
+            raise _EndpointFailure("http_4xx", f"HTTP {status}")
+        if "result" not in data:
+            raise _EndpointFailure("bad_response", "no result")
+        return data["result"]
+
+    async def _trial(self, ep: Endpoint) -> bool:
+        """The one request deciding whether a half-open endpoint recovers (chain id check)."""
+        ep.trial_inflight = True
+        try:
+            return await self._check_chain(ep)
+        finally:
+            ep.trial_inflight = False
 
     async def call(self, method: str, params: list[Any] | None = None, *, retry: bool = True) -> Any:
-        """Call ``method`` on the best endpoint; idempotent reads fail over (3 attempts, 0.5 s / 1 s)."""
+        """Call ``method`` on the best endpoint; idempotent reads fail over to the next best endpoint
+        (3 attempts in all, backoff 0.5 s then 1 s). JSON-RPC errors about the request itself
+        (:class:`RpcCallError`, :class:`RpcRangeTooLarge`) are raised at once."""
         params = params or []
         attempts = READ_ATTEMPTS if retry else 1
         tried: set[str] = set()
-        last: Exception | None = None
+        last: str = "no usable endpoint"
         for attempt in range(attempts):
+            if attempt:
+                delay = self.retry_backoff[min(attempt - 1, len(self.retry_backoff) - 1)]
+                if delay > 0:
+                    await asyncio.sleep(delay)
             ranked = self.ranked(exclude=tried) or self.ranked()
             if not ranked:
                 break
             ep = ranked[0]
             tried.add(ep.label)
+            if ep.down_until is not None and not await self._trial(ep):
+                last = f"{ep.label}: {ep.last_error or 'recovery trial failed'}"
+                continue
             try:
                 result = await self._request(ep, method, params)
             except _EndpointFailure as exc:
-                self._failure(ep, exc.kind, str(exc))
-                last = exc
-                if attempt + 1 < attempts:
-                    await asyncio.sleep(READ_BACKOFF[min(attempt, len(READ_BACKOFF) - 1)])
+                last = f"{ep.label}: {exc.kind}: {exc}"
                 continue
             if method == "eth_blockNumber":
-                ep.head = int(result, 16)
-                ep.head_at = self._now()
+                self._observe_head(ep, result)
             return result
         raise RpcUnavailable(f"{method}: no endpoint answered ({last})")
 
+    def _observe_head(self, ep: Endpoint, result: Any) -> None:
+        with contextlib.suppress(TypeError, ValueError):
+            ep.head = int(str(result), 16)
+            ep.head_at = self._now()
+            best = self._best_head()
+            if best is not None:
+                metrics.chain_head.set(best)
+
     async def send_raw(self, raw_hex: str) -> str:
-        """Broadcast signed bytes; on failure the identical bytes go to the next endpoint (safe)."""
-        return str(await self.call("eth_sendRawTransaction", [raw_hex], retry=True))
+        """Broadcast signed bytes; on failure the identical bytes go to the next endpoint (safe).
+
+        A node that already has the transaction ("already known") counts as accepted: the hash is
+        the keccak of the signed bytes either way.
+        """
+        try:
+            return str(await self.call("eth_sendRawTransaction", [raw_hex], retry=True))
+        except RpcCallError as exc:
+            if any(m in exc.message.lower() for m in _ALREADY_KNOWN):
+                return transaction_hash(raw_hex)
+            raise
 
     async def probe_all(self) -> None:
-        """Health probe (every 30 s): eth_blockNumber on every endpoint, chain id after recovery."""
+        """Health probe (every 30 s): eth_blockNumber on every endpoint; down endpoints whose cooldown
+        has passed get their recovery trial (chain id check) first; wrong-chain endpoints are
+        checked again."""
 
         async def probe(ep: Endpoint) -> None:
-            if not ep.chain_ok:
-                await self._check_chain(ep)
-                if not ep.chain_ok:
-                    return
-            if ep.down_until is not None and ep.down_until > self._now():
+            if not ep.chain_ok and not await self._check_chain(ep):
                 return
-            was_down = ep.down_until is not None
-            try:
-                ep.head = int(await self._request(ep, "eth_blockNumber", []), 16)
-                ep.head_at = self._now()
-            except _EndpointFailure as exc:
-                self._failure(ep, exc.kind, str(exc))
+            if ep.down_until is not None and (not self._usable(ep) or not await self._trial(ep)):
                 return
-            except RpcError:
-                return
-            if was_down:
-                await self._check_chain(ep)
+            with contextlib.suppress(_EndpointFailure, RpcError):
+                self._observe_head(ep, await self._request(ep, "eth_blockNumber", []))
 
         await asyncio.gather(*(probe(ep) for ep in self.endpoints))
         for ep in self.endpoints:
@@ -431,10 +701,11 @@ class ProviderManager:
 
     def status(self) -> list[EndpointStatus]:
         best = self._best_head()
+        now = self._now()
         out = []
         for ep in self.endpoints:
             self._rescore(ep)
-            lag = (best - ep.head) if best is not None and ep.head is not None else 0
+            cooldown_left = max(0.0, ep.down_until - now) if ep.down_until is not None else 0.0
             out.append(
                 EndpointStatus(
                     ep.label,
@@ -442,17 +713,48 @@ class ProviderManager:
                     round(ep.score, 1),
                     round(ep.latency_ms, 1),
                     ep.head,
-                    lag,
+                    self._lag(ep, best),
                     round(ep.success_ratio, 3),
                     ep.limiter.inflight,
                     ep.limiter.waiting,
+                    consecutive_failures=ep.consecutive_failures,
+                    cooldown_left_s=round(cooldown_left, 1),
+                    chain_ok=ep.chain_ok,
+                    head_age_s=round(now - ep.head_at, 1) if ep.head_at is not None else None,
+                    last_error=ep.last_error,
+                )
+            )
+        return out
+
+    def window_stats(self) -> list[WindowStats]:
+        """Per endpoint over the last 5 minutes: requests, success rate, median latency, peak queue and
+        mean utilisation (in-flight / max concurrent) — inputs of the §4.2.6 alerts."""
+        cutoff = time.monotonic() - STATS_WINDOW
+        out = []
+        for ep in self.endpoints:
+            samples = [s for s in ep.samples if s.at >= cutoff]
+            ok = [s for s in samples if s.ok]
+            out.append(
+                WindowStats(
+                    ep.label,
+                    len(samples),
+                    len(ok) / len(samples) if samples else 1.0,
+                    statistics.median(s.latency_ms for s in ok) if ok else 0.0,
+                    max((s.queued for s in samples), default=ep.limiter.waiting),
+                    (statistics.fmean(s.inflight for s in samples) if samples else ep.limiter.inflight)
+                    / ep.limiter.max_concurrent,
                 )
             )
         return out
 
     @property
     def all_down(self) -> bool:
-        return all(not self._usable(ep) for ep in self.endpoints)
+        """Every endpoint is down (in cooldown, waiting for its recovery trial, or on another chain)."""
+        return all(ep.is_down for ep in self.endpoints)
+
+    def head(self) -> int | None:
+        """The highest block number reported by a working endpoint (from probes and calls)."""
+        return self._best_head()
 
     # ------------------------------------------------------------------ typed helpers
     async def block_number(self) -> int:

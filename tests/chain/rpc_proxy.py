@@ -1,0 +1,139 @@
+"""A JSON-RPC proxy in front of anvil whose behaviour tests switch at will.
+
+Modes: ``forward`` (default), ``http_500`` (or any ``http_status``), ``hang`` (never answers until the
+proxy stops or the mode changes), ``refuse`` (the listening socket is closed: connection refused),
+``garbage`` (HTTP 200 with a non-JSON body). Per method: JSON-RPC errors (``fail_method``), a
+different chain id (``chain_id``), a head that lags (``head_lag``), an added delay (``delay``).
+Every request is counted per method (``count``) and the peak of concurrent requests is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import Counter
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from sigmatrade.sandbox.chain import free_port
+
+
+class RpcProxy:
+    def __init__(self, target: str, *, port: int | None = None) -> None:
+        self.target = target
+        self.port = port or free_port()
+        self.mode = "forward"
+        self.http_status = 500
+        self.delay = 0.0
+        self.chain_id: int | None = None
+        self.head_lag = 0
+        self.method_errors: dict[str, tuple[int, str]] = {}
+        self.requests: Counter[str] = Counter()
+        self.inflight = 0
+        self.peak_inflight = 0
+        self._runner: web.AppRunner | None = None
+        self._client: aiohttp.ClientSession | None = None
+        self._release = asyncio.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def count(self, method: str | None = None) -> int:
+        return self.requests[method] if method else sum(self.requests.values())
+
+    # ------------------------------------------------------------------ control
+    def set_mode(self, mode: str) -> None:
+        if self.mode == "hang" and mode != "hang":
+            self._release.set()
+        if mode == "hang":
+            self._release = asyncio.Event()
+        self.mode = mode
+
+    def fail_method(self, method: str, code: int, message: str) -> None:
+        """Answer ``method`` with a JSON-RPC error (HTTP 200) until ``clear_errors``."""
+        self.method_errors[method] = (code, message)
+
+    def clear_errors(self) -> None:
+        self.method_errors.clear()
+
+    async def refuse(self) -> None:
+        """Close the listening socket: new connections are refused."""
+        self.mode = "refuse"
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def restore(self) -> None:
+        """Listen again on the same port, forwarding."""
+        self.set_mode("forward")
+        if self._runner is None:
+            await self._listen()
+
+    # ------------------------------------------------------------------ lifecycle
+    async def _listen(self) -> None:
+        app = web.Application()
+        app.router.add_post("/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def start(self) -> RpcProxy:
+        self._client = aiohttp.ClientSession()
+        await self._listen()
+        return self
+
+    async def stop(self) -> None:
+        self._release.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def __aenter__(self) -> RpcProxy:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------------ handling
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        method = str(body.get("method"))
+        self.requests[method] += 1
+        self.inflight += 1
+        self.peak_inflight = max(self.peak_inflight, self.inflight)
+        try:
+            return await self._answer(body, method)
+        finally:
+            self.inflight -= 1
+
+    async def _answer(self, body: dict[str, Any], method: str) -> web.StreamResponse:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.mode == "hang":
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._release.wait()
+            return web.Response(status=503)
+        if self.mode == "http_500":
+            return web.Response(status=self.http_status, text="upstream error")
+        if self.mode == "garbage":
+            return web.Response(status=200, text="<html>maintenance</html>")
+        if method in self.method_errors:
+            code, message = self.method_errors[method]
+            return web.json_response(
+                {"jsonrpc": "2.0", "id": body.get("id"), "error": {"code": code, "message": message}}
+            )
+        if method == "eth_chainId" and self.chain_id is not None:
+            return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": hex(self.chain_id)})
+        assert self._client is not None
+        async with self._client.post(self.target, json=body) as resp:
+            data = json.loads(await resp.read())
+        if method == "eth_blockNumber" and self.head_lag and "result" in data:
+            data["result"] = hex(max(0, int(data["result"], 16) - self.head_lag))
+        return web.json_response(data)
