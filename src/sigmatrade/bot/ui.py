@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from sigmatrade.bot.render import Safe
+from sigmatrade.sandbox.emulator.html import parse_html
+
+
+def _entities(items: list[Any]) -> list[tuple[str, int, int, str | None]]:
+    out = []
+    for e in items:
+        d = e if isinstance(e, dict) else e.model_dump(exclude_none=True)
+        out.append((str(d.get("type")), int(d.get("offset", 0)), int(d.get("length", 0)), d.get("url")))
+    return sorted(out)
+
+
+def _buttons(markup: InlineKeyboardMarkup | None) -> list[list[tuple[str, str | None, str | None]]]:
+    if markup is None:
+        return []
+    return [[(b.text, b.callback_data, b.url) for b in row] for row in markup.inline_keyboard]
+
+
+def same_screen(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """True when editing ``message`` to ``text``/``markup`` would change nothing visible (Telegram
+    answers such an edit with "message is not modified"; we do not send it at all)."""
+    try:
+        plain, entities = parse_html(text)
+    except ValueError:
+        return False
+    if plain != message.text or _buttons(markup) != _buttons(message.reply_markup):
+        return False
+    return _entities(entities) == _entities(list(message.entities or []))
 
 
 async def show(
@@ -17,6 +45,8 @@ async def show(
     if isinstance(event, CallbackQuery):
         message = event.message
         if isinstance(message, Message) and message.text is not None:
+            if same_screen(message, str(text), markup):
+                return
             try:
                 await message.edit_text(text, reply_markup=markup)
                 return

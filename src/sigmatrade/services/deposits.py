@@ -1,0 +1,432 @@
+"""Deposits of a user (SPEC §3.2, §3.3.1–§3.3.2, §5.6): level statuses, activation (a ``pending``
+deposit with its amount and cap snapshot), cancel, the pending list and the history.
+
+Chain detection and confirmation live elsewhere. :func:`activate` returns the created deposit, so
+late matching (§4.3.6) can be applied to it by its caller.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmatrade import clock
+from sigmatrade.db.models import ChainCursor, Deposit, Referral, RewardSession, User
+from sigmatrade.db.session import is_postgres, unit
+from sigmatrade.domain import levels as rules
+from sigmatrade.domain.enums import DepositSource, DepositStatus
+from sigmatrade.domain.levels import LevelSpec, LevelState, LevelTable, UserFacts
+from sigmatrade.runtime import Runtime
+from sigmatrade.services import audit, limits
+
+PAGE_SIZE = 5
+LIMIT_ACTION = "deposit_activation"
+DEPOSIT_CURSOR = "usdt_deposits"
+MAX_ID = 2**63 - 1  # ids beyond BIGINT come only from forged callbacks
+
+# Refusals of this module (the activation refusals use the codes of ``domain.levels``).
+NOT_FOUND = "not_found"
+NOT_CANCELLABLE = "not_cancellable"
+RATE_LIMITED = "rate_limited"
+CONFLICT = "conflict"
+
+
+class DepositError(ValueError):
+    """A refused deposit action; ``code`` selects the message, ``params`` fill it."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Payment:
+    """Where and how to pay (the Activation screen)."""
+
+    system_wallet: str | None
+    user_wallet: str
+    contract: str
+    explorer: str
+    confirmation_mode: str  # "blocks" or "finalized"
+    confirmation_blocks: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The Deposits screen."""
+
+    table: LevelTable
+    states: tuple[LevelState, ...]  # levels 1..max_open_level
+    open_count: int  # pending + detected deposits
+
+
+@dataclass(frozen=True)
+class LevelView:
+    table: LevelTable
+    spec: LevelSpec
+    state: LevelState
+    facts: UserFacts
+    current: Deposit | None  # the open (pending/detected) or active (confirmed) deposit of the level
+    session_rate: Decimal | None  # rate of the reward session running now, per period
+    period_hours: Decimal  # accrual period (the deposit's snapshot when it has one)
+
+
+@dataclass(frozen=True)
+class DepositInfo:
+    """One deposit with what its screens show."""
+
+    deposit: Deposit
+    payment: Payment
+    confirmations: int | None  # blocks on top of the transfer's block (detected, blocks mode), if known
+    now: datetime
+
+
+@dataclass(frozen=True)
+class PendingList:
+    items: Sequence[DepositInfo]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: Sequence[Deposit]
+    page: int
+    pages: int
+    total: int
+
+
+# ---------------------------------------------------------------------------------------------- reads
+def valid_id(value: int) -> bool:
+    """Ids from callbacks outside the id range are treated like missing objects."""
+    return 1 <= value <= MAX_ID
+
+
+async def load_table(rt: Runtime) -> tuple[LevelTable, dict[str, Any]]:
+    snapshot = await rt.store.snapshot()
+    return rules.level_table(snapshot), snapshot
+
+
+def payment(rt: Runtime, snapshot: dict[str, Any], user_wallet: str) -> Payment:
+    env = rt.settings
+    return Payment(
+        system_wallet=snapshot.get("deposit.system_wallet_address") or None,
+        user_wallet=user_wallet,
+        contract=env.usdt_contract_address,
+        explorer=env.explorer_base_url,
+        confirmation_mode=env.chain_confirmation_mode,
+        confirmation_blocks=env.confirmation_blocks,
+    )
+
+
+async def verified_referrals(session: AsyncSession, user_id: int) -> int:
+    """Direct referrals that are verified and not banned."""
+    count = await session.scalar(
+        select(func.count(Referral.id))
+        .join(User, User.id == Referral.descendant_id)
+        .where(
+            Referral.ancestor_id == user_id,
+            Referral.depth == 1,
+            User.is_verified.is_(True),
+            User.is_banned.is_(False),
+        )
+    )
+    return int(count or 0)
+
+
+async def _facts(session: AsyncSession, user_id: int, *, lock: bool = False) -> UserFacts:
+    """The user's facts for the activation check, read in the caller's unit of work.
+
+    ``lock``: lock the user row (PostgreSQL) so concurrent activations of one user serialise;
+    SQLite's ``BEGIN IMMEDIATE`` already serialises them.
+    """
+    row = await session.get(
+        User, user_id, with_for_update=lock and is_postgres(session), populate_existing=True
+    )
+    if row is None:
+        return rules.GUEST
+    deposits = (
+        await session.execute(select(Deposit.level, Deposit.status).where(Deposit.user_id == user_id))
+    ).all()
+    return UserFacts(
+        registered=True,
+        verified=row.is_verified,
+        banned=row.is_banned,
+        deposits=tuple((int(level), str(status)) for level, status in deposits),
+        verified_referrals=await verified_referrals(session, user_id),
+    )
+
+
+async def overview(session: AsyncSession, rt: Runtime, user: User) -> Overview:
+    table, _ = await load_table(rt)
+    async with unit(session):
+        facts = await _facts(session, user.id)
+    states = tuple(rules.level_state(table, facts, spec.level) for spec in table.open_levels)
+    open_count = sum(1 for _, status in facts.deposits if status in rules.OPEN)
+    return Overview(table=table, states=states, open_count=open_count)
+
+
+async def _running_session(session: AsyncSession, now: datetime) -> RewardSession | None:
+    found: RewardSession | None = await session.scalar(
+        select(RewardSession)
+        .where(
+            RewardSession.is_active.is_(True),
+            RewardSession.starts_at <= now,
+            RewardSession.ends_at > now,
+        )
+        .order_by(RewardSession.starts_at, RewardSession.id)
+        .limit(1)
+    )
+    return found
+
+
+async def level_view(session: AsyncSession, rt: Runtime, user: User, level: int) -> LevelView:
+    """The Level view; a level outside 1..5 is NOT_FOUND, a hidden one LEVEL_CLOSED."""
+    table, snapshot = await load_table(rt)
+    if not rules.MIN_LEVEL <= level <= rules.MAX_LEVEL:
+        raise DepositError(NOT_FOUND)
+    if not table.is_open(level):
+        raise DepositError(rules.LEVEL_CLOSED, level=level, max_level=table.max_open_level)
+    now = clock.now()
+    async with unit(session):
+        facts = await _facts(session, user.id)
+        current = await session.scalar(
+            select(Deposit)
+            .where(
+                Deposit.user_id == user.id,
+                Deposit.level == level,
+                Deposit.status.in_((*rules.OPEN, DepositStatus.CONFIRMED)),
+            )
+            .order_by(Deposit.id.desc())
+            .limit(1)
+        )
+        running = await _running_session(session, now)
+    if current is not None and current.accrual_period_seconds:
+        period = Decimal(current.accrual_period_seconds) / 3600
+    else:
+        period = Decimal(int(snapshot["reward.accrual_period_hours"]))
+    return LevelView(
+        table=table,
+        spec=table.spec(level),
+        state=rules.level_state(table, facts, level),
+        facts=facts,
+        current=current,
+        session_rate=running.rate_for(level) if running is not None else None,
+        period_hours=period,
+    )
+
+
+async def _head(session: AsyncSession, rt: Runtime) -> int | None:
+    """The chain head as this process knows it without network I/O: the provider's last seen head,
+    else the deposit watcher's cursor."""
+    chain = rt.chain
+    if chain is not None:
+        head = chain.provider.head()
+        if head is not None:
+            return int(head)
+    last = await session.scalar(select(ChainCursor.last_block).where(ChainCursor.name == DEPOSIT_CURSOR))
+    return int(last) if last is not None else None
+
+
+def _confirmations(deposit: Deposit, head: int | None, rt: Runtime) -> int | None:
+    if (
+        deposit.status != DepositStatus.DETECTED
+        or deposit.block_number is None
+        or head is None
+        or rt.settings.chain_confirmation_mode != "blocks"
+    ):
+        return None
+    return max(0, min(rt.settings.confirmation_blocks, head - int(deposit.block_number)))
+
+
+async def own_deposit(session: AsyncSession, user_id: int, deposit_id: int) -> Deposit | None:
+    """The user's deposit; another user's deposit is reported exactly like a missing one."""
+    if not valid_id(deposit_id):
+        return None
+    async with unit(session):
+        deposit = await session.get(Deposit, deposit_id, populate_existing=True)
+    if deposit is None or deposit.user_id != user_id:
+        return None
+    return deposit
+
+
+async def status(session: AsyncSession, rt: Runtime, user: User, deposit_id: int) -> DepositInfo:
+    """A deposit of the user with its payment details and confirmations ("I have sent it")."""
+    _, snapshot = await load_table(rt)
+    if not valid_id(deposit_id):
+        raise DepositError(NOT_FOUND)
+    async with unit(session):
+        deposit = await session.get(Deposit, deposit_id, populate_existing=True)
+        if deposit is None or deposit.user_id != user.id:
+            raise DepositError(NOT_FOUND)
+        head = await _head(session, rt)
+    return DepositInfo(
+        deposit=deposit,
+        payment=payment(rt, snapshot, user.wallet_address),
+        confirmations=_confirmations(deposit, head, rt),
+        now=clock.now(),
+    )
+
+
+async def pending(session: AsyncSession, rt: Runtime, user: User) -> PendingList:
+    """The user's ``pending`` and ``detected`` deposits, oldest first (at most one per level)."""
+    _, snapshot = await load_table(rt)
+    async with unit(session):
+        rows = (
+            await session.scalars(
+                select(Deposit)
+                .where(Deposit.user_id == user.id, Deposit.status.in_(rules.OPEN))
+                .order_by(Deposit.created_at, Deposit.id)
+            )
+        ).all()
+        head = await _head(session, rt) if rows else None
+    pay = payment(rt, snapshot, user.wallet_address)
+    now = clock.now()
+    return PendingList(
+        items=[DepositInfo(row, pay, _confirmations(row, head, rt), now) for row in rows],
+        now=now,
+    )
+
+
+async def history(session: AsyncSession, user_id: int, page: int) -> HistoryPage:
+    """All deposits of the user, newest first, 5 per page; the page is clamped to 1..last."""
+    async with unit(session):
+        count = int(
+            await session.scalar(select(func.count(Deposit.id)).where(Deposit.user_id == user_id)) or 0
+        )
+        pages = max(1, math.ceil(count / PAGE_SIZE))
+        page = 1 if page < 1 else min(page, pages)
+        items = (
+            await session.scalars(
+                select(Deposit)
+                .where(Deposit.user_id == user_id)
+                .order_by(Deposit.created_at.desc(), Deposit.id.desc())
+                .offset((page - 1) * PAGE_SIZE)
+                .limit(PAGE_SIZE)
+            )
+        ).all()
+    return HistoryPage(items=items, page=page, pages=pages, total=count)
+
+
+# --------------------------------------------------------------------------------------------- writes
+def _refuse(refusal: rules.Refusal) -> DepositError:
+    return DepositError(refusal.code, **refusal.params)
+
+
+async def activate(session: AsyncSession, rt: Runtime, user: User, level: int) -> Deposit:
+    """Create a ``pending`` deposit of ``level`` for ``user`` (§3.3.1) and return it.
+
+    Order: the activation check (a refusal counts nothing), the per-action limit (10/hour), then one
+    transaction that re-runs the check on fresh data under the user's lock, inserts the deposit with
+    its amount and cap snapshot and ``expires_at`` = now + ``deposit.pending_ttl_hours``, and audits
+    ``deposit_created``. The partial unique indexes are the last guard: a concurrent duplicate
+    fails cleanly with the refusal of the deposit that won.
+    """
+    # Read settings before any unit of work: a cache refresh opens a session of its own.
+    table, snapshot = await load_table(rt)
+    ttl_hours = int(snapshot["deposit.pending_ttl_hours"])
+    async with unit(session):
+        facts = await _facts(session, user.id)
+    refusal = rules.check_activation(table, facts, level)
+    if refusal is not None:
+        raise _refuse(refusal)
+    verdict = await limits.hit(rt, LIMIT_ACTION, user.telegram_id)
+    if not verdict.allowed:
+        raise DepositError(RATE_LIMITED, wait_seconds=max(1, verdict.wait_seconds))
+    spec = table.spec(level)
+    now = clock.now()
+    async with unit(session):
+        facts = await _facts(session, user.id, lock=True)
+        refusal = rules.check_activation(table, facts, level)
+        if refusal is not None:
+            raise _refuse(refusal)
+        deposit = Deposit(
+            user_id=user.id,
+            level=level,
+            amount=spec.amount,
+            cap_amount=spec.cap_amount,
+            status=DepositStatus.PENDING,
+            source=DepositSource.USER,
+            expires_at=now + timedelta(hours=ttl_hours),
+            accrued_total=Decimal(0),
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(deposit)
+                await session.flush()
+        except IntegrityError:
+            refusal = rules.check_activation(table, await _facts(session, user.id), level)
+            raise (_refuse(refusal) if refusal is not None else DepositError(CONFLICT, level=level)) from None
+        await audit.log_user_action(
+            session,
+            user.id,
+            user.telegram_id,
+            "deposit_created",
+            target_type="deposit",
+            target_id=deposit.id,
+            amount=spec.amount,
+            after={"status": DepositStatus.PENDING},
+            details={
+                "deposit_id": deposit.id,
+                "level": level,
+                "amount": spec.amount,
+                "cap_amount": spec.cap_amount,
+                "expires_at": deposit.expires_at,
+            },
+        )
+    return deposit
+
+
+async def describe(session: AsyncSession, rt: Runtime, user: User, deposit: Deposit) -> DepositInfo:
+    """The Activation screen data of a deposit just created."""
+    return await status(session, rt, user, deposit.id)
+
+
+async def cancel(session: AsyncSession, rt: Runtime, user: User, deposit_id: int) -> Deposit:
+    """User cancel (§3.3.2): only while ``pending`` — a conditional update on the status.
+
+    A detected (or any later) deposit raises NOT_CANCELLABLE; another user's or a missing deposit
+    NOT_FOUND. Nothing is written on refusal.
+    """
+    if not valid_id(deposit_id):
+        raise DepositError(NOT_FOUND)
+    now = clock.now()
+    async with unit(session):
+        result = await session.execute(
+            update(Deposit)
+            .where(
+                Deposit.id == deposit_id,
+                Deposit.user_id == user.id,
+                Deposit.status == DepositStatus.PENDING,
+            )
+            .values(status=DepositStatus.CANCELLED, cancelled_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        deposit = await session.get(Deposit, deposit_id, populate_existing=True)
+        if deposit is None or deposit.user_id != user.id:
+            raise DepositError(NOT_FOUND)
+        if getattr(result, "rowcount", 0) != 1:
+            raise DepositError(NOT_CANCELLABLE, deposit_id=deposit.id, status=deposit.status)
+        await audit.log_user_action(
+            session,
+            user.id,
+            user.telegram_id,
+            "deposit_cancelled",
+            target_type="deposit",
+            target_id=deposit.id,
+            amount=deposit.amount,
+            before={"status": DepositStatus.PENDING},
+            after={"status": DepositStatus.CANCELLED},
+            details={"deposit_id": deposit.id, "level": deposit.level},
+        )
+    return deposit
