@@ -50,6 +50,10 @@ async def check(session: AsyncSession, store: SettingsStore, user_id: int, typed
         user.finpass_failed_attempts = 0
         if crypto.needs_rehash(user.finpass_hash):
             user.finpass_hash = crypto.hash_secret(typed.strip())
+        # A successful check with a recovered password completes the recovery (SPEC §3.8.4).
+        from sigmatrade.services import recovery  # local: recovery itself uses this module
+
+        await recovery.complete_after_check(session, user.id)
         return CheckResult(CheckOutcome.OK, max_attempts)
     user.finpass_failed_attempts += 1
     await audit.log_user_action(

@@ -18,8 +18,8 @@ from sigmatrade.db.models import Blacklist, User
 from sigmatrade.runtime import Runtime
 
 BAN_NOTICE_SECONDS = 600
-GUEST_ALLOWED_COMMANDS = ("/start", "/help", "/language", "/menu", "/cancel")
-GUEST_ALLOWED_CALLBACKS = ("nav:help", "nav:instructions", "nav:language", "nav:menu", "lang:")
+GUEST_ALLOWED_COMMANDS = ("/start", "/help", "/faq", "/language", "/menu", "/cancel")
+GUEST_ALLOWED_CALLBACKS = ("nav:help", "nav:faq", "nav:instructions", "nav:language", "nav:menu", "lang:")
 
 
 def blacklist_allows(update: Update) -> bool:

@@ -67,6 +67,7 @@ def help_screen(t: Translator, snap: dict[str, Any], *, registered: bool) -> Scr
         site=site,
     )
     builder = InlineKeyboardBuilder()
+    builder.row(kb.button(t.raw("info.btn.faq"), Nav(to="faq").pack()))
     if registered:
         builder.row(kb.button(t.raw("btn.recover_finpass"), Fp(action="start").pack()))
     builder.row(kb.button(t.raw("btn.menu"), Nav(to="menu").pack()))

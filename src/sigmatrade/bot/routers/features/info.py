@@ -1,0 +1,55 @@
+"""FAQ (SPEC §5.6 Help/Instructions companion): Nav → faq and /faq.
+
+The Help and Instructions screens live in the common router; the FAQ repeats the deposit essentials
+with live values: the system wallet from the DB setting and the confirmation rule from the config.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from sigmatrade.bot.callbacks import Nav
+from sigmatrade.bot.flow import GUEST_KEYS
+from sigmatrade.bot.flow import leave_state as _leave
+from sigmatrade.bot.i18n import Translator
+from sigmatrade.bot.ui import show
+from sigmatrade.bot.views import info as views
+from sigmatrade.db.models import User
+from sigmatrade.runtime import Runtime
+
+ORDER = 50
+
+_KEEP = GUEST_KEYS
+
+
+async def show_faq(
+    event: Message | CallbackQuery, state: FSMContext, rt: Runtime, user: User | None, t: Translator
+) -> None:
+    await _leave(state)
+    env = rt.settings
+    text, markup = views.faq(
+        t,
+        await rt.store.snapshot(),
+        contract=env.usdt_contract_address,
+        mode=env.chain_confirmation_mode,
+        confirmations=env.confirmation_blocks,
+        explorer=env.explorer_base_url,
+        back_to="support" if user is not None else "menu",
+    )
+    await show(event, text, markup)
+    if isinstance(event, CallbackQuery):
+        with contextlib.suppress(TelegramAPIError):
+            await event.answer()
+
+
+def build() -> Router:
+    router = Router(name="info")
+    router.message.register(show_faq, Command("faq"))
+    router.callback_query.register(show_faq, Nav.filter(F.to == "faq"))
+    return router

@@ -1,0 +1,44 @@
+"""FAQ screen. Pure: data in, ``(Safe text, InlineKeyboardMarkup)`` out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from sigmatrade.bot import keyboards as kb
+from sigmatrade.bot.callbacks import Nav
+from sigmatrade.bot.i18n import Translator
+from sigmatrade.bot.render import Safe, code
+from sigmatrade.domain.money import format_rate
+
+Screen = tuple[Safe, InlineKeyboardMarkup]
+
+
+def faq(
+    t: Translator,
+    snap: dict[str, Any],
+    *,
+    contract: str,
+    mode: str,
+    confirmations: int,
+    explorer: str,
+    back_to: str,
+) -> Screen:
+    wallet = snap.get("deposit.system_wallet_address")
+    cap = snap["reward.level_caps_percent"][0]
+    rule = t("info.rule.finalized") if mode == "finalized" else t("info.rule.blocks", n=confirmations)
+    text = t(
+        "info.faq",
+        wallet=code(wallet) if wallet else t("info.no_wallet"),
+        contract=code(contract),
+        rule=rule,
+        cap=format_rate(cap) if cap is not None else "—",
+    )
+    builder = InlineKeyboardBuilder()
+    if wallet:
+        builder.row(kb.url_button(t.raw("btn.explorer_wallet"), f"{explorer}/address/{wallet}"))
+    builder.row(kb.button(t.raw("info.btn.instructions"), Nav(to="instructions").pack()))
+    builder.row(*kb.back_row(t, back_to))
+    return text, builder.as_markup()
