@@ -14,31 +14,21 @@ from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.callbacks import Dep, Nav
+from sigmatrade.bot.flow import GUEST_KEYS
+from sigmatrade.bot.flow import leave_state as _leave
+from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.routers.common import REF_CODE_KEY
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import deposits as views
 from sigmatrade.db.models import User
 from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.runtime import Runtime
+from sigmatrade.services import deposit_confirmation
 from sigmatrade.services import deposits as svc
 
 ORDER = 100
 
-_KEEP = (REF_CODE_KEY, "lang")
-
-
-async def _leave(state: FSMContext) -> None:
-    """Leave any input state (and drop its data), keeping guest data like the common router does."""
-    if await state.get_state() is None:
-        return
-    data = await state.get_data()
-    await state.set_state(None)
-    await state.set_data({k: v for k, v in data.items() if k in _KEEP})
-
-
-async def _outdated(query: CallbackQuery, t: Translator) -> None:
-    await query.answer(t.plain("err.outdated_button"), show_alert=True)
+_KEEP = GUEST_KEYS
 
 
 async def _gate(query: CallbackQuery, state: FSMContext, user: User | None, t: Translator) -> User | None:
@@ -110,6 +100,9 @@ async def activate(
         return
     try:
         deposit = await svc.activate(session, rt, me, callback_data.level)
+        # §4.3.6: a queued transfer that fits the new deposit is claimed at once (own transaction)
+        if await deposit_confirmation.late_match(rt, deposit.id) is not None:
+            await session.refresh(deposit)
         info = await svc.describe(session, rt, me, deposit)
     except svc.DepositError as err:
         await _refused(query, t, err)

@@ -1,0 +1,82 @@
+"""Transaction history (SPEC §5.6 History): merged deposits, rewards, referral income and payouts
+with filters and pagination. Navigation only: pressing it leaves any input state.
+
+Guests get the "register first" alert; an unknown filter gets the "outdated button" alert and
+nothing changes; page numbers are clamped.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmatrade.bot.callbacks import Hist, Nav
+from sigmatrade.bot.flow import GUEST_KEYS
+from sigmatrade.bot.i18n import Translator
+from sigmatrade.bot.ui import show
+from sigmatrade.bot.views import history as views
+from sigmatrade.db.models import User
+from sigmatrade.runtime import Runtime
+from sigmatrade.services import history as svc
+
+ORDER = 100
+
+_KEEP = GUEST_KEYS
+
+
+async def _render(
+    query: CallbackQuery,
+    state: FSMContext,
+    rt: Runtime,
+    session: AsyncSession,
+    user: User | None,
+    t: Translator,
+    kind: str,
+    page: int,
+) -> None:
+    if await state.get_state() is not None:
+        data = await state.get_data()
+        await state.set_state(None)
+        await state.set_data({k: v for k, v in data.items() if k in _KEEP})
+    if user is None:
+        await query.answer(t.plain("hist.register_first"), show_alert=True)
+        return
+    try:
+        page_data = await svc.history(session, user.id, kind, page, rt.settings.tz)
+    except svc.HistoryError:
+        await query.answer(t.plain("err.outdated_button"), show_alert=True)
+        return
+    env = rt.settings
+    await show(query, *views.history(t, page_data, explorer=env.explorer_base_url, tz=env.tz))
+
+
+async def show_from_menu(
+    query: CallbackQuery,
+    state: FSMContext,
+    rt: Runtime,
+    session: AsyncSession,
+    user: User | None,
+    t: Translator,
+) -> None:
+    await _render(query, state, rt, session, user, t, svc.ALL, 1)
+
+
+async def show_page(
+    query: CallbackQuery,
+    callback_data: Hist,
+    state: FSMContext,
+    rt: Runtime,
+    session: AsyncSession,
+    user: User | None,
+    t: Translator,
+) -> None:
+    await _render(query, state, rt, session, user, t, callback_data.kind, callback_data.page)
+
+
+def build() -> Router:
+    router = Router(name="history")
+    router.callback_query.register(show_from_menu, Nav.filter(F.to == "history"))
+    router.callback_query.register(show_page, Hist.filter())
+    return router

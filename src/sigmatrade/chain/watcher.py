@@ -1,0 +1,581 @@
+"""Deposit watcher (SPEC §4.3): Transfer logs of the token to the watched addresses, from a persisted
+cursor, with reorg detection and an adaptive block range.
+
+One :meth:`DepositWatcher.scan` is one cycle:
+
+1. **Watched addresses**: the current system deposit wallet plus retired ones whose change was applied
+   less than ``deposit.retired_address_grace_hours`` ago (§3.11.4). None configured → nothing to do.
+2. **Cursor** ``chain_cursors['usdt_deposits']`` (last fully scanned block, its hash, the chunk size).
+   First start: ``CHAIN_START_BLOCK`` (the cursor is the block before it) or head −
+   ``CHAIN_INITIAL_LOOKBACK_BLOCKS``.
+3. **Reorg check**: the stored hash of the cursor block is compared with the chain (a cursor above the
+   head counts as a mismatch); on mismatch the cursor is rewound by ``CHAIN_REORG_REWIND_BLOCKS`` (not
+   below ``CHAIN_START_BLOCK`` − 1 when set: earlier blocks are never watched), the
+   event is logged and ``sigmatrade_chain_reorgs_total`` counted. Rows already recorded are re-checked
+   by the confirmation step (receipts), so the rewind only has to find logs that moved.
+4. **Ranges** [cursor+1, min(head, cursor+chunk)]: the hash of the range's last block is read *before*
+   ``eth_getLogs``, so a reorg racing the scan leaves a stale hash behind and is caught by the next
+   cycle's check. The detections, the cursor and its hash are written in one transaction that first
+   locks the cursor row and verifies it did not move (a concurrent watcher → the range is dropped and
+   the loop continues from the new cursor). The loop stops at the head or when the time budget is used.
+5. **Adaptive chunk**: halved on "range too large" refusals and on timeouts (not below the minimum),
+   doubled after 3 consecutive successful ranges (not above the maximum), persisted with the cursor.
+
+Per log (idempotent by (chain id, tx hash, log index)): an existing row is skipped unless it is
+``orphaned``, in which case it is revived (new block data, confirmation ``pending``, matching re-run).
+New rows record the raw value exactly, amount = raw / 10^decimals, lower-case addresses and block data;
+classification and the deposit claim are :func:`services.deposit_confirmation.detect`. After commit the
+user of a matched deposit is told (and admins on a significant deviation).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmatrade import clock, metrics
+from sigmatrade.chain.provider import ProviderManager, RpcRangeTooLarge, RpcUnavailable
+from sigmatrade.chain.runtime import DEPOSIT_CURSOR
+from sigmatrade.chain.token import TRANSFER_TOPIC, TransferEvent, address_topic, decode_transfer_log
+from sigmatrade.db.models import ChainCursor, ChainTransfer, WalletChangeRequest
+from sigmatrade.db.session import is_postgres
+from sigmatrade.domain.enums import (
+    ConfirmationStatus,
+    MatchStatus,
+    UnmatchedReason,
+    WalletChangeStatus,
+    WalletChangeType,
+)
+from sigmatrade.domain.money import raw_to_amount
+from sigmatrade.logging import get_logger
+from sigmatrade.services import audit
+from sigmatrade.services import deposit_confirmation as deposits
+
+if TYPE_CHECKING:
+    from sigmatrade.config import Settings
+    from sigmatrade.db.models import Deposit, User
+    from sigmatrade.runtime import Runtime
+
+log = get_logger("sigmatrade.chain.watcher")
+
+GROW_AFTER = 3
+TIME_BUDGET_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """Everything the watcher and the confirmation step need besides the database and the provider."""
+
+    chain_id: int
+    token_address: str
+    decimals: int
+    confirmation_mode: str = "blocks"
+    confirmation_blocks: int = 12
+    reorg_rewind_blocks: int = 30
+    start_block: int | None = None
+    initial_lookback_blocks: int = 5000
+    chunk_initial: int = 500
+    chunk_min: int = 10
+    chunk_max: int = 5000
+    orphan_grace_seconds: int = 120
+    time_budget_seconds: float = TIME_BUDGET_SECONDS
+    cursor_name: str = DEPOSIT_CURSOR
+    batch_size: int = 500
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "token_address", self.token_address.lower())
+        if not 1 <= self.chunk_min <= self.chunk_initial <= self.chunk_max:
+            raise ValueError("chunk sizes must satisfy 1 <= min <= initial <= max")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> WatchConfig:
+        """The configuration of SPEC §10.1 (``overrides`` win, e.g. the checked token of the runtime)."""
+        values: dict[str, Any] = {
+            "chain_id": settings.chain_id,
+            "token_address": settings.usdt_contract_address,
+            "decimals": settings.usdt_decimals,
+            "confirmation_mode": settings.chain_confirmation_mode,
+            "confirmation_blocks": settings.confirmation_blocks,
+            "reorg_rewind_blocks": settings.reorg_rewind_blocks,
+            "start_block": settings.chain_start_block,
+            "initial_lookback_blocks": settings.chain_initial_lookback_blocks,
+            "chunk_initial": settings.chain_log_chunk_initial,
+            "chunk_min": settings.chain_log_chunk_min,
+            "chunk_max": settings.chain_log_chunk_max,
+            "orphan_grace_seconds": settings.chain_orphan_grace_seconds,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    @classmethod
+    def from_runtime(cls, rt: Runtime, **overrides: Any) -> WatchConfig:
+        """From ``rt.chain`` (a started ``ChainRuntime``: token, decimals, confirmation policy)."""
+        chain = rt.chain
+        if chain is None:
+            raise ValueError("the chain runtime is not configured")
+        values: dict[str, Any] = {
+            "chain_id": chain.chain_id,
+            "token_address": chain.token_address,
+            "decimals": chain.decimals,
+            "confirmation_mode": chain.confirmation_mode,
+            "confirmation_blocks": chain.confirmation_blocks,
+            "reorg_rewind_blocks": chain.reorg_rewind_blocks,
+        }
+        values.update(overrides)
+        return cls.from_settings(rt.settings, **values)
+
+
+@dataclass
+class CursorState:
+    last_block: int
+    last_block_hash: str | None
+    chunk_size: int
+
+
+@dataclass
+class WatcherState:
+    """In-process state kept between cycles (``rt.extras``): consecutive successful ranges."""
+
+    successes: int = 0
+    no_address_logged: bool = False
+
+
+@dataclass
+class ScanResult:
+    head: int | None = None
+    cursor: int | None = None
+    start_cursor: int | None = None
+    ranges: int = 0
+    logs: int = 0
+    recorded: int = 0  # new or revived transfer rows
+    matched: int = 0
+    dust: int = 0
+    reorg: bool = False
+    chunk: int | None = None
+    error: str | None = None
+    watched: list[str] = field(default_factory=list)
+
+    @property
+    def caught_up(self) -> bool:
+        return (
+            self.error is None
+            and self.head is not None
+            and self.cursor is not None
+            and self.cursor >= self.head
+        )
+
+    @property
+    def blocks(self) -> int:
+        if self.cursor is None or self.start_cursor is None:
+            return 0
+        return max(0, self.cursor - self.start_cursor)
+
+
+@dataclass
+class _Detection:
+    user: User
+    deposit: Deposit
+    received: Any
+    tx_hash: str
+    deviation: bool
+
+
+def _hex_int(value: Any) -> int:
+    return int(str(value), 16)
+
+
+def _is_timeout(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "timeout" in text or "timed out" in text or "no answer within" in text
+
+
+async def watched_addresses(rt: Runtime, now: datetime | None = None) -> list[str]:
+    """Lower-case addresses: the system deposit wallet + retired ones within their grace period."""
+    now = now or clock.now()
+    current = await rt.store.get("deposit.system_wallet_address")
+    grace = int(await rt.store.get("deposit.retired_address_grace_hours"))
+    found: list[str] = []
+    if current:
+        found.append(str(current).lower())
+    if grace > 0:
+        async with rt.db.session() as session:
+            rows = (
+                await session.scalars(
+                    select(WalletChangeRequest.old_address).where(
+                        WalletChangeRequest.type == WalletChangeType.SYSTEM_DEPOSIT,
+                        WalletChangeRequest.status == WalletChangeStatus.APPLIED,
+                        WalletChangeRequest.applied_at >= now - timedelta(hours=grace),
+                        WalletChangeRequest.old_address.is_not(None),
+                    )
+                )
+            ).all()
+            await session.commit()
+        for address in rows:
+            if address and address.lower() not in found:
+                found.append(address.lower())
+    return found
+
+
+class DepositWatcher:
+    def __init__(self, rt: Runtime, provider: ProviderManager, config: WatchConfig) -> None:
+        self.rt = rt
+        self.provider = provider
+        self.config = config
+        key = f"deposit_watcher:{config.cursor_name}"
+        state = rt.extras.get(key)
+        if not isinstance(state, WatcherState):
+            state = WatcherState()
+            rt.extras[key] = state
+        self.state = state
+
+    # ------------------------------------------------------------------ cursor
+    async def read_cursor(self) -> CursorState | None:
+        async with self.rt.db.session() as session:
+            row = await session.get(ChainCursor, self.config.cursor_name, populate_existing=True)
+            await session.commit()
+        if row is None:
+            return None
+        return CursorState(int(row.last_block), row.last_block_hash, int(row.chunk_size))
+
+    async def _block_hash(self, number: int) -> str | None:
+        if number < 0:
+            return None
+        block = await self.provider.get_block(number)
+        return str(block["hash"]).lower() if block else None
+
+    async def _init_cursor(self, head: int) -> CursorState:
+        cfg = self.config
+        if cfg.start_block is not None:
+            last = cfg.start_block - 1
+        else:
+            last = max(0, head - cfg.initial_lookback_blocks)
+        last = min(last, head)
+        block_hash = await self._block_hash(last)
+        try:
+            async with self.rt.db.transaction() as session:
+                session.add(
+                    ChainCursor(
+                        name=cfg.cursor_name,
+                        last_block=last,
+                        last_block_hash=block_hash,
+                        chunk_size=cfg.chunk_initial,
+                    )
+                )
+        except IntegrityError:
+            existing = await self.read_cursor()
+            assert existing is not None
+            return existing
+        log.info("chain_cursor_initialised", cursor=cfg.cursor_name, last_block=last, head=head)
+        return CursorState(last, block_hash, cfg.chunk_initial)
+
+    async def _check_reorg(self, cursor: CursorState, head: int) -> tuple[CursorState, bool]:
+        """Compare the stored hash of the cursor block with the chain; rewind on a mismatch."""
+        if cursor.last_block < 0 or (cursor.last_block_hash is None and cursor.last_block <= head):
+            return cursor, False
+        actual = await self._block_hash(cursor.last_block) if cursor.last_block <= head else None
+        if actual is not None and actual == cursor.last_block_hash:
+            return cursor, False
+        floor = self.config.start_block - 1 if self.config.start_block is not None else -1
+        rewound = max(floor, min(cursor.last_block, head) - self.config.reorg_rewind_blocks)
+        new_hash = await self._block_hash(rewound)
+        async with self.rt.db.transaction() as session:
+            result = await session.execute(
+                update(ChainCursor)
+                .where(
+                    ChainCursor.name == self.config.cursor_name,
+                    ChainCursor.last_block == cursor.last_block,
+                )
+                .values(last_block=rewound, last_block_hash=new_hash, updated_at=clock.now())
+                .execution_options(synchronize_session=False)
+            )
+            moved = bool(getattr(result, "rowcount", 0))
+        if not moved:  # another watcher changed the cursor meanwhile: take its view
+            fresh = await self.read_cursor()
+            return (fresh or cursor), False
+        metrics.chain_reorgs.inc()
+        log.warning(
+            "chain_reorg_detected",
+            cursor_block=cursor.last_block,
+            stored_hash=cursor.last_block_hash,
+            chain_hash=actual,
+            head=head,
+            rewound_to=rewound,
+        )
+        return CursorState(rewound, new_hash, cursor.chunk_size), True
+
+    async def _save_chunk(self, chunk: int) -> None:
+        async with self.rt.db.transaction() as session:
+            await session.execute(
+                update(ChainCursor)
+                .where(ChainCursor.name == self.config.cursor_name)
+                .values(chunk_size=chunk, updated_at=clock.now())
+                .execution_options(synchronize_session=False)
+            )
+
+    # ------------------------------------------------------------------ scan
+    async def scan(self) -> ScanResult:
+        """One cycle: reorg check, then ranges up to the head or the time budget."""
+        cfg = self.config
+        result = ScanResult()
+        addresses = await watched_addresses(self.rt)
+        result.watched = addresses
+        if not addresses:
+            if not self.state.no_address_logged:
+                log.warning("deposit_watcher_no_address", reason="deposit.system_wallet_address is not set")
+                self.state.no_address_logged = True
+            return result
+        self.state.no_address_logged = False
+        deadline = time.monotonic() + cfg.time_budget_seconds
+        head = await self.provider.block_number()
+        result.head = head
+        cursor = await self.read_cursor() or await self._init_cursor(head)
+        cursor, result.reorg = await self._check_reorg(cursor, head)
+        result.start_cursor = cursor.last_block
+        topics: list[Any] = [TRANSFER_TOPIC, None, [address_topic(a) for a in addresses]]
+        rules = await deposits.load_rules(self.rt.store)
+        watched = set(addresses)
+        while cursor.last_block < head and time.monotonic() < deadline:
+            start = cursor.last_block + 1
+            end = min(head, cursor.last_block + cursor.chunk_size)
+            try:
+                end_hash = await self._block_hash(end)
+                if end_hash is None:  # the head moved back under us (reorg): next cycle
+                    break
+                raw_logs = await self.provider.get_logs(
+                    {
+                        "fromBlock": hex(start),
+                        "toBlock": hex(end),
+                        "address": cfg.token_address,
+                        "topics": topics,
+                    }
+                )
+            except RpcRangeTooLarge as exc:
+                self.state.successes = 0
+                if cursor.chunk_size <= cfg.chunk_min:
+                    result.error = f"range too large at the minimum chunk ({cfg.chunk_min}): {exc}"
+                    log.error("chain_logs_range_at_minimum", chunk=cursor.chunk_size, error=str(exc)[:200])
+                    break
+                cursor.chunk_size = max(cfg.chunk_min, cursor.chunk_size // 2)
+                await self._save_chunk(cursor.chunk_size)
+                log.info("chain_logs_chunk_shrunk", chunk=cursor.chunk_size, reason="range")
+                continue
+            except RpcUnavailable as exc:
+                self.state.successes = 0
+                result.error = str(exc)[:300]
+                if _is_timeout(exc) and cursor.chunk_size > cfg.chunk_min:
+                    cursor.chunk_size = max(cfg.chunk_min, cursor.chunk_size // 2)
+                    await self._save_chunk(cursor.chunk_size)
+                    log.info("chain_logs_chunk_shrunk", chunk=cursor.chunk_size, reason="timeout")
+                log.warning("chain_logs_unavailable", start=start, end=end, error=result.error)
+                break
+            events = self._events(raw_logs, watched)
+            grow = self.state.successes + 1 >= GROW_AFTER and cursor.chunk_size < cfg.chunk_max
+            chunk = min(cfg.chunk_max, cursor.chunk_size * 2) if grow else cursor.chunk_size
+            committed = await self._commit_range(cursor, end, end_hash, chunk, events, rules, result)
+            if committed is None:
+                fresh = await self.read_cursor()
+                if fresh is None:
+                    break
+                cursor = fresh
+                continue
+            self.state.successes = 0 if grow else self.state.successes + 1
+            if grow:
+                log.info("chain_logs_chunk_grown", chunk=chunk)
+            cursor = CursorState(end, end_hash, chunk)
+            result.ranges += 1
+            result.logs += len(events)
+            await self._after_commit(committed, rules)
+        result.cursor = cursor.last_block
+        result.chunk = cursor.chunk_size
+        metrics.chain_head.set(head)
+        metrics.chain_cursor.set(max(cursor.last_block, 0))
+        metrics.chain_lag.set(max(0, head - cursor.last_block))
+        return result
+
+    def _events(
+        self, raw_logs: list[dict[str, Any]], watched: set[str]
+    ) -> list[tuple[TransferEvent, datetime | None]]:
+        events: list[tuple[TransferEvent, datetime | None]] = []
+        for entry in raw_logs:
+            try:
+                event = decode_transfer_log(entry)
+            except (AssertionError, KeyError, TypeError, ValueError) as exc:
+                log.warning("chain_log_undecodable", error=str(exc)[:200])
+                continue
+            if event.removed or event.token != self.config.token_address or event.to_address not in watched:
+                continue
+            events.append((event, block_time_of(entry)))
+        events.sort(key=lambda pair: (pair[0].block_number, pair[0].log_index))
+        return events
+
+    async def _commit_range(
+        self,
+        cursor: CursorState,
+        end: int,
+        end_hash: str,
+        chunk: int,
+        events: list[tuple[TransferEvent, datetime | None]],
+        rules: deposits.MatchRules,
+        result: ScanResult,
+    ) -> list[_Detection] | None:
+        """Detections + cursor in one transaction; None when the cursor moved (nothing written)."""
+        now = clock.now()
+        detections: list[_Detection] = []
+        async with self.rt.db.transaction() as session:
+            stmt = select(ChainCursor).where(ChainCursor.name == self.config.cursor_name)
+            if is_postgres(session):
+                stmt = stmt.with_for_update()
+            row = await session.scalar(stmt.execution_options(populate_existing=True))
+            if row is None or int(row.last_block) != cursor.last_block:
+                return None
+            audits: list[_Detection] = []
+            for event, block_time in events:
+                detection = await self._record(session, event, block_time, rules, now, result)
+                if detection is not None:
+                    audits.append(detection)
+            for detection in audits:
+                await audit.log(
+                    session,
+                    audit.SYSTEM,
+                    "deposit_detected",
+                    target_type="deposit",
+                    target_id=detection.deposit.id,
+                    amount=detection.received,
+                    before={"status": "pending"},
+                    after={"status": "detected"},
+                    details={"tx_hash": detection.tx_hash, "user_id": detection.user.id},
+                )
+            detections = audits
+            row.last_block = end
+            row.last_block_hash = end_hash
+            row.chunk_size = chunk
+            row.updated_at = now
+        return detections
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        event: TransferEvent,
+        block_time: datetime | None,
+        rules: deposits.MatchRules,
+        now: datetime,
+        result: ScanResult,
+    ) -> _Detection | None:
+        cfg = self.config
+        existing = await session.scalar(
+            select(ChainTransfer)
+            .where(
+                ChainTransfer.chain_id == cfg.chain_id,
+                ChainTransfer.tx_hash == event.tx_hash,
+                ChainTransfer.log_index == event.log_index,
+            )
+            .execution_options(populate_existing=True)
+        )
+        amount = raw_to_amount(event.raw_value, cfg.decimals)
+        if existing is not None:
+            if existing.confirmation_status != ConfirmationStatus.ORPHANED:
+                return None
+            revived = await session.execute(
+                update(ChainTransfer)
+                .where(
+                    ChainTransfer.id == existing.id,
+                    ChainTransfer.confirmation_status == ConfirmationStatus.ORPHANED,
+                )
+                .values(
+                    block_number=event.block_number,
+                    block_hash=event.block_hash,
+                    block_time=block_time,
+                    confirmation_status=ConfirmationStatus.PENDING,
+                    orphaned_at=None,
+                    detected_at=now,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(revived, "rowcount", 0):
+                return None
+            await session.refresh(existing)
+            transfer = existing
+            log.info("chain_transfer_revived", transfer_id=transfer.id, tx_hash=event.tx_hash)
+        else:
+            transfer = ChainTransfer(
+                chain_id=cfg.chain_id,
+                token_address=event.token,
+                tx_hash=event.tx_hash,
+                log_index=event.log_index,
+                block_number=event.block_number,
+                block_hash=event.block_hash,
+                block_time=block_time,
+                from_address=event.from_address,
+                to_address=event.to_address,
+                raw_value=event.raw_value,
+                amount=amount,
+                match_status=MatchStatus.UNMATCHED,
+                unmatched_reason=UnmatchedReason.NO_PENDING_DEPOSIT,
+                confirmation_status=ConfirmationStatus.PENDING,
+                detected_at=now,
+            )
+            try:
+                async with session.begin_nested():
+                    session.add(transfer)
+                    await session.flush()
+            except IntegrityError:
+                return None  # recorded by a concurrent watcher
+        result.recorded += 1
+        match = await deposits.detect(session, transfer, rules, now)
+        if match.status == MatchStatus.DUST:
+            result.dust += 1
+            metrics.deposits_total.labels(event="dust").inc()
+            return None
+        if match.deposit is None or match.user is None:
+            return None
+        result.matched += 1
+        metrics.deposits_total.labels(event="detected").inc()
+        return _Detection(
+            match.user,
+            match.deposit,
+            transfer.amount,
+            transfer.tx_hash,
+            rules.significant_deviation(match.deposit.amount, transfer.amount),
+        )
+
+    async def _after_commit(self, detections: list[_Detection], rules: deposits.MatchRules) -> None:
+        cfg = self.config
+        for detection in detections:
+            log.info(
+                "deposit_detected",
+                deposit_id=detection.deposit.id,
+                user_id=detection.user.id,
+                amount=str(detection.received),
+                tx_hash=detection.tx_hash,
+            )
+            await deposits.notify_detected(
+                self.rt,
+                detection.user,
+                detection.deposit,
+                detection.received,
+                detection.tx_hash,
+                confirmation_mode=cfg.confirmation_mode,
+                confirmation_blocks=cfg.confirmation_blocks,
+            )
+            if detection.deviation:
+                await deposits.alert_deviation(
+                    self.rt, detection.user, detection.deposit, detection.received, detection.tx_hash, rules
+                )
+
+
+def block_time_of(entry: dict[str, Any]) -> datetime | None:
+    """The log's block timestamp when the node includes it (``blockTimestamp``)."""
+    value = entry.get("blockTimestamp")
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(_hex_int(value), UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
