@@ -1,0 +1,30 @@
+"""Payout sender notifications (SPEC §3.7 pipeline, §4.6)."""
+
+TEXTS: dict[str, str] = {
+    "po.confirmed": (
+        "✅ <b>Payout #{id} completed</b>\n"
+        "Amount: <code>{amount}</code> USDT, fee: <code>{fee}</code> USDT\n"
+        "Sent: <code>{net}</code> USDT to <code>{address}</code>\n"
+        "{link}"
+    ),
+    "po.tx_label": "view transaction in explorer",
+    "po.alert.low_balance": (
+        "⚠️ <b>Payout wallet balance is low</b>\n"
+        "Wallet: <code>{address}</code>\n"
+        "USDT: <code>{usdt}</code>, BNB: <code>{bnb}</code>\n"
+        "Approved payouts waiting: <code>{waiting}</code> USDT"
+    ),
+    "po.alert.dlq": (
+        "🚨 <b>Payout #{id} moved to the dead-letter queue</b>\n"
+        "User: <code>{user}</code>, amount: <code>{amount}</code> USDT\n"
+        "Attempts: {attempts}, error kind: {kind}\n"
+        "Last error: {error}"
+    ),
+    "po.alert.nonce_conflict": (
+        "🚨 <b>Nonce conflict on payout #{id}</b>\n"
+        "Nonce {nonce} of wallet <code>{address}</code> was used by a transaction that is not ours. "
+        "The payout is dead-lettered and will not be resent automatically: check the wallet's history "
+        "in the explorer before resolving it.\n"
+        "User: <code>{user}</code>, amount: <code>{amount}</code> USDT"
+    ),
+}

@@ -1,0 +1,30 @@
+"""Уведомления отправителя выплат (SPEC §3.7, §4.6)."""
+
+TEXTS: dict[str, str] = {
+    "po.confirmed": (
+        "✅ <b>Выплата #{id} выполнена</b>\n"
+        "Сумма: <code>{amount}</code> USDT, комиссия: <code>{fee}</code> USDT\n"
+        "Отправлено: <code>{net}</code> USDT на <code>{address}</code>\n"
+        "{link}"
+    ),
+    "po.tx_label": "транзакция в обозревателе",
+    "po.alert.low_balance": (
+        "⚠️ <b>Мало средств на кошельке выплат</b>\n"
+        "Кошелёк: <code>{address}</code>\n"
+        "USDT: <code>{usdt}</code>, BNB: <code>{bnb}</code>\n"
+        "Одобренные выплаты в ожидании: <code>{waiting}</code> USDT"
+    ),
+    "po.alert.dlq": (
+        "🚨 <b>Выплата #{id} перемещена в очередь недоставленных (DLQ)</b>\n"
+        "Пользователь: <code>{user}</code>, сумма: <code>{amount}</code> USDT\n"
+        "Попыток: {attempts}, вид ошибки: {kind}\n"
+        "Последняя ошибка: {error}"
+    ),
+    "po.alert.nonce_conflict": (
+        "🚨 <b>Конфликт nonce у выплаты #{id}</b>\n"
+        "Nonce {nonce} кошелька <code>{address}</code> использован чужой транзакцией. "
+        "Выплата перемещена в DLQ и не будет отправлена повторно автоматически: проверьте историю "
+        "кошелька в обозревателе перед разрешением.\n"
+        "Пользователь: <code>{user}</code>, сумма: <code>{amount}</code> USDT"
+    ),
+}

@@ -1,0 +1,372 @@
+"""Payout sender, tracker and crash recovery (SPEC §4.6), chain side.
+
+One run (inside the payment processor or payment retry job), holding the wallet's sender slot:
+
+1. **Recovery** — ``signing`` with a persisted transaction → the identical signed bytes are broadcast
+   again and the payout is ``sent``; ``signing`` without one → ``approved`` (no nonce was reserved).
+2. **Tracker** — for each ``sent`` payout: a receipt with status 1 and enough confirmations →
+   ``confirmed`` (ledger settle, user notified); status 0 → ``approved`` unbound (a retry signs with a
+   new nonce); nothing mined and the wallet's ``latest`` nonce already past the bound nonce → nonce
+   conflict, dead-lettered, never resent; otherwise the identical bytes are rebroadcast when due.
+3. **Sender** — approved payouts oldest first (at most ``PAYOUT_MAX_IN_FLIGHT`` in ``sent``):
+   pre-checks (USDT, gas estimate, BNB) without touching a nonce; then in one DB transaction the
+   nonce is reserved, the transaction signed and persisted with its hash; only after the commit is it
+   broadcast. A broadcast error still leaves the payout ``sent``: the tracker decides, never a re-sign.
+
+A payout keeps its nonce until a transaction with that nonce is mined, so two transfers for one
+payout can never both be mined. ``SIGMATRADE_FAULT`` (``after_persist`` / ``after_broadcast``)
+ends the process at that point; the crash tests use it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+
+from sigmatrade import clock
+from sigmatrade.chain import keystore, nonces
+from sigmatrade.chain.provider import RpcCallError, RpcError, transaction_hash
+from sigmatrade.chain.runtime import ChainRuntime
+from sigmatrade.chain.token import decode_uint, encode_balance_of, encode_transfer
+from sigmatrade.db.models import Payout, PayoutTransaction
+from sigmatrade.domain.addresses import is_valid_address
+from sigmatrade.domain.enums import PayoutStatus, RetryErrorKind
+from sigmatrade.domain.money import raw_to_amount
+from sigmatrade.logging import get_logger
+from sigmatrade.runtime import Runtime
+from sigmatrade.services import payouts as svc
+
+log = get_logger("sigmatrade.payouts")
+
+FAULT_ENV = "SIGMATRADE_FAULT"
+FAULT_EXIT_CODE = 77
+BNB_DECIMALS = 18
+LOW_BALANCE_CHECK_SECONDS = 600
+REVERT_MARKERS = ("revert", "out of gas", "invalid opcode")
+
+
+def fault_point(name: str) -> None:
+    """Crash-test hook: end the process abruptly (no cleanup, no commit) at the named point."""
+    if os.environ.get(FAULT_ENV) == name:
+        os._exit(FAULT_EXIT_CODE)
+
+
+@dataclass
+class RunReport:
+    wallet: str | None = None
+    skipped: str | None = None
+    sent: list[int] = field(default_factory=list)
+    confirmed: list[int] = field(default_factory=list)
+    reverted: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    recovered: list[int] = field(default_factory=list)
+    rebroadcast: list[int] = field(default_factory=list)
+    dead_lettered: list[int] = field(default_factory=list)
+
+
+class PayoutSender:
+    def __init__(self, rt: Runtime, chain: ChainRuntime) -> None:
+        self.rt = rt
+        self.chain = chain
+        self.provider = chain.provider
+        settings = rt.settings
+        self.max_in_flight = settings.payout_max_in_flight
+        self.multiplier = settings.payout_gas_limit_multiplier
+        self.max_gas_price = int(settings.payout_max_gas_price_gwei * 10**9)
+        self.rebroadcast_seconds = settings.payout_rebroadcast_seconds
+
+    async def wallet(self) -> str | None:
+        value = await self.rt.store.get("payout.wallet_address")
+        return to_checksum_address(value) if value else None
+
+    async def run(self, *, retries_only: bool = False, monitor: bool = False) -> RunReport:
+        report = RunReport()
+        wallet = await self.wallet()
+        report.wallet = wallet
+        if wallet is None:
+            report.skipped = "no payout wallet configured"
+            return report
+        async with nonces.sender_slot(self.rt.db, wallet, self.rt.replica_id) as mine:
+            if not mine:
+                report.skipped = "another sender holds the wallet"
+                return report
+            await self.recover(wallet, report)
+            await self.track(wallet, report)
+            if await self.rt.store.get("payout.sending_enabled"):
+                await self.send_approved(wallet, report, retries_only=retries_only)
+            else:
+                report.skipped = "sending disabled"
+            if monitor and await self.rt.counter.once(
+                f"payout_balance_check:{wallet.lower()}", LOW_BALANCE_CHECK_SECONDS
+            ):
+                await self.check_low_balance(wallet)
+        return report
+
+    # ------------------------------------------------------------------------------------ recovery
+    async def recover(self, wallet: str, report: RunReport) -> None:
+        for payout_id, tx in await svc.signing_rows(self.rt.db):
+            if tx is None:
+                await svc.back_to_approved(self.rt.db, payout_id)
+                continue
+            if tx.from_address.lower() != wallet.lower():
+                continue
+            await self._broadcast(tx)
+            await svc.mark_sent(self.rt.db, payout_id, tx.id)
+            report.recovered.append(payout_id)
+
+    async def _broadcast(self, tx: PayoutTransaction) -> bool:
+        """Send the identical persisted bytes; errors are logged, never a reason to re-sign."""
+        try:
+            await self.provider.send_raw(tx.signed_raw)
+        except RpcError as exc:
+            log.warning(
+                "payout_broadcast_error", payout_id=tx.payout_id, tx_hash=tx.tx_hash, error=str(exc)[:200]
+            )
+            return False
+        return True
+
+    # ------------------------------------------------------------------------------------- tracker
+    async def track(self, wallet: str, report: RunReport) -> None:
+        sent = await svc.in_status(self.rt.db, wallet, PayoutStatus.SENT)
+        if not sent:
+            return
+        head = await self.provider.block_number()
+        for payout in sent:
+            try:
+                await self._track_one(wallet, payout, head, report)
+            except RpcError as exc:
+                log.warning("payout_track_rpc_error", payout_id=payout.id, error=str(exc)[:200])
+
+    async def _mined(self, txs: list[PayoutTransaction]) -> tuple[PayoutTransaction, dict[str, Any]] | None:
+        for tx in txs:
+            receipt = await self.provider.get_receipt(tx.tx_hash)
+            if receipt is not None and receipt.get("blockNumber"):
+                return tx, receipt
+        return None
+
+    async def _track_one(self, wallet: str, payout: Payout, head: int, report: RunReport) -> None:
+        txs = await svc.transactions(self.rt.db, payout.id)
+        if not txs:
+            return
+        mined = await self._mined(txs)
+        if mined is not None:
+            tx, receipt = mined
+            block = int(str(receipt["blockNumber"]), 16)
+            if int(str(receipt["status"]), 16) == 1:
+                if head - block >= self.chain.confirmation_blocks:
+                    confirmed = await svc.confirm(self.rt.db, payout.id, tx.id, block)
+                    if confirmed is not None:
+                        report.confirmed.append(payout.id)
+                        await svc.notify_confirmed(self.rt, confirmed)
+                return
+            failure = await svc.reverted(self.rt.db, payout.id, tx.id, block)
+            report.reverted.append(payout.id)
+            if failure is not None and failure.in_dlq:
+                report.dead_lettered.append(payout.id)
+                await svc.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.REVERTED, "reverted")
+            return
+        assert payout.nonce is not None
+        latest = await self.provider.get_transaction_count(wallet, "latest")
+        if latest > payout.nonce:
+            if await self._mined(txs) is not None:
+                return  # mined between the two reads: the next run settles it
+            error = f"nonce {payout.nonce} used by a foreign transaction (latest {latest})"
+            failure = await svc.fail_attempt(
+                self.rt.db, payout.id, RetryErrorKind.NONCE_CONFLICT, error, dlq_now=True
+            )
+            report.dead_lettered.append(payout.id)
+            log.error("payout_nonce_conflict", payout_id=payout.id, nonce=payout.nonce, wallet=wallet)
+            if failure is not None:
+                await svc.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.NONCE_CONFLICT, error)
+            return
+        newest = txs[0]
+        due = newest.broadcast_at is None or (
+            (clock.now() - newest.broadcast_at).total_seconds() >= self.rebroadcast_seconds
+        )
+        if due:
+            await self._broadcast(newest)
+            await svc.touch_broadcast(self.rt.db, newest.id)
+            report.rebroadcast.append(payout.id)
+
+    # -------------------------------------------------------------------------------------- sender
+    async def _usdt_balance(self, wallet: str, tag: str = "pending") -> int:
+        return decode_uint(
+            await self.provider.eth_call(self.chain.token_address, encode_balance_of(wallet), tag)
+        )
+
+    async def send_approved(self, wallet: str, report: RunReport, *, retries_only: bool) -> None:
+        todo = await svc.candidates(self.rt.db, wallet, retries_only=retries_only)
+        if not todo:
+            return
+        in_flight = len(await svc.in_status(self.rt.db, wallet, PayoutStatus.SENT))
+        if in_flight >= self.max_in_flight:
+            return
+        try:
+            async with self.rt.db.session() as session:
+                account = await keystore.load_account(session, keystore.cipher_for(self.rt.settings), wallet)
+                await session.commit()
+        except keystore.KeystoreError as exc:
+            report.skipped = str(exc)
+            log.error("payout_key_unavailable", wallet=wallet, error=str(exc))
+            return
+        try:
+            usdt = await self._usdt_balance(wallet)
+            bnb = await self.provider.get_balance(wallet, "pending")
+            gas_price = min(await self.provider.gas_price(), self.max_gas_price)
+        except RpcError as exc:
+            for payout in todo:
+                await self._fail(payout, RetryErrorKind.RPC, f"balance/gas price: {exc}", report)
+            return
+        min_net = await self.rt.store.get("payout.min_net_amount")
+        for payout in todo:
+            if in_flight >= self.max_in_flight:
+                break
+            if await svc.banned_user(self.rt.db, payout.user_id):
+                continue  # waits until an admin rejects it or unbans the user (§3.9)
+            if not is_valid_address(payout.to_address) or payout.net_amount < min_net:
+                await self._fail(
+                    payout, RetryErrorKind.OTHER, "invalid destination or net below minimum", report
+                )
+                continue
+            if usdt < payout.raw_amount:
+                await self._fail(
+                    payout,
+                    RetryErrorKind.INSUFFICIENT_USDT,
+                    f"USDT balance {usdt} < {payout.raw_amount}",
+                    report,
+                )
+                await self._low_balance_alert(wallet, usdt, bnb)
+                continue
+            data = encode_transfer(payout.to_address, payout.raw_amount)
+            try:
+                estimate = await self.provider.estimate_gas(
+                    {"from": wallet, "to": self.chain.token_address, "data": data}
+                )
+            except RpcCallError as exc:
+                kind = (
+                    RetryErrorKind.REVERTED
+                    if any(m in exc.message.lower() for m in REVERT_MARKERS)
+                    else RetryErrorKind.RPC
+                )
+                await self._fail(payout, kind, f"gas estimate: {exc.message}", report)
+                continue
+            except RpcError as exc:
+                await self._fail(payout, RetryErrorKind.RPC, f"gas estimate: {exc}", report)
+                continue
+            gas_limit = int((Decimal(estimate) * self.multiplier).to_integral_value(rounding=ROUND_CEILING))
+            if bnb < gas_limit * gas_price:
+                await self._fail(
+                    payout,
+                    RetryErrorKind.INSUFFICIENT_GAS,
+                    f"BNB balance {bnb} < {gas_limit * gas_price}",
+                    report,
+                )
+                await self._low_balance_alert(wallet, usdt, bnb)
+                continue
+            try:
+                pending = await self.provider.get_transaction_count(wallet, "pending")
+            except RpcError as exc:
+                await self._fail(payout, RetryErrorKind.RPC, f"nonce: {exc}", report)
+                continue
+            tx = await self._sign_and_persist(payout.id, account, wallet, data, gas_limit, gas_price, pending)
+            if tx is None:
+                continue
+            fault_point("after_persist")
+            await self._broadcast(tx)
+            fault_point("after_broadcast")
+            await svc.mark_sent(self.rt.db, payout.id, tx.id)
+            report.sent.append(payout.id)
+            usdt -= payout.raw_amount
+            bnb -= gas_limit * gas_price
+            in_flight += 1
+
+    async def _sign_and_persist(
+        self,
+        payout_id: int,
+        account: LocalAccount,
+        wallet: str,
+        data: str,
+        gas_limit: int,
+        gas_price: int,
+        chain_pending: int,
+    ) -> PayoutTransaction | None:
+        async with self.rt.db.transaction() as session:
+            payout = await svc.begin_signing(session, payout_id)
+            if payout is None:
+                return None
+            nonce = (
+                payout.nonce
+                if payout.nonce is not None
+                else await nonces.reserve(session, wallet, chain_pending)
+            )
+            signed = account.sign_transaction(
+                {
+                    "chainId": self.chain.chain_id,
+                    "nonce": nonce,
+                    "to": to_checksum_address(self.chain.token_address),
+                    "value": 0,
+                    "gas": gas_limit,
+                    "gasPrice": gas_price,
+                    "data": bytes.fromhex(data.removeprefix("0x")),
+                }
+            )
+            raw_hex = "0x" + bytes(signed.raw_transaction).hex()
+            tx = await svc.record_signed(
+                session,
+                payout,
+                wallet=wallet,
+                nonce=nonce,
+                raw_hex=raw_hex,
+                tx_hash=transaction_hash(raw_hex),
+                gas_limit=gas_limit,
+                gas_price_wei=gas_price,
+            )
+        log.info("payout_signed", payout_id=payout_id, nonce=nonce, tx_hash=tx.tx_hash)
+        return tx
+
+    async def _fail(self, payout: Payout, kind: RetryErrorKind, error: str, report: RunReport) -> None:
+        failure = await svc.fail_attempt(self.rt.db, payout.id, kind, error)
+        report.failed.append((payout.id, str(kind)))
+        log.warning("payout_attempt_failed", payout_id=payout.id, kind=str(kind), error=error[:200])
+        if failure is not None and failure.in_dlq:
+            report.dead_lettered.append(payout.id)
+            await svc.alert_dlq(self.rt, payout.id, failure, kind, error)
+
+    # ---------------------------------------------------------------------------------- balances
+    async def _low_balance_alert(self, wallet: str, usdt_raw: int, bnb_wei: int) -> None:
+        await svc.alert_low_balance(
+            self.rt,
+            wallet,
+            raw_to_amount(usdt_raw, self.chain.decimals),
+            raw_to_amount(bnb_wei, BNB_DECIMALS),
+        )
+
+    async def check_low_balance(self, wallet: str) -> bool:
+        """§4.6.10: USDT or BNB under its threshold → admin alert (at most every 6 h). True when low."""
+        try:
+            usdt = await self._usdt_balance(wallet, "latest")
+            bnb = await self.provider.get_balance(wallet)
+        except RpcError:
+            return False
+        low_usdt = raw_to_amount(usdt, self.chain.decimals) < await self.rt.store.get(
+            "payout.low_usdt_threshold"
+        )
+        low_bnb = raw_to_amount(bnb, BNB_DECIMALS) < await self.rt.store.get("payout.low_bnb_threshold")
+        if low_usdt or low_bnb:
+            await self._low_balance_alert(wallet, usdt, bnb)
+        return low_usdt or low_bnb
+
+
+def sender_for(rt: Runtime, chain: ChainRuntime) -> PayoutSender:
+    """The process's sender for the active chain runtime (one per process)."""
+    existing = rt.extras.get("payout_sender")
+    if isinstance(existing, PayoutSender) and existing.chain is chain:
+        return existing
+    created = PayoutSender(rt, chain)
+    rt.extras["payout_sender"] = created
+    return created

@@ -1,0 +1,26 @@
+"""payment_processor (SPEC §7, §4.6): crash reconciliation, tracking of sent payouts, sending approved
+payouts (skipping those with a waiting retry) and the low-balance check every 10 minutes, holding the
+sender slot ``payout_sender:<wallet>``. Runs only while the chain runtime is enabled."""
+
+from __future__ import annotations
+
+from sigmatrade.chain.payouts import sender_for
+from sigmatrade.chain.runtime import active_chain
+from sigmatrade.jobs.scheduler import JobContext
+
+NAME = "payment_processor"
+MONEY_CRITICAL = True
+
+
+async def run(ctx: JobContext) -> None:
+    chain = active_chain(ctx.rt)
+    if chain is None:
+        ctx.details["skipped"] = "chain disabled"
+        return
+    report = await sender_for(ctx.rt, chain).run(monitor=True)
+    ctx.details.update(
+        sent=len(report.sent),
+        confirmed=len(report.confirmed),
+        failed=len(report.failed),
+        skipped=report.skipped,
+    )
