@@ -7,6 +7,7 @@ temporary SQLite database. Prints a readable transcript and a summary; exit code
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import sys
 import tempfile
@@ -14,8 +15,12 @@ import time
 import traceback
 from pathlib import Path
 
+from sqlalchemy import select
+
+from sigmatrade.db.models import User
 from sigmatrade.logging import setup_logging
 from sigmatrade.sandbox.chain import LocalChain
+from sigmatrade.sandbox.emulator.client import UserClient
 from sigmatrade.sandbox.harness import Harness
 from sigmatrade.sandbox.transcript import Transcript
 
@@ -27,6 +32,50 @@ class DemoFailure(AssertionError):
 def expect(condition: bool, what: str) -> None:
     if not condition:
         raise DemoFailure(what)
+
+
+FINPASS = re.compile(r"^([A-Za-z0-9]{12})$", re.MULTILINE)  # the password sits on a line of its own
+
+
+async def register(out: Transcript, client: UserClient, wallet: str, *, ru: bool) -> str:
+    """Register through the bot; returns the financial password shown once."""
+    await out.press(client, "📝 Регистрация" if ru else "📝 Register")
+    ex = await out.send(client, wallet)
+    if wallet == wallet.lower() and any(c.isalpha() for c in wallet[2:]):
+        expect("EIP-55" in ex.text, "an all-lower-case address asks for confirmation")
+        ex = await out.press(client, "✅ Продолжить" if ru else "✅ Continue")
+    found = FINPASS.search(ex.text)
+    expect(found is not None, "the financial password is shown once")
+    assert found is not None
+    return found.group(1)
+
+
+async def verify(out: Transcript, client: UserClient, finpass: str, *, ru: bool) -> None:
+    await out.press(client, "✅ Подтвердить пароль" if ru else "✅ Verify password")
+    await out.send(client, finpass)
+    await out.press(client, "⏭ Пропустить" if ru else "⏭ Skip")
+
+
+async def referral_code(h: Harness, telegram_id: int) -> str:
+    async with h.rt.db.session() as session:
+        code = await session.scalar(select(User.referral_code).where(User.telegram_id == telegram_id))
+    expect(code is not None, "the user exists")
+    return str(code)
+
+
+async def is_verified(h: Harness, telegram_id: int) -> bool:
+    async with h.rt.db.session() as session:
+        user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+        return bool(user is not None and user.is_verified)
+
+
+async def referrer_of(h: Harness, telegram_id: int) -> int | None:
+    async with h.rt.db.session() as session:
+        user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+        if user is None or user.referrer_id is None:
+            return None
+        ref = await session.get(User, user.referrer_id)
+        return None if ref is None else ref.telegram_id
 
 
 async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str]:
@@ -57,6 +106,44 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
     out.note(f"test USDT (18 decimals) at {chain.token_address}")
     checks.append("local chain with the test token is up")
 
+    out.section("4. Anna registers (no invite) and shares her referral link")
+    await out.send(anna, "/start")
+    anna_finpass = await register(out, anna, chain.accounts[2].address, ru=True)
+    await verify(out, anna, anna_finpass, ru=True)
+    expect(await is_verified(h, anna.id), "Anna is verified")
+    code = await referral_code(h, anna.id)
+    out.note(f"Anna's referral code: {code}")
+    checks.append("registration and verification in Russian")
+
+    out.section("5. Carl follows Anna's link: /start with a referral code → registration → verification")
+    carl = h.user(503, "Carl <b>&</b>", username="carl_demo", language_code="en")
+    ex = await out.send(carl, f"/start {code}")
+    expect("Welcome to SigmaTrade" in ex.text, "welcome with a referral payload")
+    carl_finpass = await register(out, carl, chain.accounts[3].address.lower(), ru=False)
+    await verify(out, carl, carl_finpass, ru=False)
+    expect(await is_verified(h, carl.id), "Carl is verified")
+    notes = [m for m in anna.messages() if "carl_demo" in m.body]
+    expect(len(notes) >= 1, "Anna is told about her new referral")
+    for note in notes:
+        out.note("notification to Anna:")
+        out.message(note)
+    expect(await referrer_of(h, carl.id) == anna.id, "Carl's referrer is Anna")
+    checks.append("referral link → registration → verification, referrer notified")
+
+    out.section("6. Carl opens level 1: the deposit activation screen")
+    await out.send(carl, "/menu")
+    await out.press(carl, "💼 Deposits")
+    await out.press(carl, "Level 1")
+    ex = await out.press(carl, "🚀 Activate level 1")
+    expect(str(h.rt.settings.system_wallet_address) in ex.text, "payment instructions name the system wallet")
+    checks.append("deposit activation screen with the system wallet, amount, network and deadline")
+
+    out.section("7. Carl tries to withdraw with an empty balance")
+    await out.send(carl, "/menu")
+    ex = await out.press(carl, "💸 Withdraw")
+    expect("minimum withdrawal" in ex.text, "withdrawal refused for low balance")
+    checks.append("withdrawal request refused for a low balance")
+
     rejected = h.emulator.rejected()
     expect(not rejected, f"the emulator refused {len(rejected)} request(s)")
     checks.append(f"{len(h.emulator.requests)} Bot API requests, none refused")
@@ -80,6 +167,8 @@ async def main(*, keep: bool = False, verbose: bool = False) -> int:
             data_dir=str(workdir),
             usdt_contract_address=chain.token_address,
             chain_id=chain.chain_id,
+            system_wallet_address=chain.accounts[1].address,
+            bsc_rpc_urls=chain.url,
         )
         await harness.start()
         checks = await run_script(harness, chain, out)

@@ -180,7 +180,7 @@ class Limiter:
     def __post_init__(self) -> None:
         if self.max_concurrent < 1 or self.rps <= 0 or self.burst < 1:
             raise ValueError("rate limits must be positive (max_concurrent ≥ 1, rps > 0, burst ≥ 1)")
-        self.tokens = float(self.burst)
+        self.tokens = self.burst + 0.0  # a token bucket (time arithmetic, not money)
         self.updated = self.clock()
         self._slots = asyncio.Semaphore(self.max_concurrent)
         self._lock = asyncio.Lock()

@@ -11,6 +11,8 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.callbacks import Lang, Nav
+from sigmatrade.bot.flow import REF_CODE_KEY
+from sigmatrade.bot.flow import leave_state as _leave_state
 from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import common as views
@@ -18,8 +20,6 @@ from sigmatrade.db.models import Admin, User
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import profile
 from sigmatrade.services import users as user_service
-
-REF_CODE_KEY = "ref_code"
 
 
 async def _snapshot(rt: Runtime) -> dict[str, Any]:
@@ -129,15 +129,6 @@ async def set_language(query: CallbackQuery, callback_data: Lang, state: FSMCont
     await query.answer(t.plain("lang.changed"))
     kw["t"] = t
     await render_home(query, state=state, **_ctx(kw))
-
-
-async def _leave_state(state: FSMContext) -> None:
-    """Leave any input state but keep guest data (referral code, language)."""
-    if await state.get_state() is None:
-        return
-    data = await state.get_data()
-    await state.set_state(None)
-    await state.set_data({k: v for k, v in data.items() if k in (REF_CODE_KEY, "lang")})
 
 
 def _ctx(kw: dict[str, Any]) -> dict[str, Any]:

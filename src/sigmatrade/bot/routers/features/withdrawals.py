@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade import clock
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav, Wd
+from sigmatrade.bot.flow import GUEST_KEYS
+from sigmatrade.bot.flow import leave_state as _leave
+from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.routers.common import REF_CODE_KEY
 from sigmatrade.bot.states import Withdrawal
 from sigmatrade.bot.ui import delete_quietly, show
 from sigmatrade.bot.views import withdrawals as views
@@ -37,18 +39,7 @@ ORDER = 10  # input states: before broad handlers of other features
 FLOW_KEY = "wd_flow"
 AMOUNT_KEY = "wd_amount"
 FEE_KEY = "wd_fee"
-_KEEP = (REF_CODE_KEY, "lang")
-
-
-async def _leave(state: FSMContext) -> None:
-    """Leave any input state (and drop its data), keeping guest data like the common router does."""
-    data = await state.get_data()
-    await state.set_state(None)
-    await state.set_data({k: v for k, v in data.items() if k in _KEEP})
-
-
-async def _outdated(query: CallbackQuery, t: Translator) -> None:
-    await query.answer(t.plain("err.outdated_button"), show_alert=True)
+_KEEP = GUEST_KEYS
 
 
 @dataclass(frozen=True)
