@@ -13,16 +13,22 @@ import sys
 import tempfile
 import time
 import traceback
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
 from sigmatrade.db.models import User
+from sigmatrade.jobs.tasks import blockchain_monitor
+from sigmatrade.ledger.balances import user_balances
+from sigmatrade.ledger.check import run_check
 from sigmatrade.logging import setup_logging
 from sigmatrade.sandbox.chain import LocalChain
 from sigmatrade.sandbox.emulator.client import UserClient
 from sigmatrade.sandbox.harness import Harness
 from sigmatrade.sandbox.transcript import Transcript
+
+CONFIRMATIONS = 3
 
 
 class DemoFailure(AssertionError):
@@ -138,11 +144,41 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
     expect(str(h.rt.settings.system_wallet_address) in ex.text, "payment instructions name the system wallet")
     checks.append("deposit activation screen with the system wallet, amount, network and deadline")
 
-    out.section("7. Carl tries to withdraw with an empty balance")
+    out.section("7. Carl pays 10 USDT on the local chain; the watcher detects and confirms it")
+    carl_wallet = chain.accounts[3]
+    system = str(h.rt.settings.system_wallet_address)
+    await chain.fund(carl_wallet.address, usdt="25")
+    tx = await chain.transfer(carl_wallet, system, chain.raw("10"))
+    out.note(f"transfer {tx}: 10 USDT from Carl's wallet to the system wallet")
+    await blockchain_monitor.monitor_once(h.rt)
+    detected = await carl.wait_message("Transfer detected")
+    out.message(detected)
+    await chain.mine(CONFIRMATIONS)
+    out.note(f"{CONFIRMATIONS} more blocks mined")
+    await blockchain_monitor.monitor_once(h.rt)
+    confirmed = await carl.wait_message("Deposit confirmed")
+    out.message(confirmed)
+    commissions = [m for m in anna.messages() if m.body.startswith("🎁")]
+    expect(len(commissions) == 1, "Anna is told about her commission")
+    out.note("notification to Anna:")
+    out.message(commissions[0])
+    async with h.rt.db.session() as session:
+        anna_row = await session.scalar(select(User).where(User.telegram_id == anna.id))
+        assert anna_row is not None
+        anna_available = (await user_balances(session, anna_row.id)).available
+    expect(anna_available == Decimal("0.3"), f"Anna earned exactly 3 % (got {anna_available})")
+    checks.append("on-chain deposit detected, confirmed after N blocks, 3 % commission to the referrer")
+
+    out.section("8. Carl tries to withdraw 5 USDT with an empty available balance")
     await out.send(carl, "/menu")
     ex = await out.press(carl, "💸 Withdraw")
     expect("minimum withdrawal" in ex.text, "withdrawal refused for low balance")
     checks.append("withdrawal request refused for a low balance")
+
+    async with h.rt.db.session() as session:
+        report = await run_check(session)
+    expect(report.ok, "ledger check passes")
+    checks.append("ledger check passes")
 
     rejected = h.emulator.rejected()
     expect(not rejected, f"the emulator refused {len(rejected)} request(s)")
@@ -169,6 +205,8 @@ async def main(*, keep: bool = False, verbose: bool = False) -> int:
             chain_id=chain.chain_id,
             system_wallet_address=chain.accounts[1].address,
             bsc_rpc_urls=chain.url,
+            confirmation_blocks=CONFIRMATIONS,
+            chain_start_block=await chain.block_number() + 1,
         )
         await harness.start()
         checks = await run_script(harness, chain, out)

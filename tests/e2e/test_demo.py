@@ -1,0 +1,23 @@
+"""`sigmatrade demo` (what `make demo` runs) completes: every scripted check holds, exit code 0."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigmatrade import demo
+
+
+async def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
+    assert await demo.main() == 0
+    out = capsys.readouterr().out
+    assert "DEMO FAILED" not in out
+    for check in (
+        "registration and verification in Russian",
+        "referral link → registration → verification, referrer notified",
+        "deposit activation screen",
+        "3 % commission to the referrer",
+        "withdrawal request refused for a low balance",
+        "ledger check passes",
+        "none refused",
+    ):
+        assert check in out, check
