@@ -1,9 +1,10 @@
 """A JSON-RPC proxy in front of anvil whose behaviour tests switch at will.
 
-Modes: ``forward`` (default), ``http_500`` (or any ``http_status``), ``hang`` (never answers until the
-proxy stops or the mode changes), ``refuse`` (the listening socket is closed: connection refused),
+Modes: ``forward`` (default), ``http_500`` (or any ``http_status``), ``hang`` (no answer until the mode
+changes — then answered as the new mode says — or the proxy stops), ``refuse`` (the listening socket is closed: connection refused),
 ``garbage`` (HTTP 200 with a non-JSON body). Per method: JSON-RPC errors (``fail_method``), a
-different chain id (``chain_id``), a head that lags (``head_lag``), an added delay (``delay``).
+different chain id (``chain_id``), a head that lags (``head_lag``), an added delay (``delay``), and an
+``eth_getLogs`` block-range limit (``max_log_range``: wider ranges get the error real providers send).
 Every request is counted per method (``count``) and the peak of concurrent requests is kept.
 """
 
@@ -30,6 +31,8 @@ class RpcProxy:
         self.delay = 0.0
         self.chain_id: int | None = None
         self.head_lag = 0
+        self.max_log_range: int | None = None
+        self.range_refusals = 0
         self.method_errors: dict[str, tuple[int, str]] = {}
         self.requests: Counter[str] = Counter()
         self.inflight = 0
@@ -119,7 +122,9 @@ class RpcProxy:
         if self.mode == "hang":
             with contextlib.suppress(asyncio.CancelledError):
                 await self._release.wait()
-            return web.Response(status=503)
+            if self.mode == "hang":  # cancelled (proxy stopping)
+                return web.Response(status=503)
+            # released: answer as the new mode says (a slow answer, not an error)
         if self.mode == "http_500":
             return web.Response(status=self.http_status, text="upstream error")
         if self.mode == "garbage":
@@ -129,6 +134,10 @@ class RpcProxy:
             return web.json_response(
                 {"jsonrpc": "2.0", "id": body.get("id"), "error": {"code": code, "message": message}}
             )
+        if method == "eth_getLogs" and self.max_log_range is not None and self._too_wide(body):
+            self.range_refusals += 1
+            error = {"code": -32005, "message": f"block range is too large (max {self.max_log_range})"}
+            return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "error": error})
         if method == "eth_chainId" and self.chain_id is not None:
             return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": hex(self.chain_id)})
         assert self._client is not None
@@ -137,3 +146,13 @@ class RpcProxy:
         if method == "eth_blockNumber" and self.head_lag and "result" in data:
             data["result"] = hex(max(0, int(data["result"], 16) - self.head_lag))
         return web.json_response(data)
+
+    def _too_wide(self, body: dict[str, Any]) -> bool:
+        assert self.max_log_range is not None
+        params = body.get("params") or [{}]
+        query = params[0] if isinstance(params[0], dict) else {}
+        try:
+            start, end = int(str(query["fromBlock"]), 16), int(str(query["toBlock"]), 16)
+        except (KeyError, ValueError):
+            return False
+        return end - start + 1 > self.max_log_range

@@ -459,7 +459,12 @@ async def test_send_raw_retries_identical_bytes_on_the_next_endpoint(chain: Loca
         tx_hash = await pm.send_raw(raw)
         assert tx_hash == transaction_hash(raw)
         assert a.count("eth_sendRawTransaction") == 1 and b.count("eth_sendRawTransaction") == 1
-        receipt = await pm.get_receipt(tx_hash)
+        receipt = None
+        for _ in range(100):  # automine: the block follows the send, not always before it returns
+            receipt = await pm.get_receipt(tx_hash)
+            if receipt is not None:
+                break
+            await asyncio.sleep(0.05)
         assert receipt is not None and int(receipt["status"], 16) == 1
         assert await chain.balance_of(receiver.address) == chain.raw("1.5")
         # a node that already has the transaction: accepted, same hash
