@@ -1,8 +1,8 @@
 """A JSON-RPC proxy in front of anvil whose behaviour tests switch at will.
 
 Modes: ``forward`` (default), ``http_500`` (or any ``http_status``), ``hang`` (no answer until the mode
-changes — then answered as the new mode says — or the proxy stops), ``refuse`` (the listening socket is closed: connection refused),
-``garbage`` (HTTP 200 with a non-JSON body). Per method: JSON-RPC errors (``fail_method``), a
+changes — then answered as the new mode says — or the proxy stops), ``refuse`` (the listening socket is
+closed: connection refused), ``garbage`` (HTTP 200 with a non-JSON body). Per method: JSON-RPC errors (``fail_method``), a
 different chain id (``chain_id``), a head that lags (``head_lag``), an added delay (``delay``), and an
 ``eth_getLogs`` block-range limit (``max_log_range``: wider ranges get the error real providers send).
 Every request is counted per method (``count``) and the peak of concurrent requests is kept.
