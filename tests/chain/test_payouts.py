@@ -253,6 +253,14 @@ async def test_low_bnb_monitor_alerts_and_no_nonce_used(db_url: str, chain: Loca
         assert (await payout_row(env.db, payout_id)).status == PayoutStatus.APPROVED
         alerts = await notifications(env.db, "admin_alert")
         assert len(alerts) == 1 and "BNB" in alerts[0]
+        assert await env.sender().check_low_balance(wallet.address)  # still low: no second alert (6 h)
+        assert len(await notifications(env.db, "admin_alert")) == 1
+        await chain.set_native_balance(wallet.address, 10**18)
+        assert not await env.sender().check_low_balance(wallet.address)
+        alerts = await notifications(env.db, "admin_alert")
+        assert len(alerts) == 2 and "recovered" in alerts[1]
+        assert not await env.sender().check_low_balance(wallet.address)  # the note is sent once
+        assert len(await notifications(env.db, "admin_alert")) == 2
 
 
 # ------------------------------------------------------------------------------ retries and DLQ

@@ -347,7 +347,8 @@ class PayoutSender:
         )
 
     async def check_low_balance(self, wallet: str) -> bool:
-        """§4.6.10: USDT or BNB under its threshold → admin alert (at most every 6 h). True when low."""
+        """§4.6.10: USDT or BNB under its threshold → admin alert (at most every 6 h); a "recovered" note
+        once when it clears. True when low."""
         try:
             usdt = await self._usdt_balance(wallet, "latest")
             bnb = await self.provider.get_balance(wallet)
@@ -359,6 +360,10 @@ class PayoutSender:
         low_bnb = raw_to_amount(bnb, BNB_DECIMALS) < await self.rt.store.get("payout.low_bnb_threshold")
         if low_usdt or low_bnb:
             await self._low_balance_alert(wallet, usdt, bnb)
+        else:
+            await svc.note_balance_recovered(
+                self.rt, wallet, raw_to_amount(usdt, self.chain.decimals), raw_to_amount(bnb, BNB_DECIMALS)
+            )
         return low_usdt or low_bnb
 
 

@@ -38,6 +38,7 @@ from sigmatrade.services.notifications import Content, notifier
 
 CATEGORY_CONFIRMED = "payout_confirmed"
 LOW_BALANCE_ALERT_SECONDS = 6 * 3600
+LOW_STATE_SECONDS = 30 * 86400  # how long a low state is remembered without a check
 
 
 @dataclass(frozen=True)
@@ -376,7 +377,12 @@ async def notify_confirmed(rt: Runtime, payout: Payout) -> None:
     await notifier(rt).to_user(user, build, category=CATEGORY_CONFIRMED)
 
 
+def _low_state_key(wallet: str) -> str:
+    return f"payout_low_state:{wallet.lower()}"
+
+
 async def alert_low_balance(rt: Runtime, wallet: str, usdt: Decimal, bnb: Decimal) -> int:
+    await rt.counter.mute(_low_state_key(wallet), LOW_STATE_SECONDS)  # remembered for the "recovered" note
     waiting = await waiting_amount(rt.db)
     return await notifier(rt).to_admins(
         lambda t: Content(
@@ -390,6 +396,24 @@ async def alert_low_balance(rt: Runtime, wallet: str, usdt: Decimal, bnb: Decima
         ),
         dedupe_key=f"payout_low_balance:{wallet.lower()}",
         dedupe_seconds=LOW_BALANCE_ALERT_SECONDS,
+    )
+
+
+async def note_balance_recovered(rt: Runtime, wallet: str, usdt: Decimal, bnb: Decimal) -> int:
+    """§4.6.10: the low-balance condition cleared → one "recovered" note to admins."""
+    key = _low_state_key(wallet)
+    if await rt.counter.muted_for(key) <= 0:
+        return 0
+    await rt.counter.mute(key, 0)
+    return await notifier(rt).to_admins(
+        lambda t: Content(
+            t(
+                "po.alert.low_balance_recovered",
+                address=wallet,
+                usdt=format_amount(usdt, t.lang),
+                bnb=str(bnb.normalize()),
+            )
+        )
     )
 
 

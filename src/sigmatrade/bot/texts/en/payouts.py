@@ -8,6 +8,11 @@ TEXTS: dict[str, str] = {
         "{link}"
     ),
     "po.tx_label": "view transaction in explorer",
+    "po.alert.low_balance_recovered": (
+        "✅ <b>Payout wallet balance recovered</b>\n"
+        "Wallet: <code>{address}</code>\n"
+        "USDT: <code>{usdt}</code>, BNB: <code>{bnb}</code>"
+    ),
     "po.alert.low_balance": (
         "⚠️ <b>Payout wallet balance is low</b>\n"
         "Wallet: <code>{address}</code>\n"

@@ -8,6 +8,11 @@ TEXTS: dict[str, str] = {
         "{link}"
     ),
     "po.tx_label": "транзакция в обозревателе",
+    "po.alert.low_balance_recovered": (
+        "✅ <b>Баланс кошелька выплат восстановлен</b>\n"
+        "Кошелёк: <code>{address}</code>\n"
+        "USDT: <code>{usdt}</code>, BNB: <code>{bnb}</code>"
+    ),
     "po.alert.low_balance": (
         "⚠️ <b>Мало средств на кошельке выплат</b>\n"
         "Кошелёк: <code>{address}</code>\n"
