@@ -56,6 +56,7 @@ from sigmatrade.domain.money import raw_to_amount
 from sigmatrade.logging import get_logger
 from sigmatrade.services import audit
 from sigmatrade.services import deposit_confirmation as deposits
+from sigmatrade.services import deposit_notices as notices
 
 if TYPE_CHECKING:
     from sigmatrade.config import Settings
@@ -555,7 +556,7 @@ class DepositWatcher:
                 amount=str(detection.received),
                 tx_hash=detection.tx_hash,
             )
-            await deposits.notify_detected(
+            await notices.notify_detected(
                 self.rt,
                 detection.user,
                 detection.deposit,
@@ -565,7 +566,7 @@ class DepositWatcher:
                 confirmation_blocks=cfg.confirmation_blocks,
             )
             if detection.deviation:
-                await deposits.alert_deviation(
+                await notices.alert_deviation(
                     self.rt, detection.user, detection.deposit, detection.received, detection.tx_hash, rules
                 )
 

@@ -36,6 +36,7 @@ from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
 from sigmatrade.services import deposit_confirmation as deposits
+from sigmatrade.services import deposit_notices as notices
 
 NAME = "blockchain_monitor"
 MONEY_CRITICAL = True
@@ -217,11 +218,11 @@ async def confirm_pass(rt: Runtime, provider: ProviderManager, cfg: WatchConfig)
                 metrics.deposit_confirmation.observe(
                     max(0.0, (clock.now() - outcome.detected_at).total_seconds())
                 )
-            await deposits.notify_confirmed(rt, outcome)
+            await notices.notify_confirmed(rt, outcome)
         elif isinstance(outcome, deposits.Queued):
             result.queued += 1
             metrics.deposits_total.labels(event="unmatched").inc()
-            await deposits.alert_unmatched(rt, outcome)
+            await notices.alert_unmatched(rt, outcome)
     return result
 
 
@@ -353,7 +354,7 @@ async def _orphan(rt: Runtime, transfer: ChainTransfer) -> bool:
     log.warning("chain_transfer_orphaned", transfer_id=transfer.id, tx_hash=transfer.tx_hash)
     if reverted is not None:
         user, deposit, expired = reverted
-        await deposits.notify_reverted(rt, user, deposit, expired=expired)
+        await notices.notify_reverted(rt, user, deposit, expired=expired)
     return True
 
 
@@ -397,5 +398,5 @@ async def expire_pending(rt: Runtime, now: datetime | None = None) -> list[Depos
             expired.append((user, deposit))
     for user, deposit in expired:
         metrics.deposits_total.labels(event="expired").inc()
-        await deposits.notify_expired(rt, user, deposit)
+        await notices.notify_expired(rt, user, deposit)
     return [deposit for _, deposit in expired]
