@@ -6,12 +6,21 @@ and subtracts the time spent in Bot API requests (measured by a request middlewa
 
     make bench                                  # SQLite
     BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/sigmatrade_bench make bench
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/0 ...  # FSM storage and throttling counters in Redis
+    BENCH_PROFILE=1 ...                         # also count Python function calls (cProfile; slower)
+    BENCH_USERS=registered ...                  # registered users (main menu) instead of guests
+
+Besides wall-clock percentiles (noisy on a shared machine) it reports deterministic work per update:
+SQL statements, transactions begun/committed/rolled back, Redis commands and (with BENCH_PROFILE)
+Python function calls, all counted only while an update is handled and outside Bot API requests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -27,16 +36,102 @@ from sigmatrade.bot.callbacks import Nav
 from sigmatrade.logging import setup_logging
 from sigmatrade.sandbox.harness import Harness
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # for tests.factories
 api_time: ContextVar[list[float] | None] = ContextVar("api_time", default=None)
 samples: list[float] = []
+# Deterministic work counters; updates are handled one at a time in this benchmark.
+counts: dict[str, int] = {
+    "updates": 0,
+    "sql": 0,
+    "begin": 0,
+    "commit": 0,
+    "rollback": 0,
+    "pg_round_trips": 0,
+    "redis": 0,
+}
+active = 0  # updates being handled (the next update may start while the previous one unwinds)
+profiler: cProfile.Profile | None = None
+
+
+def _count(name: str, n: int = 1) -> None:
+    if active:
+        counts[name] += n
+
+
+def count_pg_round_trips() -> None:
+    """Statements, BEGIN/COMMIT/ROLLBACK actually sent, and pool pre-pings (3 round trips outside a
+    transaction: BEGIN; ';'; ROLLBACK) of SQLAlchemy's asyncpg adapter."""
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection as Conn
+
+    ping, start, finish = Conn._async_ping, Conn._start_transaction, Conn._call_and_discard
+
+    async def _async_ping(self: Any) -> Any:
+        _count(
+            "pg_round_trips", 3 if self._transaction is None and self.isolation_level != "autocommit" else 1
+        )
+        return await ping(self)
+
+    async def _start_transaction(self: Any) -> Any:
+        if self.isolation_level != "autocommit":
+            _count("pg_round_trips")
+        return await start(self)
+
+    async def _call_and_discard(self: Any, fn: Any) -> Any:
+        _count("pg_round_trips")
+        return await finish(self, fn)
+
+    Conn._async_ping = _async_ping  # type: ignore[method-assign]
+    Conn._start_transaction = _start_transaction  # type: ignore[method-assign]
+    Conn._call_and_discard = _call_and_discard  # type: ignore[method-assign]
+
+
+def instrument(engine: Any, redis: Any) -> None:
+    from sqlalchemy import event
+
+    sync_engine = engine.sync_engine
+    pg = engine.dialect.name == "postgresql"
+
+    def on_statement(*_: Any, **__: Any) -> None:
+        _count("sql")
+        if pg:
+            _count("pg_round_trips")
+
+    event.listen(sync_engine, "before_cursor_execute", on_statement)
+    event.listen(sync_engine, "begin", lambda *a: _count("begin"))
+    event.listen(sync_engine, "commit", lambda *a: _count("commit"))
+    event.listen(sync_engine, "rollback", lambda *a: _count("rollback"))
+    if engine.dialect.name == "postgresql":
+        count_pg_round_trips()
+    if redis is None:
+        return
+    from redis.asyncio.client import Pipeline, Redis
+
+    plain = Redis.execute_command
+    piped = Pipeline.execute
+
+    async def execute_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(self, Pipeline):
+            _count("redis")
+        return await plain(self, *args, **kwargs)
+
+    async def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _count("redis", len(self.command_stack))
+        return await piped(self, *args, **kwargs)
+
+    Redis.execute_command = execute_command  # type: ignore[method-assign]
+    Pipeline.execute = execute  # type: ignore[method-assign]
 
 
 class ApiTimer(BaseRequestMiddleware):
     async def __call__(self, make_request: Any, bot: Any, method: Any) -> Any:
         started = time.perf_counter()
+        if profiler is not None:
+            profiler.disable()
         try:
             return await make_request(bot, method)
         finally:
+            if profiler is not None and active:
+                profiler.enable()
             acc = api_time.get()
             if acc is not None:
                 acc.append(time.perf_counter() - started)
@@ -44,13 +139,21 @@ class ApiTimer(BaseRequestMiddleware):
 
 class Probe(BaseMiddleware):
     async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
+        global active
         acc: list[float] = []
         token = api_time.set(acc)
+        active += 1
+        counts["updates"] += 1
+        if profiler is not None and active == 1:
+            profiler.enable()
         started = time.perf_counter()
         try:
             return await handler(event, data)
         finally:
             samples.append(time.perf_counter() - started - sum(acc))
+            if profiler is not None:
+                profiler.disable()
+            active = 0  # updates being handled (the next update may start while the previous one unwinds)
             api_time.reset(token)
 
 
@@ -73,14 +176,22 @@ async def prepare_pg(url: str) -> None:
 
 async def main() -> int:
     setup_logging("ERROR", "console")
+    global profiler
     rounds = int(os.environ.get("BENCH_ROUNDS", "300"))
     url = os.environ.get("BENCH_DATABASE_URL")
+    redis_url = os.environ.get("BENCH_REDIS_URL") or None
     workdir = Path(tempfile.mkdtemp(prefix="sigmatrade-bench-"))
     if url:
         await prepare_pg(url)
     else:
         url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    h = Harness(url)
+    if redis_url:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(redis_url)
+        await client.flushdb()
+        await client.aclose()
+    h = Harness(url, redis_url=redis_url)
     await h.start()
     try:
         assert h.app is not None and h.app.dp is not None and h.app.bot is not None
@@ -94,23 +205,44 @@ async def main() -> int:
         h.rt.store.invalidate()
         # Many users so that no user repeats a button within the 1 s double-tap window.
         users = [h.user(424_000 + n, "Bench", language_code="en") for n in range(60)]
+        if os.environ.get("BENCH_USERS") == "registered":
+            sys.path.insert(0, ROOT)
+            from tests.factories import make_user
+
+            async with h.rt.db.transaction() as session:
+                for n in range(60):
+                    await make_user(session, telegram_id=424_000 + n, language="en")
         for user in users:
             await user.send("/start")
+        instrument(h.rt.db.engine, h.rt.redis)
         samples.clear()
+        for key in counts:
+            counts[key] = 0
+        if os.environ.get("BENCH_PROFILE"):
+            profiler = cProfile.Profile()
         for i in range(rounds):
             user = users[i % len(users)]
             await user.send("/help")
             await user.press_data(Nav(to="menu" if (i // len(users)) % 2 else "help").pack())
         measured = samples[:]
+        work = dict(counts)
     finally:
         await h.stop()
-    backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    backend = ("PostgreSQL" if url.startswith("postgresql") else "SQLite") + (" + Redis" if redis_url else "")
+    backend += ", registered users" if os.environ.get("BENCH_USERS") == "registered" else ", guests"
     print(f"update handling latency, excluding Bot API time ({backend}, {len(measured)} updates):")
     print(
         f"  p50 {pct(measured, 50):.2f} ms   p95 {pct(measured, 95):.2f} ms   p99 {pct(measured, 99):.2f} ms   "
         f"mean {statistics.mean(measured) * 1000:.2f} ms"
     )
     print("  target (SPEC §1.5, PostgreSQL): p50 <= 3 ms, p99 <= 15 ms")
+    n = max(1, work.pop("updates"))
+    print("work per update: " + "   ".join(f"{k} {v / n:.2f}" for k, v in work.items()))
+    if profiler is not None:
+        stats = pstats.Stats(profiler)
+        print(f"python function calls per update: {stats.total_calls / n:.0f}")  # type: ignore[attr-defined]
+        if os.environ.get("BENCH_PROFILE") == "top":
+            stats.sort_stats("cumulative").print_stats(40)
     return 0
 
 

@@ -8,7 +8,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
 from sigmatrade.bot import middlewares
-from sigmatrade.bot.fsm_storage import SqlStorage
+from sigmatrade.bot.fsm_storage import RedisRecordStorage, SqlStorage, UpdateCachedStorage
 from sigmatrade.bot.i18n import LANGUAGES
 from sigmatrade.bot.routers import common, fallback
 from sigmatrade.runtime import Runtime
@@ -37,14 +37,17 @@ def build_dispatcher(rt: Runtime) -> Dispatcher:
     storage: BaseStorage
     isolation: BaseEventIsolation
     if rt.redis is not None:
-        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+        from aiogram.fsm.storage.redis import RedisEventIsolation
 
-        storage = RedisStorage(rt.redis)
+        storage = RedisRecordStorage(rt.redis)
         isolation = RedisEventIsolation(rt.redis)
     else:
         storage = SqlStorage(rt.db)
         isolation = SimpleEventIsolation()
-    dp = Dispatcher(storage=storage, events_isolation=isolation, disable_fsm=True, name="sigmatrade")
+    # FSM records are read once per update (see FsmUpdateCacheMiddleware in the chain).
+    dp = Dispatcher(
+        storage=UpdateCachedStorage(storage), events_isolation=isolation, disable_fsm=True, name="sigmatrade"
+    )
     middlewares.install(dp, rt)
     for router in routers():
         dp.include_router(router)

@@ -1,22 +1,28 @@
-"""Persistent FSM storage in SQL (``fsm_states``), used when Redis is not configured (SPEC §5.3).
+"""Persistent FSM storage in SQL (``fsm_states``), used when Redis is not configured (SPEC §5.3),
+and a per-update read cache in front of any storage.
 
 Each call is its own short transaction. Data must be JSON-safe (decimals as strings).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
+from aiogram import BaseMiddleware
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import TelegramObject
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from sigmatrade import clock
 from sigmatrade.db.models import FsmState
-from sigmatrade.db.session import Database
+from sigmatrade.db.session import Database, begin_read
 from sigmatrade.domain.jsonsafe import jsonable
 
 
@@ -56,21 +62,138 @@ class SqlStorage(BaseStorage):
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         await self._upsert(key, state=_state_name(state))
 
-    async def get_state(self, key: StorageKey) -> str | None:
+    async def get_record(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
+        """State and data with one read."""
         async with self.db.session() as session:
+            await begin_read(session)
             row = await session.get(FsmState, self.keys.build(key))
-            return row.state if row else None
+            if row is None:
+                return None, {}
+            return row.state, dict(row.data) if row.data else {}
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return (await self.get_record(key))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._upsert(key, data=jsonable(dict(data)))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self.db.session() as session:
-            row = await session.get(FsmState, self.keys.build(key))
-            return dict(row.data) if row and row.data else {}
+        return (await self.get_record(key))[1]
 
     async def close(self) -> None:
         return None
+
+
+class RedisRecordStorage(RedisStorage):
+    """aiogram's Redis storage (same keys and values) that can also read state and data in one MGET."""
+
+    async def get_record(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
+        state, data = await self.redis.mget(
+            self.key_builder.build(key, "state"), self.key_builder.build(key, "data")
+        )
+        if isinstance(state, bytes):
+            state = state.decode("utf-8")
+        if data is None:
+            return state, {}
+        if isinstance(data, bytes):
+            data = data.decode("utf-8")
+        return state, dict(self.json_loads(data))
+
+
+_MISSING: Any = object()
+
+
+class _UpdateCache:
+    """FSM records read during one update: StorageKey -> [state, data] (``_MISSING`` = not read yet)."""
+
+    __slots__ = ("entries", "open")
+
+    def __init__(self) -> None:
+        self.entries: dict[StorageKey, list[Any]] = {}
+        self.open = True
+
+
+_update_cache: ContextVar[_UpdateCache | None] = ContextVar("fsm_update_cache", default=None)
+
+
+def _current_cache() -> _UpdateCache | None:
+    cache = _update_cache.get()
+    return cache if cache is not None and cache.open else None
+
+
+class FsmUpdateCacheMiddleware(BaseMiddleware):
+    """Opens the per-update FSM read cache; it is closed when the update is handled, so a task that
+    outlives the update (and inherited the context) reads the storage again."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        cache = _UpdateCache()
+        token = _update_cache.set(cache)
+        try:
+            return await handler(event, data)
+        finally:
+            cache.open = False
+            _update_cache.reset(token)
+
+
+class UpdateCachedStorage(BaseStorage):
+    """Reads each FSM record at most once per update (the FSM middleware, i18n, ``leave_state`` and the
+    handler all ask for it); a write goes straight to the wrapped storage and drops the cached entry.
+
+    Nothing is kept across updates: the record may be changed by another replica between updates,
+    while within one update the event-isolation lock on the key serialises its handlers.
+    """
+
+    def __init__(self, inner: BaseStorage) -> None:
+        self.inner = inner
+
+    async def _entry(self, key: StorageKey, slot: int) -> Any:
+        cache = _current_cache()
+        if cache is None:
+            return _MISSING
+        entry = cache.entries.get(key)
+        if entry is None:
+            entry = cache.entries[key] = [_MISSING, _MISSING]
+        if entry[slot] is _MISSING:
+            if isinstance(self.inner, SqlStorage | RedisRecordStorage):
+                entry[0], entry[1] = await self.inner.get_record(key)
+            elif slot == 0:
+                entry[0] = await self.inner.get_state(key)
+            else:
+                entry[1] = await self.inner.get_data(key)
+        return entry[slot]
+
+    def _forget(self, key: StorageKey) -> None:
+        cache = _current_cache()
+        if cache is not None:
+            cache.entries.pop(key, None)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        self._forget(key)
+        await self.inner.set_state(key, state)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        state = await self._entry(key, 0)
+        if state is _MISSING:
+            return await self.inner.get_state(key)
+        return state
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        self._forget(key)
+        await self.inner.set_data(key, data)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        data = await self._entry(key, 1)
+        if data is _MISSING:
+            return await self.inner.get_data(key)
+        return copy.deepcopy(data)
+
+    async def close(self) -> None:
+        await self.inner.close()
 
 
 async def purge_idle(db: Database, idle: timedelta) -> int:

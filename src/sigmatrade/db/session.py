@@ -2,7 +2,8 @@
 
 SQLite: WAL, foreign keys on, busy timeout, and every transaction starts with
 ``BEGIN IMMEDIATE`` so read-check-write sequences (balances, conditional transitions) are
-serialised exactly as row locks serialise them on PostgreSQL.
+serialised exactly as row locks serialise them on PostgreSQL. A transaction that only reads
+(``begin_read``) starts with a plain ``BEGIN`` instead: a WAL snapshot that takes no write lock.
 """
 
 from __future__ import annotations
@@ -49,7 +50,27 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "sigmatrade_read_only"
+
+
+async def begin_read(session: AsyncSession) -> None:
+    """Start the session's next transaction as a read that takes no lock and writes nothing.
+
+    SQLite: a deferred ``BEGIN`` (a WAL snapshot, no write lock). PostgreSQL: autocommit, which saves
+    the BEGIN and COMMIT round trips; every statement then sees its own snapshot, so use it only for
+    a single statement or for statements that need no common snapshot. Never write in such a
+    transaction (a deferred SQLite transaction fails with SQLITE_BUSY when it tries to write after
+    another connection committed). No effect when a transaction is already open.
+    """
+    if session.in_transaction():
+        return
+    if dialect_name(session) == "sqlite":
+        await session.connection(execution_options={READ_ONLY: True})
+    else:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def dialect_name(session: AsyncSession) -> str:

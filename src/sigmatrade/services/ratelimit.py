@@ -114,6 +114,37 @@ return 1
 """
 
 
+# A hit in one round trip, atomically: trim the window, count, and record the hit when under the limit.
+# Returns 1 (recorded) or 0 (limit reached; the caller then reads the oldest hit for retry_after).
+_HIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
+# The throttling middleware's three checks in one round trip, in its order: double tap (KEYS[1], only
+# when ARGV[1] == '1'; the ``once`` rule), mute (KEYS[2]; the ``muted_for`` rule), then a ``hit`` on the
+# sliding window (KEYS[3]). Returns 0 double tap, 1 muted, 2 limit reached (not recorded), 3 recorded.
+_ADMIT = """
+local now = tonumber(ARGV[2])
+if ARGV[1] == '1' then
+  if tonumber(redis.call('GET', KEYS[1]) or '0') > now then return 0 end
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+end
+local mute = redis.call('GET', KEYS[2])
+if mute and tonumber(mute) / 1000 - now > 0 then return 1 end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[5])
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[6]) then return 2 end
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[7])
+redis.call('EXPIRE', KEYS[3], ARGV[8])
+return 3
+"""
+ADMIT_OUTCOMES = ("double_tap", "muted", "limited", "ok")
+
+
 class RedisCounter:
     """Same semantics over Redis (shared by all replicas). Times come from the application clock."""
 
@@ -121,6 +152,8 @@ class RedisCounter:
         self._redis = redis
         self._prefix = prefix
         self._once = redis.register_script(_ONCE)
+        self._hit = redis.register_script(_HIT)
+        self._admit = redis.register_script(_ADMIT)
 
     async def _window(self, key: str, window: float) -> tuple[int, float | None]:
         now = _now()
@@ -134,14 +167,11 @@ class RedisCounter:
     async def hit(self, key: str, limit: int, window: float) -> Verdict:
         k = self._prefix + key
         now = _now()
-        count, oldest = await self._window(k, window)
-        if count >= limit:
-            return Verdict(False, max(0.0, (oldest or now) + window - now))
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(k, {f"{now}:{uuid.uuid4().hex[:8]}": now})
-            pipe.expire(k, int(window) + 60)
-            await pipe.execute()
-        return Verdict(True)
+        member = f"{now}:{uuid.uuid4().hex[:8]}"
+        if await self._hit(keys=[k], args=[now - window, limit, now, member, int(window) + 60]):
+            return Verdict(True)
+        _, oldest = await self._window(k, window)
+        return Verdict(False, max(0.0, (oldest or now) + window - now))
 
     async def peek(self, key: str, limit: int, window: float) -> Verdict:
         now = _now()
@@ -168,6 +198,52 @@ class RedisCounter:
         )
         return bool(result)
 
+    async def admit(
+        self, tap_key: str | None, tap_seconds: float, mute_key: str, hits_key: str, limit: int, window: float
+    ) -> str:
+        """``admit`` below in one round trip."""
+        now = _now()
+        keys = [
+            self._prefix + "once:" + (tap_key or ""),
+            self._prefix + "mute:" + mute_key,
+            self._prefix + hits_key,
+        ]
+        args = [
+            "1" if tap_key is not None else "0",
+            now,
+            now + tap_seconds,
+            int(tap_seconds * 1000) + 60_000,
+            now - window,
+            limit,
+            f"{now}:{uuid.uuid4().hex[:8]}",
+            int(window) + 60,
+        ]
+        return ADMIT_OUTCOMES[int(await self._admit(keys=keys, args=args))]
+
     async def reset(self) -> None:
         async for key in self._redis.scan_iter(match=self._prefix + "*"):
             await self._redis.delete(key)
+
+
+async def admit(
+    counter: Counter,
+    *,
+    tap_key: str | None,
+    tap_seconds: float,
+    mute_key: str,
+    hits_key: str,
+    limit: int,
+    window: float,
+) -> str:
+    """The per-update throttle: 'double_tap' when ``once(tap_key)`` refuses (no tap key: skipped), else
+    'muted' while ``mute_key`` is muted, else 'limited' when ``hit(hits_key)`` is refused, else 'ok'
+    (the hit is recorded). Each step runs only if the previous ones passed."""
+    if isinstance(counter, RedisCounter):
+        return await counter.admit(tap_key, tap_seconds, mute_key, hits_key, limit, window)
+    if tap_key is not None and not await counter.once(tap_key, tap_seconds):
+        return "double_tap"
+    if await counter.muted_for(mute_key) > 0:
+        return "muted"
+    if not (await counter.hit(hits_key, limit, window)).allowed:
+        return "limited"
+    return "ok"

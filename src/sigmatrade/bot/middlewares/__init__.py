@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Dispatcher
 
 from sigmatrade.bot.answers import AutoAnswerMiddleware
+from sigmatrade.bot.fsm_storage import FsmUpdateCacheMiddleware
 from sigmatrade.bot.middlewares.ban import BanMiddleware
 from sigmatrade.bot.middlewares.db import DbSessionMiddleware
 from sigmatrade.bot.middlewares.errors import ErrorMiddleware
@@ -29,6 +30,7 @@ def install(dp: Dispatcher, rt: Runtime) -> None:
     ]
     for middleware in chain:
         dp.update.outer_middleware(middleware)
+    dp.update.outer_middleware(FsmUpdateCacheMiddleware())
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(BanMiddleware(rt))
     dp.update.outer_middleware(I18nMiddleware(rt))

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.i18n import Translator, resolve_language
 from sigmatrade.db.models import Blacklist, User
+from sigmatrade.db.session import begin_read
 from sigmatrade.runtime import Runtime
 
 BAN_NOTICE_SECONDS = 600
@@ -64,6 +65,7 @@ class BanMiddleware(BaseMiddleware):
             return None
         if user is None and not blacklist_allows(event):
             session: AsyncSession = data["session"]
+            await begin_read(session)
             listed = await session.scalar(select(Blacklist.id).where(Blacklist.telegram_id == tg.id))
             if session.in_transaction():
                 await session.commit()  # end the read; rollback would expire loaded rows

@@ -1,4 +1,6 @@
-"""#4 Throttling: per-user sliding minute, mute with one notice, double-tap guard, admin exemption."""
+"""#4 Throttling: per-user sliding minute, mute with one notice, double-tap guard, admin exemption.
+
+The three checks are one ``ratelimit.admit`` call (one Redis round trip when Redis is configured)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from sigmatrade.bot.i18n import Translator, resolve_language
 from sigmatrade.bot.middlewares._util import event_user
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import admins
+from sigmatrade.services.ratelimit import admit
 
 DOUBLE_TAP_SECONDS = 1.0
 
@@ -35,20 +38,23 @@ class ThrottlingMiddleware(BaseMiddleware):
             return await handler(event, data)
         counter = self.rt.counter
         query = event.callback_query
-        if query is not None and not await counter.once(f"tap:{user.id}:{query.data}", DOUBLE_TAP_SECONDS):
-            data["outcome"] = "throttled"
-            with contextlib.suppress(TelegramAPIError):
-                await query.answer()
-            return None
-        if await counter.muted_for(f"user:{user.id}") > 0:
+        limit = int(await self.rt.store.get("throttle.updates_per_minute"))
+        outcome = await admit(
+            counter,
+            tap_key=f"tap:{user.id}:{query.data}" if query is not None else None,
+            tap_seconds=DOUBLE_TAP_SECONDS,
+            mute_key=f"user:{user.id}",
+            hits_key=f"updates:{user.id}",
+            limit=limit,
+            window=60,
+        )
+        if outcome in ("double_tap", "muted"):
             data["outcome"] = "throttled"
             if query is not None:
                 with contextlib.suppress(TelegramAPIError):
                     await query.answer()
             return None
-        limit = int(await self.rt.store.get("throttle.updates_per_minute"))
-        verdict = await counter.hit(f"updates:{user.id}", limit, 60)
-        if not verdict.allowed and not await self._live_admin(user.id):
+        if outcome == "limited" and not await self._live_admin(user.id):
             minutes = int(await self.rt.store.get("throttle.mute_minutes"))
             await counter.mute(f"user:{user.id}", minutes * 60)
             data["outcome"] = "throttled"

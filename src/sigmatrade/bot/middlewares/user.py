@@ -1,4 +1,9 @@
-"""#6 User loading: ``user`` and ``admin`` rows by Telegram id; refresh profile fields; clear unreachable."""
+"""#6 User loading: ``user`` and ``admin`` rows by Telegram id; refresh profile fields; clear unreachable.
+
+Both rows come from one read-only query; the profile refresh (rare: a changed name, or ``last_seen_at``
+older than 5 minutes) is written in its own short transaction afterwards, so a plain update never takes
+the SQLite write lock.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from sqlalchemy import select
+from sqlalchemy import BigInteger, Select, and_, bindparam, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.bot.middlewares._util import event_user
 from sigmatrade.db.models import Admin, User
+from sigmatrade.db.session import begin_read
 from sigmatrade.runtime import Runtime
 
 LAST_SEEN_EVERY = timedelta(minutes=5)
@@ -35,25 +41,42 @@ class UserLoadingMiddleware(BaseMiddleware):
         data["admin"] = None
         if tg is not None:
             session: AsyncSession = data["session"]
-            user = await session.scalar(select(User).where(User.telegram_id == tg.id))
-            admin = await session.scalar(
-                select(Admin).where(Admin.telegram_id == tg.id, Admin.removed_at.is_(None))
-            )
-            if user is not None:
-                _refresh(user, tg.username, tg.first_name, tg.language_code)
-            if session.in_transaction():
-                await session.commit()  # saves refreshed fields and ends the read
+            await begin_read(session)
+            user, admin = await user_and_admin(session, tg.id)
+            await session.commit()  # ends the read; rollback would expire loaded rows
+            if user is not None and _refresh(user, tg.username, tg.first_name, tg.language_code):
+                await session.commit()  # its own write transaction: saves the refreshed fields
             # Detached snapshots: a later rollback in a service can never expire them. Services that
             # change a user load it again inside their own unit of work.
-            for row in (user, admin):
-                if row is not None:
-                    session.expunge(row)
+            for loaded in (user, admin):
+                if loaded is not None:
+                    session.expunge(loaded)
             data["user"] = user
             data["admin"] = admin
         return await handler(event, data)
 
 
-def _refresh(user: User, username: str | None, first_name: str | None, language_code: str | None) -> None:
+def _user_and_admin() -> Select[User, Admin]:
+    anchor = select(bindparam("telegram_id", type_=BigInteger).label("telegram_id")).subquery()
+    return (
+        select(User, Admin)
+        .select_from(anchor)
+        .outerjoin(User, User.telegram_id == anchor.c.telegram_id)
+        .outerjoin(Admin, and_(Admin.telegram_id == anchor.c.telegram_id, Admin.removed_at.is_(None)))
+    )
+
+
+_USER_AND_ADMIN = _user_and_admin()  # built once; executed with the Telegram id as its parameter
+
+
+async def user_and_admin(session: AsyncSession, telegram_id: int) -> tuple[User | None, Admin | None]:
+    """The user (or None) and the live admin (or None) with this Telegram id, in one query."""
+    row = (await session.execute(_USER_AND_ADMIN, {"telegram_id": telegram_id})).one()
+    return row[0], row[1]
+
+
+def _refresh(user: User, username: str | None, first_name: str | None, language_code: str | None) -> bool:
+    """Update changed profile fields on ``user``; True when anything changed."""
     now = clock.now()
     if user.username != username:
         user.username = username
@@ -67,3 +90,4 @@ def _refresh(user: User, username: str | None, first_name: str | None, language_
         user.unreachable_since = None
     if user.last_seen_at is None or now - user.last_seen_at >= LAST_SEEN_EVERY:
         user.last_seen_at = now
+    return inspect(user).modified

@@ -1,0 +1,236 @@
+"""Deterministic work per simple update (SPEC §1.5): SQL statements counted while the real bot handles
+each update, plus the behaviour the fast path must keep (profile refresh, FSM written by someone else
+between updates, admin rows, throttling counters)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiogram import BaseMiddleware
+from sqlalchemy import event, select
+
+from sigmatrade import clock
+from sigmatrade.bot.callbacks import Nav
+from sigmatrade.bot.middlewares.user import user_and_admin
+from sigmatrade.db.models import Admin, User
+from sigmatrade.db.session import Database
+from sigmatrade.domain.enums import AdminCreatedVia, AdminRole
+from sigmatrade.sandbox.harness import Harness
+from sigmatrade.services.ratelimit import MemoryCounter, RedisCounter, admit
+from tests.factories import make_user
+
+# Upper bound of SQL statements for a simple menu screen (user+admin read, one FSM read; SQLite adds
+# its BEGIN statements). Raise it only with a reason: every statement is a round trip per update.
+MAX_STATEMENTS = 4
+
+
+class Probe(BaseMiddleware):
+    """First in the chain: the SQL statements executed while each update is handled."""
+
+    def __init__(self, db: Database) -> None:
+        self.current: list[str] | None = None
+        self.done: asyncio.Queue[list[str]] = asyncio.Queue()
+        event.listen(db.engine.sync_engine, "before_cursor_execute", self._on_sql)
+
+    def _on_sql(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if self.current is not None:
+            self.current.append(statement.strip().split()[0].upper() + " " + statement.strip()[:80])
+
+    async def __call__(self, handler: Any, event_: Any, data: dict[str, Any]) -> Any:
+        self.current = []
+        try:
+            return await handler(event_, data)
+        finally:
+            statements, self.current = self.current, None
+            self.done.put_nowait(statements)
+
+    async def next(self) -> list[str]:
+        return await asyncio.wait_for(self.done.get(), 10)
+
+
+def install_probe(h: Harness) -> Probe:
+    assert h.app is not None and h.app.dp is not None
+    probe = Probe(h.rt.db)
+    h.app.dp.update.outer_middleware._middlewares.insert(0, probe)  # type: ignore[attr-defined]
+    return probe
+
+
+def kinds(statements: list[str]) -> list[str]:
+    return [s.split()[0] for s in statements]
+
+
+async def test_guest_menu_screens_stay_within_the_statement_budget(harness: Harness) -> None:
+    user = harness.user(7301, "Guest", language_code="en")
+    await user.send("/start")
+    probe = install_probe(harness)
+    ex = await user.send("/help")
+    help_sql = await probe.next()
+    assert "Commands" in ex.text
+    ex = await user.press_data(Nav(to="menu").pack())
+    menu_sql = await probe.next()
+    assert "Welcome to SigmaTrade" in ex.text
+    for statements in (help_sql, menu_sql):
+        assert len(statements) <= MAX_STATEMENTS, statements
+        # read only: no write lock on SQLite, nothing written, the FSM record read once
+        assert not [s for s in statements if "IMMEDIATE" in s or s.split()[0] in ("INSERT", "UPDATE")]
+        assert sum("fsm_states" in s for s in statements) <= 1, statements
+
+
+async def test_registered_user_profile_refresh_is_still_saved(harness: Harness) -> None:
+    async with harness.rt.db.transaction() as session:
+        await make_user(session, telegram_id=7302, finpass="Abcdefgh2345", language="en")
+    probe = install_probe(harness)
+    user = harness.user(7302, "Reg", language_code="en", username="fresh_name")
+    ex = await user.send("/menu")
+    first = await probe.next()
+    assert "Main menu" in ex.text
+    assert "UPDATE" in kinds(first)  # new username and first last_seen_at
+    async with harness.rt.db.session() as session:
+        row = await session.scalar(select(User).where(User.telegram_id == 7302))
+        assert row is not None and row.username == "fresh_name" and row.last_seen_at is not None
+        seen = row.last_seen_at
+    ex = await user.send("/menu")
+    second = await probe.next()
+    assert "Main menu" in ex.text
+    assert len(second) <= MAX_STATEMENTS and "UPDATE" not in kinds(second), second
+    clock.travel(timedelta(minutes=6))
+    await user.send("/menu")
+    assert "UPDATE" in kinds(await probe.next())
+    async with harness.rt.db.session() as session:
+        row = await session.scalar(select(User).where(User.telegram_id == 7302))
+        assert row is not None and row.last_seen_at is not None and row.last_seen_at > seen
+
+
+async def test_fsm_written_between_updates_is_seen_by_the_next_update(harness: Harness) -> None:
+    """Nothing is cached across updates: another replica may write the FSM record in between."""
+    assert harness.app is not None and harness.app.dp is not None and harness.app.bot is not None
+    user = harness.user(7303, "Guest", language_code="ru")
+    assert "Добро пожаловать" in (await user.send("/start")).text
+    ctx = harness.app.dp.fsm.resolve_context(bot=harness.app.bot, chat_id=7303, user_id=7303)
+    await ctx.set_data({"lang": "en"})
+    assert "Commands" in (await user.send("/help")).text
+    await ctx.set_data({"lang": "ru"})
+    assert "Commands" not in (await user.send("/help")).text
+    # a state entered in one update and left by the next one is really left in the storage
+    ex = await user.send("/start")
+    await user.press(ex.buttons()[0])  # registration: an input state
+    assert await ctx.get_state() is not None
+    await user.send("/help")
+    assert await ctx.get_state() is None
+    assert (await ctx.get_data()).get("lang") == "ru"
+
+
+async def test_admin_is_loaded_with_the_user(harness: Harness) -> None:
+    async with harness.rt.db.transaction() as session:
+        await make_user(session, telegram_id=7304, finpass="Abcdefgh2345", language="en")
+        await make_user(session, telegram_id=7305, finpass="Abcdefgh2345", language="en")
+        session.add(Admin(telegram_id=7304, role=AdminRole.ADMIN, created_via=AdminCreatedVia.BOOTSTRAP))
+    admin_buttons = (await harness.user(7304, "A", language_code="en").send("/menu")).buttons()
+    plain_buttons = (await harness.user(7305, "B", language_code="en").send("/menu")).buttons()
+    assert len(admin_buttons) == len(plain_buttons) + 1
+
+
+async def test_user_and_admin_query(db: Database) -> None:
+    async with db.transaction() as session:
+        await make_user(session, telegram_id=7311)
+        await make_user(session, telegram_id=7312)
+        session.add(Admin(telegram_id=7312, role=AdminRole.ADMIN, created_via=AdminCreatedVia.BOOTSTRAP))
+        session.add(Admin(telegram_id=7313, role=AdminRole.ADMIN, created_via=AdminCreatedVia.BOOTSTRAP))
+        session.add(
+            Admin(
+                telegram_id=7314,
+                role=AdminRole.ADMIN,
+                created_via=AdminCreatedVia.BOOTSTRAP,
+                removed_at=clock.now(),
+            )
+        )
+    async with db.session() as session:
+
+        async def load(tg: int) -> tuple[int | None, int | None]:
+            user, admin = await user_and_admin(session, tg)
+            return (user.telegram_id if user else None, admin.telegram_id if admin else None)
+
+        assert await load(7311) == (7311, None)
+        assert await load(7312) == (7312, 7312)
+        assert await load(7313) == (None, 7313)
+        assert await load(7314) == (None, None)  # removed admins do not count
+        assert await load(7399) == (None, None)
+
+
+def _counters() -> list[Any]:
+    counters: list[Any] = [pytest.param("memory", id="memory")]
+    if os.environ.get("TEST_REDIS_URL"):
+        counters.append(pytest.param("redis", id="redis"))
+    return counters
+
+
+@pytest.mark.parametrize("kind", _counters())
+async def test_counter_hit_window(kind: str) -> None:
+    redis: Any = None
+    counter: Any
+    if kind == "redis":
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(os.environ["TEST_REDIS_URL"])
+        counter = RedisCounter(redis, prefix="sigmatrade:perftest:")
+        await counter.reset()
+    else:
+        counter = MemoryCounter()
+    try:
+        assert [(await counter.hit("k", 3, 60)).allowed for _ in range(3)] == [True, True, True]
+        clock.travel(timedelta(seconds=10))
+        denied = await counter.hit("k", 3, 60)
+        assert not denied.allowed and 49 <= denied.retry_after <= 50.5
+        assert not (await counter.peek("k", 3, 60)).allowed
+        assert (await counter.hit("other", 3, 60)).allowed
+        clock.travel(
+            timedelta(seconds=51)
+        )  # the first three hits left the window; the refusal was not counted
+        assert [(await counter.hit("k", 3, 60)).allowed for _ in range(4)] == [True, True, True, False]
+    finally:
+        if redis is not None:
+            await counter.reset()
+            await redis.aclose()
+
+
+@pytest.mark.parametrize("kind", _counters())
+async def test_throttle_admit_order(kind: str) -> None:
+    """Double tap, then mute, then the sliding window; a refused step records nothing further."""
+    redis: Any = None
+    counter: Any
+    if kind == "redis":
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(os.environ["TEST_REDIS_URL"])
+        counter = RedisCounter(redis, prefix="sigmatrade:perftest:")
+        await counter.reset()
+    else:
+        counter = MemoryCounter()
+
+    async def step(tap: str | None) -> str:
+        return await admit(
+            counter, tap_key=tap, tap_seconds=1.0, mute_key="user:1", hits_key="updates:1", limit=3, window=60
+        )
+
+    try:
+        assert await step("tap:1:nav:help") == "ok"
+        assert await step("tap:1:nav:help") == "double_tap"  # not counted as a hit
+        assert await step("tap:1:nav:menu") == "ok"
+        assert await step(None) == "ok"
+        assert await step(None) == "limited"
+        # exactly three hits recorded: the double tap and the refusal were not counted
+        assert not (await counter.peek("updates:1", 3, 60)).allowed
+        assert (await counter.peek("updates:1", 4, 60)).allowed
+        await counter.mute("user:1", 120)
+        assert await step("tap:1:nav:faq") == "muted"
+        assert await step("tap:1:nav:faq") == "double_tap"  # the tap was remembered before the mute check
+        clock.travel(timedelta(seconds=121))
+        assert await step("tap:1:nav:help") == "ok"
+    finally:
+        if redis is not None:
+            await counter.reset()
+            await redis.aclose()
