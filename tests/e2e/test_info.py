@@ -87,3 +87,25 @@ async def test_faq_from_support_leaves_the_composer(harness: Harness) -> None:
     _step()
     ex = await client.press("◀️ Back")
     assert "Support" in ex.text and "✉️ New ticket" in ex.buttons()
+
+
+async def test_finalized_mode_is_described_on_instructions_and_faq(db_url: str) -> None:
+    h = Harness(db_url, chain_confirmation_mode="finalized")
+    await h.start()
+    try:
+        await _set(h, "deposit.system_wallet_address", random_wallet())
+        guest = h.user(8204, "Guest", language_code="en")
+        await guest.send("/start")
+        _step()
+        ex = await guest.press("📘 Instructions")
+        assert (
+            "once its block is finalized by the network" in ex.text and "block confirmations" not in ex.text
+        )
+        _step()
+        ex = await guest.send("/faq")
+        assert (
+            "once its block is finalized by the network" in ex.text and "block confirmations" not in ex.text
+        )
+    finally:
+        await h.stop()
+    assert not h.emulator.rejected()

@@ -102,6 +102,7 @@ async def show_instructions(query: CallbackQuery, state: FSMContext, rt: Runtime
         t,
         await _snapshot(rt),
         contract=env.usdt_contract_address,
+        mode=env.chain_confirmation_mode,
         confirmations=env.confirmation_blocks,
         explorer=env.explorer_base_url,
     )

@@ -74,8 +74,13 @@ def help_screen(t: Translator, snap: dict[str, Any], *, registered: bool) -> Scr
     return text, builder.as_markup()
 
 
+def confirmation_rule(t: Translator, mode: str, confirmations: int) -> Safe:
+    """When a deposit counts as confirmed, in words (N blocks or the finalized block)."""
+    return t("info.rule.finalized") if mode == "finalized" else t("info.rule.blocks", n=confirmations)
+
+
 def instructions(
-    t: Translator, snap: dict[str, Any], *, contract: str, confirmations: int, explorer: str
+    t: Translator, snap: dict[str, Any], *, contract: str, mode: str, confirmations: int, explorer: str
 ) -> Screen:
     wallet = snap.get("deposit.system_wallet_address")
     cap = snap["reward.level_caps_percent"][0]
@@ -83,7 +88,7 @@ def instructions(
         "instructions.body",
         contract=code(contract),
         wallet=code(wallet) if wallet else t("instructions.no_wallet"),
-        confirmations=confirmations,
+        rule=confirmation_rule(t, mode, confirmations),
         cap=format_rate(cap) if cap is not None else "—",
     )
     builder = InlineKeyboardBuilder()

@@ -11,6 +11,7 @@ from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav
 from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.render import Safe, code
+from sigmatrade.bot.views.common import confirmation_rule
 from sigmatrade.domain.money import format_rate
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
@@ -28,7 +29,7 @@ def faq(
 ) -> Screen:
     wallet = snap.get("deposit.system_wallet_address")
     cap = snap["reward.level_caps_percent"][0]
-    rule = t("info.rule.finalized") if mode == "finalized" else t("info.rule.blocks", n=confirmations)
+    rule = confirmation_rule(t, mode, confirmations)
     text = t(
         "info.faq",
         wallet=code(wallet) if wallet else t("info.no_wallet"),

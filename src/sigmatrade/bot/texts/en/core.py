@@ -80,7 +80,7 @@ TEXTS: dict[str, str] = {
         "2. Address to send to (system wallet):\n{wallet}\n"
         "3. Send the <b>exact amount</b> of the chosen level <b>from your registered wallet</b>.\n"
         "4. You need BNB on your wallet to pay the network fee.\n"
-        "5. A deposit is confirmed after {confirmations} block confirmations (usually 1–2 minutes).\n\n"
+        "5. A deposit is confirmed {rule}.\n\n"
         "⚠️ <b>Common mistakes</b>: sending from an exchange, another network or token, a wrong amount — "
         "such transfers go to manual review.\n"
         "Deposits are non-refundable. Level 1 rewards are capped at {cap}% of the amount."
