@@ -288,6 +288,28 @@ async def test_pending_deposit_expires_after_24_hours_and_user_is_told(
         assert await env.count(Deposit, Deposit.status == DepositStatus.EXPIRED) == 1
 
 
+async def test_finalized_mode_waits_for_the_finalized_block(db_url: str, chain: LocalChain) -> None:
+    """anvil reports `finalized` = latest − 64: the deposit confirms only once its block is that old."""
+    async with watch_env(db_url, chain, chain_confirmation_mode="finalized") as env:
+        payer, wallet = await env.depositor()
+        deposit = await env.pending(payer, "10")
+        await env.pay(wallet, "10")
+        await env.monitor()
+        assert (await env.deposit(deposit.id)).status == DepositStatus.DETECTED
+        assert any("finalized" in text for text in env.texts(payer) if "Transfer detected" in text)
+        (transfer,) = await env.transfers()
+        assert transfer.block_number is not None
+        await env.mine_and_monitor(transfer.block_number + 63 - await chain.block_number())  # one block short
+        finalized = int((await chain.rpc.call("eth_getBlockByNumber", "finalized", False))["number"], 16)
+        assert finalized == transfer.block_number - 1
+        assert (await env.deposit(deposit.id)).status == DepositStatus.DETECTED
+        assert (await env.balances(payer)).principal == 0
+        await env.mine_and_monitor(1)
+        assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
+        assert (await env.balances(payer)).principal == D(10)
+        await env.ledger_ok()
+
+
 # ---------------------------------------------------------------------------------------------- late match, job
 
 
