@@ -25,6 +25,7 @@ from sigmatrade.ledger.balances import Balances, user_balances
 from sigmatrade.ledger.check import run_check
 from sigmatrade.sandbox.chain import LocalChain
 from sigmatrade.sandbox.harness import Harness
+from sigmatrade.services import audit
 from tests.conftest import REDIS_URL
 from tests.factories import make_user
 
@@ -176,6 +177,12 @@ async def watch_env(db_url: str, chain: LocalChain, **overrides: Any) -> AsyncIt
     try:
         assert blockchain_monitor.watcher_for(h.rt) is not None, "chain runtime not enabled"
         yield env
+        # SPEC §12 preamble: after every scenario the ledger and the audit chain verify
+        async with h.rt.db.session() as session:
+            ledger = await run_check(session)
+            chain_of_audit = await audit.verify(session)
+        assert ledger.ok, ledger.render()
+        assert chain_of_audit.ok, chain_of_audit.render()
     finally:
         await h.stop()
     rejected = h.emulator.rejected()
