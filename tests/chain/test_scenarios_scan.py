@@ -90,7 +90,8 @@ async def test_scenario_22_restart_after_10000_blocks_with_a_range_limited_endpo
             assert partial.error is None and partial.start_cursor == start_cursor
             assert partial.cursor is not None and start_cursor < partial.cursor < head
             cursor = await _cursor(env)
-            assert cursor.last_block == partial.cursor and cursor.chunk_size <= MAX_RANGE
+            # shrunk from 500 and persisted; it may have grown back once (x2 after 3 successes)
+            assert cursor.last_block == partial.cursor and cursor.chunk_size in (125, 250)
             assert proxy.range_refusals >= 1
             partly = await env.count(ChainTransfer)
             assert partly < PAYERS
