@@ -498,7 +498,7 @@ async def test_custom_plan_token_bucket_makes_requests_wait(chain: LocalChain) -
         await asyncio.gather(*(pm.block_number() for _ in range(6)))
         elapsed = time.monotonic() - started
         # burst 2 at once, then 4 more at 5 per second
-        assert 0.7 <= elapsed < 2.0, elapsed
+        assert 0.7 <= elapsed < 5.0, elapsed  # the lower bound is the rate limit; the upper one only sanity
         assert a.peak_inflight <= 2
         assert sample("sigmatrade_rpc_throttled_wait_seconds_total", endpoint=label(a)) - waited_before > 1.0
 
@@ -516,7 +516,7 @@ async def test_limiter_waits_without_network() -> None:
     limiter.release()
     waited = await limiter.acquire()  # the single token is gone: about 0.1 s
     limiter.release()
-    assert 0.05 < waited < 0.5
+    assert 0.05 < waited < 2.0  # the bucket refills in 0.1 s; a loaded machine only adds
     with pytest.raises(ValueError):
         Limiter(0, 10, 1)
 
@@ -537,7 +537,7 @@ async def test_queue_is_bounded_at_500(chain: LocalChain) -> None:
         started = time.monotonic()
         with pytest.raises(RpcOverloaded):
             await pm.gas_price()
-        assert time.monotonic() - started < 0.05  # immediate
+        assert time.monotonic() - started < 1.0  # immediate: not behind the 500 waiting (they hang)
         assert sample("sigmatrade_rpc_errors_total", endpoint=ep.label, kind="overloaded") >= 1
         a.set_mode("forward")
         results = await asyncio.gather(*tasks, return_exceptions=True)
