@@ -4,6 +4,7 @@ admins only when ``monitoring.report_to_admins`` is on."""
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 
 from sigmatrade import metrics
 from sigmatrade.db.models import Admin
@@ -15,11 +16,12 @@ from sigmatrade.services import settings as settings_service
 
 
 def test_bucket_percentile_is_the_upper_bound_of_the_holding_bucket() -> None:
-    buckets = {0.001: 10.0, 0.005: 50.0, 0.01: 90.0, 0.05: 100.0, float("inf"): 100.0}
-    assert perf_report.bucket_percentile(buckets, 0.5) == 0.005
-    assert perf_report.bucket_percentile(buckets, 0.95) == 0.05
-    assert perf_report.bucket_percentile(buckets, 0.1) == 0.001
-    assert perf_report.bucket_percentile({0.1: 0.0, float("inf"): 0.0}, 0.5) is None
+    d = Decimal
+    buckets = {d("0.001"): 10.0, d("0.005"): 50.0, d("0.01"): 90.0, d("0.05"): 100.0, d("Infinity"): 100.0}
+    assert perf_report.bucket_percentile(buckets, 0.5) == d("0.005")
+    assert perf_report.bucket_percentile(buckets, 0.95) == d("0.05")
+    assert perf_report.bucket_percentile(buckets, 0.1) == d("0.001")
+    assert perf_report.bucket_percentile({d("0.1"): 0.0, d("Infinity"): 0.0}, 0.5) is None
     assert perf_report.bucket_percentile({}, 0.5) is None
 
 

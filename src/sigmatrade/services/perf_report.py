@@ -13,6 +13,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import psutil
@@ -22,6 +23,7 @@ from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.render import Safe
 
 SNAPSHOT_KEY = "perf_report_snapshot"
+_LAST_BOUND_MS = 10_000  # the largest finite latency bucket of sigmatrade.metrics (10 s)
 LAST_REPORT_KEY = "performance_report"
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -52,7 +54,7 @@ def _select(samples: Samples, name: str) -> Iterable[tuple[dict[str, str], float
             yield dict(labels), value
 
 
-def bucket_percentile(buckets: dict[float, float], q: float) -> float | None:
+def bucket_percentile(buckets: dict[Decimal, float], q: float) -> Decimal | None:
     """The upper bound of the bucket holding quantile ``q`` (cumulative counts by upper bound)."""
     if not buckets:
         return None
@@ -67,11 +69,11 @@ def bucket_percentile(buckets: dict[float, float], q: float) -> float | None:
     return bounds[-1]
 
 
-def _merged_buckets(samples: Samples, name: str, **match: str) -> dict[float, float]:
-    merged: dict[float, float] = defaultdict(float)
+def _merged_buckets(samples: Samples, name: str, **match: str) -> dict[Decimal, float]:
+    merged: dict[Decimal, float] = defaultdict(float)
     for labels, value in _select(samples, f"{name}_bucket"):
         if all(labels.get(k) == v for k, v in match.items()):
-            merged[float(labels["le"])] += value
+            merged[Decimal(labels["le"])] += value  # "+Inf" → Decimal("Infinity")
     return dict(merged)
 
 
@@ -88,8 +90,8 @@ class Report:
     window_seconds: int
     updates: int
     errors: int
-    p50_ms: float | None
-    p95_ms: float | None
+    p50_ms: Decimal | None
+    p95_ms: Decimal | None
     endpoints: list[EndpointLine] = field(default_factory=list)
     jobs: dict[str, tuple[int, int]] = field(default_factory=dict)  # runs, failures
     queues: dict[str, int] = field(default_factory=dict)
@@ -105,8 +107,8 @@ class Report:
             "window_s": self.window_seconds,
             "updates": self.updates,
             "errors": self.errors,
-            "p50_ms": self.p50_ms,
-            "p95_ms": self.p95_ms,
+            "p50_ms": None if self.p50_ms is None else str(self.p50_ms),
+            "p95_ms": None if self.p95_ms is None else str(self.p95_ms),
             "rpc": {e.endpoint: [e.requests, e.errors, e.mean_ms] for e in self.endpoints},
             "jobs": self.jobs,
             "queues": self.queues,
@@ -177,8 +179,12 @@ def build(window: Samples, window_seconds: int, *, data_dir: str | None, db_pool
     )
 
 
-def _ms(t: Translator, value: float | None) -> str:
-    return "—" if value is None else f"≤ {value:g} {t.raw('report.ms')}"
+def _ms(t: Translator, value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    if value.is_infinite():
+        return f"> {_LAST_BOUND_MS} {t.raw('report.ms')}"
+    return f"≤ {value.normalize():f} {t.raw('report.ms')}"
 
 
 def render(t: Translator, report: Report) -> Safe:
