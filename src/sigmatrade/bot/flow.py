@@ -9,6 +9,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
 from sigmatrade.bot.i18n import Translator
+from sigmatrade.db.models import User
 
 REF_CODE_KEY = "ref_code"  # the /start referral payload, kept until registration
 GUEST_KEYS = (REF_CODE_KEY, "lang")  # FSM data that survives leaving a state
@@ -32,3 +33,17 @@ async def ack(query: CallbackQuery, text: str | None = None, alert: bool = False
     """Answer a callback, ignoring a query that is too old to answer."""
     with contextlib.suppress(TelegramAPIError):
         await query.answer(text, show_alert=alert)
+
+
+async def member(
+    query: CallbackQuery,
+    state: FSMContext,
+    user: User | None,
+    t: Translator,
+    guest_key: str = "err.outdated_button",
+) -> User | None:
+    """A navigation button: leave any input state; a guest (no user row) gets the ``guest_key`` alert."""
+    await leave_state(state)
+    if user is None:
+        await query.answer(t.plain(guest_key), show_alert=True)
+    return user

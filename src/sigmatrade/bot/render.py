@@ -64,3 +64,11 @@ def truncate_plain(text: str, limit: int) -> str:
 def strip_controls(text: str) -> str:
     """Drop Unicode control characters (except newline and tab) from stored free text."""
     return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and not 0x7F <= ord(ch) <= 0x9F))
+
+
+BAR_CELLS = 10  # cells of a progress bar (domain.levels.progress counts them)
+
+
+def progress_bar(cells: int) -> str:
+    """``▰▰▰▱▱▱▱▱▱▱`` with ``cells`` of ``BAR_CELLS`` filled."""
+    return "▰" * cells + "▱" * (BAR_CELLS - cells)

@@ -6,6 +6,7 @@ import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 ZERO = Decimal(0)
+HUNDRED = Decimal(100)  # percent base
 MONEY_PLACES = 18
 MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_PLACES)  # 1e-18
 CENT = Decimal("0.01")

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sigmatrade.domain.enums import CommissionSkipReason
-from sigmatrade.domain.money import ZERO, quantize_accrual
+from sigmatrade.domain.money import HUNDRED, ZERO, quantize_accrual
 
 MAX_DEPTH = 3
-HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from sigmatrade.domain.money import ZERO, floor_cents, parse_user_amount, quantize_fee
-
-HUNDRED = Decimal(100)
+from sigmatrade.domain.money import HUNDRED, ZERO, floor_cents, parse_user_amount, quantize_fee
 
 _NEGATIVE = re.compile(r"^-\s*\d+(?:[.,]\d*)?$")
 _TOO_MANY_DECIMALS = re.compile(r"^\d+[.,]\d{3,}$")

@@ -48,6 +48,7 @@ from sigmatrade.domain.enums import (
     UnmatchedReason,
     UnmatchedStatus,
 )
+from sigmatrade.domain.money import HUNDRED
 from sigmatrade.ledger import accounts, entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.logging import get_logger
@@ -60,7 +61,6 @@ log = get_logger("sigmatrade.deposits")
 EXPIRED_MATCH_WINDOW = timedelta(hours=48)
 LATE_MATCH_REASONS = (UnmatchedReason.NO_PENDING_DEPOSIT, UnmatchedReason.DEPOSIT_EXPIRED)
 LATE_MATCH_NOTE = "matched automatically when the user activated the deposit"
-HUNDRED = Decimal(100)
 
 
 # ---------------------------------------------------------------------------------------------- rules

@@ -11,7 +11,7 @@ from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.render import Safe, code, link
 from sigmatrade.db.models import Deposit, User
 from sigmatrade.domain.enums import CommissionStatus
-from sigmatrade.domain.money import canonical, format_amount, format_rate
+from sigmatrade.domain.money import HUNDRED, canonical, format_amount, format_rate
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 from sigmatrade.services.notifications import Content, notifier
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from sigmatrade.services.deposit_confirmation import CommissionNote, Confirmation, MatchRules, Queued
 
 log = get_logger("sigmatrade.deposits")
-HUNDRED = Decimal(100)
 
 # Notification categories (failed_notifications.category).
 CAT_DETECTED = "deposit_detected"

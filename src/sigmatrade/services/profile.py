@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.db.models import Deposit, Referral, User
 from sigmatrade.db.session import is_postgres, unit
+from sigmatrade.domain import levels as level_rules
 from sigmatrade.domain.contacts import Contacts, mask_email, mask_phone
 from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.ledger.balances import Balances, user_balances
@@ -54,6 +55,7 @@ class CycleProgress:
     accrued: Decimal
     cap: Decimal
     percent: Decimal  # 0.0 .. 100.0, one decimal, rounded down
+    cells: int  # filled cells of the progress bar
 
 
 @dataclass(frozen=True)
@@ -197,13 +199,11 @@ def referral_link(rt: Runtime, code: str) -> str | None:
 
 
 def cycle_progress(accrued: Decimal, cap: Decimal) -> CycleProgress:
-    """Percent of the cap reached, one decimal, rounded down, within 0..100."""
-    if cap <= 0:
-        percent = Decimal(100)
-    else:
-        percent = (accrued * 100 / cap).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
-    percent = min(max(percent, Decimal(0)), Decimal(100))
-    return CycleProgress(accrued=accrued, cap=cap, percent=percent)
+    """Percent of the cap reached (the rule of ``domain.levels.progress``), one decimal, rounded down."""
+    percent, cells = level_rules.progress(accrued, cap)
+    return CycleProgress(
+        accrued=accrued, cap=cap, percent=percent.quantize(Decimal("0.1"), rounding=ROUND_DOWN), cells=cells
+    )
 
 
 async def overview(session: AsyncSession, rt: Runtime, user_id: int) -> ProfileData:

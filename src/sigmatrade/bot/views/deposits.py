@@ -19,7 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Dep, Nav, Reg
 from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import ANSWER_LIMIT, Safe, code, link, truncate_plain
+from sigmatrade.bot.render import ANSWER_LIMIT, Safe, code, link, progress_bar, truncate_plain
 from sigmatrade.db.models import Deposit
 from sigmatrade.domain import levels as rules
 from sigmatrade.domain.enums import DepositStatus
@@ -30,7 +30,6 @@ Screen = tuple[Safe, InlineKeyboardMarkup]
 
 _TAG = re.compile(r"<[^>]*>")
 _DATE_FIELDS = ("detected", "confirmed", "completed", "expired", "cancelled")
-_BAR_CELLS = 10
 
 
 def _dt(moment: datetime | None, lang: str, tz: tzinfo) -> str:
@@ -178,7 +177,7 @@ def _progress(t: Translator, deposit: Deposit) -> Safe | None:
     target = deposit.cap_amount
     accrued = deposit.accrued_total
     percent, cells = rules.progress(accrued, target)
-    bar = "▰" * cells + "▱" * (_BAR_CELLS - cells)
+    bar = progress_bar(cells)
     cap_percent = deposit.cap_amount * 100 / deposit.amount
     return t(
         "dep.level.progress",

@@ -11,23 +11,17 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Fp, Nav, Reg, Set
 from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe, code, link
+from sigmatrade.bot.render import Safe, code, link, progress_bar
 from sigmatrade.bot.views.registration import contacts_line
 from sigmatrade.domain.money import format_amount
 from sigmatrade.domain.timefmt import format_dt
 from sigmatrade.services.profile import CycleProgress, MaskedContacts, ProfileData
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
-BAR_CELLS = 10
 
 
 def _money(t: Translator, value: Decimal) -> str:
     return format_amount(value, t.lang)
-
-
-def progress_bar(percent: Decimal) -> str:
-    filled = int(percent * BAR_CELLS // 100)
-    return "▓" * filled + "░" * (BAR_CELLS - filled)
 
 
 def _cycle(t: Translator, cycle: CycleProgress | None) -> Safe:
@@ -35,7 +29,7 @@ def _cycle(t: Translator, cycle: CycleProgress | None) -> Safe:
         return Safe("")
     return t(
         "profile.cycle",
-        bar=progress_bar(cycle.percent),
+        bar=progress_bar(cycle.cells),
         percent=str(cycle.percent),
         accrued=_money(t, cycle.accrued),
         cap=_money(t, cycle.cap),

@@ -14,8 +14,7 @@ from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.callbacks import Dep, Nav
-from sigmatrade.bot.flow import GUEST_KEYS
-from sigmatrade.bot.flow import leave_state as _leave
+from sigmatrade.bot.flow import member
 from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.ui import show
@@ -28,19 +27,14 @@ from sigmatrade.services import deposits as svc
 
 ORDER = 100
 
-_KEEP = GUEST_KEYS
-
 
 async def _gate(query: CallbackQuery, state: FSMContext, user: User | None, t: Translator) -> User | None:
     """Leave input states; guests get the outdated alert, unverified users the verify-first screen."""
-    await _leave(state)
-    if user is None:
-        await _outdated(query, t)
-        return None
-    if not user.is_verified:
+    me = await member(query, state, user, t)
+    if me is not None and not me.is_verified:
         await show(query, *views.verify_first(t))
         return None
-    return user
+    return me
 
 
 async def _refused(query: CallbackQuery, t: Translator, err: svc.DepositError) -> None:

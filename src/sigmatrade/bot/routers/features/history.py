@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.callbacks import Hist, Nav
-from sigmatrade.bot.flow import GUEST_KEYS
+from sigmatrade.bot.flow import member
 from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import history as views
@@ -22,8 +22,6 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.services import history as svc
 
 ORDER = 100
-
-_KEEP = GUEST_KEYS
 
 
 async def _render(
@@ -36,15 +34,11 @@ async def _render(
     kind: str,
     page: int,
 ) -> None:
-    if await state.get_state() is not None:
-        data = await state.get_data()
-        await state.set_state(None)
-        await state.set_data({k: v for k, v in data.items() if k in _KEEP})
-    if user is None:
-        await query.answer(t.plain("hist.register_first"), show_alert=True)
+    me = await member(query, state, user, t, "hist.register_first")
+    if me is None:
         return
     try:
-        page_data = await svc.history(session, user.id, kind, page, rt.settings.tz)
+        page_data = await svc.history(session, me.id, kind, page, rt.settings.tz)
     except svc.HistoryError:
         await query.answer(t.plain("err.outdated_button"), show_alert=True)
         return

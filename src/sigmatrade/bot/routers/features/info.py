@@ -15,7 +15,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from sigmatrade.bot.callbacks import Nav
-from sigmatrade.bot.flow import GUEST_KEYS
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.ui import show
@@ -24,8 +23,6 @@ from sigmatrade.db.models import User
 from sigmatrade.runtime import Runtime
 
 ORDER = 50
-
-_KEEP = GUEST_KEYS
 
 
 async def show_faq(

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade import clock
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Fp
-from sigmatrade.bot.flow import GUEST_KEYS
 from sigmatrade.bot.flow import ack as _ack
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
@@ -36,7 +35,6 @@ ORDER = 10  # input states: before broad handlers of other features
 
 NOTE_KEY = "fp_note"
 READY_KEY = "fp_ready"
-_KEEP = GUEST_KEYS
 
 
 # ------------------------------------------------------------------------------------ request flow

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.callbacks import Nav, Ref
-from sigmatrade.bot.flow import GUEST_KEYS
+from sigmatrade.bot.flow import member
 from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.ui import show
@@ -24,19 +24,10 @@ from sigmatrade.services import referrals as svc
 
 ORDER = 100
 
-_KEEP = GUEST_KEYS
-
 
 async def _gate(query: CallbackQuery, state: FSMContext, user: User | None, t: Translator) -> User | None:
     """Leave any input state (keeping guest data); guests get the register-first alert."""
-    if await state.get_state() is not None:
-        data = await state.get_data()
-        await state.set_state(None)
-        await state.set_data({k: v for k, v in data.items() if k in _KEEP})
-    if user is None:
-        await query.answer(t.plain("ref.register_first"), show_alert=True)
-        return None
-    return user
+    return await member(query, state, user, t, "ref.register_first")
 
 
 async def show_home(

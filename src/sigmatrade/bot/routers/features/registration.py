@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade import clock
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Reg
-from sigmatrade.bot.flow import GUEST_KEYS
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.i18n import Translator
@@ -46,7 +45,6 @@ ORDER = 10  # input states: before broad handlers of other features
 
 WALLET_KEY = "reg_wallet"
 PW_MSG_KEY = "reg_pw_msg"
-_GUEST_KEYS = GUEST_KEYS
 
 
 async def _stale(message: Message, state: FSMContext, t: Translator) -> None:

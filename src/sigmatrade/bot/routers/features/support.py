@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav, Sup
-from sigmatrade.bot.flow import GUEST_KEYS
 from sigmatrade.bot.flow import ack as _ack
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
@@ -36,7 +35,6 @@ FLOW_KEY = "sup_flow"
 CAT_KEY = "sup_cat"
 TICKET_KEY = "sup_ticket"
 PARTS_KEY = "sup_parts"
-_KEEP = GUEST_KEYS
 _COMPOSING = (Support.compose, Support.followup)
 _SUPPORT_STATES = {s.state for s in (Support.category, Support.compose, Support.followup)}
 

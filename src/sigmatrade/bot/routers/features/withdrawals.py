@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade import clock
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav, Wd
-from sigmatrade.bot.flow import GUEST_KEYS
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.i18n import Translator
@@ -39,7 +38,6 @@ ORDER = 10  # input states: before broad handlers of other features
 FLOW_KEY = "wd_flow"
 AMOUNT_KEY = "wd_amount"
 FEE_KEY = "wd_fee"
-_KEEP = GUEST_KEYS
 
 
 @dataclass(frozen=True)
