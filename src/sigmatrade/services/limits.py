@@ -29,12 +29,22 @@ class LimitResult:
     wait_seconds: int = 0
 
 
-async def hit(rt: Runtime, action: str, telegram_id: int) -> LimitResult:
-    """Count one use of ``action``; refuse (without counting) when the limit is reached."""
+async def _rule(rt: Runtime, action: str, telegram_id: int) -> tuple[str, int, float]:
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action}")
     limit, window = parse_limit(str(await rt.store.get(f"throttle.{action}")))
-    verdict = await rt.counter.hit(f"action:{action}:{telegram_id}", limit, window)
+    return f"action:{action}:{telegram_id}", limit, window
+
+
+async def hit(rt: Runtime, action: str, telegram_id: int) -> LimitResult:
+    """Count one use of ``action``; refuse (without counting) when the limit is reached."""
+    verdict = await rt.counter.hit(*await _rule(rt, action, telegram_id))
+    return LimitResult(verdict.allowed, math.ceil(verdict.retry_after))
+
+
+async def peek(rt: Runtime, action: str, telegram_id: int) -> LimitResult:
+    """Would one more use of ``action`` be allowed now? Counts nothing."""
+    verdict = await rt.counter.peek(*await _rule(rt, action, telegram_id))
     return LimitResult(verdict.allowed, math.ceil(verdict.retry_after))
 
 

@@ -33,7 +33,6 @@ from sigmatrade.ledger.journal import InsufficientFunds, post
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit, finpass, limits
 from sigmatrade.services.notifications import Content, notifier
-from sigmatrade.services.ratelimit import parse_limit
 from sigmatrade.services.settings import SettingsStore
 from sigmatrade.services.users import display_name
 
@@ -266,13 +265,9 @@ def idempotency_key(user_id: int, flow_id: int) -> str:
 
 
 async def _limit_wait(rt: Runtime, telegram_id: int) -> int:
-    """Seconds until one more request is allowed (0 = allowed), without counting a use.
-
-    Same counter key as :func:`services.limits.hit`, which counts the use when a request is made.
-    """
-    limit, window = parse_limit(str(await rt.store.get(f"throttle.{LIMIT_ACTION}")))
-    verdict = await rt.counter.peek(f"action:{LIMIT_ACTION}:{telegram_id}", limit, window)
-    return 0 if verdict.allowed else max(1, math.ceil(verdict.retry_after))
+    """Seconds until one more request is allowed (0 = allowed), without counting a use."""
+    verdict = await limits.peek(rt, LIMIT_ACTION, telegram_id)
+    return 0 if verdict.allowed else max(1, verdict.wait_seconds)
 
 
 async def _gate(rt: Runtime, user: User) -> None:
