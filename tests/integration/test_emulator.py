@@ -10,8 +10,8 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from sigmatrade.bot.session import build_bot
+from sigmatrade.bot.telegram_html import EntityParseError, parse_html
 from sigmatrade.sandbox.emulator import BotApiEmulator
-from sigmatrade.sandbox.emulator.html import EntityParseError, parse_html
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from sigmatrade.bot.render import Safe
-from sigmatrade.sandbox.emulator.html import parse_html
+from sigmatrade.bot.telegram_html import parse_html
 
 
 def _entities(items: list[Any]) -> list[tuple[str, int, int, str | None]]:

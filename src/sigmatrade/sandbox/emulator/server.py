@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from sigmatrade.sandbox.emulator.html import EntityParseError, parse_html, utf16_len
+from sigmatrade.bot.telegram_html import EntityParseError, parse_html, utf16_len
 from sigmatrade.sandbox.emulator.state import (
     ChatEvent,
     EmuMessage,
