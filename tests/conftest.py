@@ -83,10 +83,10 @@ async def db_url(db_template: str, tmp_path: Path) -> str:
 @pytest.fixture
 async def db(db_url: str) -> AsyncIterator[Database]:
     """A seeded database (settings, system accounts) as the application prepares it."""
-    from sigmatrade.config import load_settings
+    from sigmatrade.config import load_config
 
     database = Database(db_url)
-    await prepare_database(database, load_settings(_env_file=None, database_url=db_url, environment="test"))
+    await prepare_database(database, load_config(_env_file=None, database_url=db_url, environment="test"))
     yield database
     await database.dispose()
 

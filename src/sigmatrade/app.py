@@ -11,7 +11,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
-from sigmatrade.config import Settings
+from sigmatrade.config import Config
 from sigmatrade.db import schema
 from sigmatrade.db.session import Database
 from sigmatrade.ledger.accounts import seed_system_accounts
@@ -34,15 +34,15 @@ class Components:
     polling: bool = True  # long polling (ignored in webhook mode)
 
 
-async def prepare_database(db: Database, settings: Settings) -> None:
-    """Upgrade the schema, seed settings and system accounts, bootstrap admins."""
+async def prepare_database(db: Database, config: Config) -> None:
+    """Upgrade the schema, seed config and system accounts, bootstrap admins."""
     await schema.upgrade(db.engine)
     if not await schema.is_at_head(db.engine):
         raise RuntimeError("database schema is not at the latest revision")
     async with db.transaction() as session:
-        await settings_service.seed(session, settings)
+        await settings_service.seed(session, config)
         await seed_system_accounts(session)
-        await admins.bootstrap(session, settings.super_admin_ids)
+        await admins.bootstrap(session, config.super_admin_ids)
 
 
 async def connect_redis(url: str) -> Any:
@@ -56,13 +56,13 @@ async def connect_redis(url: str) -> Any:
 class Application:
     def __init__(
         self,
-        settings: Settings,
+        config: Config,
         components: Components | None = None,
         *,
         token: str | None = None,
         polling_timeout: int = 10,
     ) -> None:
-        self.settings = settings
+        self.config = config
         self.components = components or Components()
         self.token = token
         self.polling_timeout = polling_timeout
@@ -77,32 +77,28 @@ class Application:
         self._stopped = asyncio.Event()
 
     async def start(self) -> Runtime:
-        settings = self.settings
-        for secret in (settings.bot_token, settings.webhook_secret, settings.encryption_key):
+        config = self.config
+        for secret in (config.bot_token, config.webhook_secret, config.encryption_key):
             register_secret(secret.get_secret_value() if secret else None)
-        db = Database(
-            settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
-        )
-        await prepare_database(db, settings)
-        redis = await connect_redis(settings.redis_url) if settings.redis_url else None
+        db = Database(config.database_url, pool_size=config.db_pool_size, max_overflow=config.db_max_overflow)
+        await prepare_database(db, config)
+        redis = await connect_redis(config.redis_url) if config.redis_url else None
         counter: Counter = RedisCounter(redis) if redis is not None else MemoryCounter()
-        rt = Runtime(
-            settings=settings, db=db, store=SettingsStore(db.sessionmaker), counter=counter, redis=redis
-        )
+        rt = Runtime(config=config, db=db, store=SettingsStore(db.sessionmaker), counter=counter, redis=redis)
         self.rt = rt
         self._install_error_alerts(rt)
         if self.components.http:
             self.http = HttpServer(rt)
-            await self.http.start(settings.http_host, settings.http_port)
+            await self.http.start(config.http_host, config.http_port)
             log.info("http_started", port=self.http.port)
         if self.components.bot:
             await self._start_bot(rt)
-        elif self.settings.bot_token is not None:
+        elif self.config.bot_token is not None:
             # Jobs-only replicas still send notifications.
-            from sigmatrade.bot.session import build_bot
+            from sigmatrade.bot.api_client import build_bot
 
             rt.bot = self.bot = build_bot(
-                self.settings.bot_token.get_secret_value(), self.settings.telegram_api_url
+                self.config.bot_token.get_secret_value(), self.config.telegram_api_url
             )
         from sigmatrade.chain.runtime import start_chain
 
@@ -118,25 +114,25 @@ class Application:
         return rt
 
     async def _start_bot(self, rt: Runtime) -> None:
+        from sigmatrade.bot.api_client import build_bot
         from sigmatrade.bot.factory import build_dispatcher, publish_commands
         from sigmatrade.bot.polling import Poller
-        from sigmatrade.bot.session import build_bot
 
-        token = self.token or self.settings.require_bot_token()
+        token = self.token or self.config.require_bot_token()
         register_secret(token)
-        self.bot = build_bot(token, self.settings.telegram_api_url)
+        self.bot = build_bot(token, self.config.telegram_api_url)
         rt.bot = self.bot
         me = await self.bot.get_me()
         rt.bot_username = me.username
         self.dp = build_dispatcher(rt)
         await publish_commands(self.bot)
-        if self.settings.webhook_url:
-            secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
+        if self.config.webhook_url:
+            secret = self.config.webhook_secret.get_secret_value() if self.config.webhook_secret else None
             if self.http is None:
                 raise RuntimeError("webhook mode needs the HTTP server")
             self.http.webhook_handler = self._feed_raw
             await self.bot.set_webhook(
-                self.settings.webhook_url + self.settings.webhook_path,
+                self.config.webhook_url + self.config.webhook_path,
                 secret_token=secret,
                 allowed_updates=["message", "callback_query"],
             )

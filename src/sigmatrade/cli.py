@@ -8,11 +8,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from sigmatrade.config import ConfigError, Settings, load_settings
+from sigmatrade.config import Config, ConfigError, load_config
 
 
-def _settings() -> Settings:
-    return load_settings()
+def _config() -> Config:
+    return load_config()
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -20,11 +20,11 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-async def _open_db(settings: Settings, *, upgrade: bool = False) -> Any:
+async def _open_db(config: Config, *, upgrade: bool = False) -> Any:
     from sigmatrade.db import schema
     from sigmatrade.db.session import Database
 
-    db = Database(settings.database_url)
+    db = Database(config.database_url)
     if upgrade:
         await schema.upgrade(db.engine)
     elif not await schema.is_at_head(db.engine):
@@ -37,21 +37,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sigmatrade.app import Application, Components
     from sigmatrade.logging import setup_logging
 
-    settings = _settings()
+    config = _config()
     components = Components(bot=not args.no_bot, jobs=not args.no_jobs, http=not args.no_http)
     if components.bot:
-        settings.require_bot_token()
-    setup_logging(settings.log_level, settings.effective_log_format, settings.log_file)
-    return asyncio.run(Application(settings, components).run_forever())
+        config.require_bot_token()
+    setup_logging(config.log_level, config.effective_log_format, config.log_file)
+    return asyncio.run(Application(config, components).run_forever())
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from sigmatrade.db import schema
 
-    settings = _settings()
+    config = _config()
 
     async def go() -> str | None:
-        db = await _open_db(settings, upgrade=True)
+        db = await _open_db(config, upgrade=True)
         try:
             return await schema.current_revision(db.engine)
         finally:
@@ -65,10 +65,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_ledger_check(args: argparse.Namespace) -> int:
     from sigmatrade.ledger.check import run_check
 
-    settings = _settings()
+    config = _config()
 
     async def go() -> Any:
-        db = await _open_db(settings)
+        db = await _open_db(config)
         try:
             async with db.session() as session:
                 return await run_check(session)
@@ -83,10 +83,10 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from sigmatrade.services import audit
 
-    settings = _settings()
+    config = _config()
 
     async def go() -> Any:
-        db = await _open_db(settings)
+        db = await _open_db(config)
         try:
             async with db.session() as session:
                 return await audit.verify(session)

@@ -53,7 +53,7 @@ CsvStr = Annotated[list[str], NoDecode]
 CsvInt = Annotated[list[int], NoDecode]
 
 
-class Settings(BaseSettings):
+class Config(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     environment: Literal["development", "production", "test"] = "development"
@@ -187,7 +187,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> Settings:
+    def _cross_checks(self) -> Config:
         if self.webhook_url:
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
             if not _WEBHOOK_SECRET.match(secret):
@@ -281,10 +281,10 @@ def _describe(error: dict[str, Any]) -> str:
     return msg
 
 
-def load_settings(**overrides: Any) -> Settings:
+def load_config(**overrides: Any) -> Config:
     """Read the configuration; raise :class:`ConfigError` with one line naming the variable."""
     try:
-        return Settings(**overrides)
+        return Config(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ConfigError(f"configuration error: {_describe(dict(first))}") from None

@@ -141,12 +141,12 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
     await out.press(carl, "💼 Deposits")
     await out.press(carl, "Level 1")
     ex = await out.press(carl, "🚀 Activate level 1")
-    expect(str(h.rt.settings.system_wallet_address) in ex.text, "payment instructions name the system wallet")
+    expect(str(h.rt.config.system_wallet_address) in ex.text, "payment instructions name the system wallet")
     checks.append("deposit activation screen with the system wallet, amount, network and deadline")
 
     out.section("7. Carl pays 10 USDT on the local chain; the watcher detects and confirms it")
     carl_wallet = chain.accounts[3]
-    system = str(h.rt.settings.system_wallet_address)
+    system = str(h.rt.config.system_wallet_address)
     await chain.fund(carl_wallet.address, usdt="25")
     tx = await chain.transfer(carl_wallet, system, chain.raw("10"))
     out.note(f"transfer {tx}: 10 USDT from Carl's wallet to the system wallet")

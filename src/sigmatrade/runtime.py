@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sigmatrade.config import Settings
+from sigmatrade.config import Config
 from sigmatrade.db.session import Database
 from sigmatrade.services.ratelimit import Counter
 from sigmatrade.services.settings import SettingsStore
@@ -24,7 +24,7 @@ def make_replica_id() -> str:
 
 @dataclass
 class Runtime:
-    settings: Settings
+    config: Config
     db: Database
     store: SettingsStore
     counter: Counter

@@ -16,9 +16,9 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict
 
 from sigmatrade.app import connect_redis, prepare_database
-from sigmatrade.chain.payouts import PayoutSender
+from sigmatrade.chain.payout_sender import PayoutSender
 from sigmatrade.chain.runtime import ChainRuntime, start_chain, stop_chain
-from sigmatrade.config import Settings, load_settings
+from sigmatrade.config import Config, load_config
 from sigmatrade.db.session import Database
 from sigmatrade.runtime import Runtime
 from sigmatrade.services.ratelimit import Counter, MemoryCounter, RedisCounter
@@ -26,7 +26,7 @@ from sigmatrade.services.settings import SettingsStore
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[tuple[Runtime, ChainRuntime]]:
+async def open_runtime(settings: Config) -> AsyncIterator[tuple[Runtime, ChainRuntime]]:
     """A jobs-only runtime (no bot: notifications are queued) with a started chain runtime."""
     db = Database(settings.database_url)
     await prepare_database(db, settings)
@@ -45,7 +45,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[tuple[Runtime, Chain
 
 
 async def main() -> int:
-    async with open_runtime(load_settings(_env_file=None)) as (rt, chain):
+    async with open_runtime(load_config(_env_file=None)) as (rt, chain):
         report = await PayoutSender(rt, chain).run()
     print(json.dumps(asdict(report)))
     return 0

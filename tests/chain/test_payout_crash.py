@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from sigmatrade import clock
 from sigmatrade.chain.nonces import lease_name
-from sigmatrade.chain.payouts import FAULT_ENV, FAULT_EXIT_CODE
+from sigmatrade.chain.payout_sender import FAULT_ENV, FAULT_EXIT_CODE
 from sigmatrade.db.models import JobLease, Payout, PayoutTransaction
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import PayoutStatus, PayoutTxStatus

@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 
 from sigmatrade import clock
 from sigmatrade.chain import keystore
-from sigmatrade.chain.payouts import PayoutSender
+from sigmatrade.chain.payout_sender import PayoutSender
 from sigmatrade.chain.runtime import ChainRuntime
-from sigmatrade.config import Settings, load_settings
+from sigmatrade.config import Config, load_config
 from sigmatrade.db.models import (
     FailedNotification,
     LedgerAccount,
@@ -61,7 +61,7 @@ async def chain() -> AsyncIterator[LocalChain]:
         yield c
 
 
-def payout_settings(db_url: str, chain: LocalChain, **overrides: Any) -> Settings:
+def payout_settings(db_url: str, chain: LocalChain, **overrides: Any) -> Config:
     values: dict[str, Any] = {
         "_env_file": None,
         "database_url": db_url,
@@ -77,7 +77,7 @@ def payout_settings(db_url: str, chain: LocalChain, **overrides: Any) -> Setting
         "default_language": "en",
     }
     values.update(overrides)
-    return load_settings(**values)
+    return load_config(**values)
 
 
 @dataclass
@@ -102,7 +102,7 @@ async def setup_wallet(rt: Runtime, chain: LocalChain, *, usdt: str = "1000") ->
     """A fresh payout wallet: key in the keystore, configured as payout wallet, funded."""
     wallet: LocalAccount = Account.create()
     async with rt.db.transaction() as session:
-        await keystore.store_key(session, keystore.cipher_for(rt.settings), wallet.key.hex())
+        await keystore.store_key(session, keystore.cipher_for(rt.config), wallet.key.hex())
         await settings_service.write(session, "payout.wallet_address", wallet.address, None)
     rt.store.invalidate()
     await chain.fund(wallet.address, usdt=usdt, bnb_wei=10**18)
@@ -402,11 +402,11 @@ async def test_set_payout_key_cli_round_trip(db: Database, db_url: str, tmp_path
         row = await session.scalar(select(WalletKey))
         assert row is not None and row.address == account.address and row.created_via == "cli"
         assert secret.removeprefix("0x") not in row.encrypted_key
-        settings = load_settings(_env_file=None, database_url=db_url, encryption_key=ENCRYPTION_KEY)
+        settings = load_config(_env_file=None, database_url=db_url, encryption_key=ENCRYPTION_KEY)
         loaded = await keystore.load_account(session, keystore.cipher_for(settings), account.address)
         assert loaded.key == account.key
         # another ENCRYPTION_KEY cannot read it
-        other = load_settings(
+        other = load_config(
             _env_file=None, database_url=db_url, encryption_key=base64.b64encode(b"z" * 32).decode()
         )
         with pytest.raises(keystore.KeystoreError):

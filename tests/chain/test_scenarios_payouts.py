@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sigmatrade import clock
 from sigmatrade.app import prepare_database
 from sigmatrade.chain.runtime import ChainRuntime, TokenCheck, active_chain, start_chain, stop_chain
-from sigmatrade.config import Settings
+from sigmatrade.config import Config
 from sigmatrade.db.models import ChainTransfer, PaymentRetry, PayoutTransaction, WalletNonce
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import PayoutStatus, RetryErrorKind
@@ -101,7 +101,7 @@ async def test_scenario_25_payouts_continue_on_the_second_endpoint(db_url: str, 
 
 
 @asynccontextmanager
-async def _runtime(settings: Settings) -> AsyncIterator[tuple[Runtime, ChainRuntime]]:
+async def _runtime(settings: Config) -> AsyncIterator[tuple[Runtime, ChainRuntime]]:
     """A jobs-only runtime whose chain runtime may stay disabled (``open_runtime`` requires it on)."""
     db = Database(settings.database_url)
     await prepare_database(db, settings)

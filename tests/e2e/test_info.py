@@ -25,13 +25,13 @@ def _step() -> None:
 
 
 def _wallet_url(h: Harness, wallet: str) -> str:
-    return f"{h.rt.settings.explorer_base_url}/address/{wallet}"
+    return f"{h.rt.config.explorer_base_url}/address/{wallet}"
 
 
 async def test_instructions_and_faq_follow_the_wallet_setting(harness: Harness) -> None:
     first, second = random_wallet(), random_wallet()
     await _set(harness, "deposit.system_wallet_address", first)
-    blocks = harness.rt.settings.confirmation_blocks
+    blocks = harness.rt.config.confirmation_blocks
     guest = harness.user(8201, "Guest", language_code="en")
     await guest.send("/start")
     _step()
@@ -42,7 +42,7 @@ async def test_instructions_and_faq_follow_the_wallet_setting(harness: Harness) 
     assert _wallet_url(harness, first) in urls
     _step()
     ex = await guest.send("/faq")
-    assert first in ex.text and harness.rt.settings.usdt_contract_address in ex.text
+    assert first in ex.text and harness.rt.config.usdt_contract_address in ex.text
     assert f"confirmed after {blocks} block confirmations" in ex.text
     assert _wallet_url(harness, first) in [b.get("url") for b in ex.last.buttons()]
     # The wallet changes (the wallet-change flow applies it): both screens show the new one.

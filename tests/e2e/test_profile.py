@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from sigmatrade import clock
 from sigmatrade.bot.callbacks import Nav, Set, Wd
-from sigmatrade.bot.states import SettingsStates
+from sigmatrade.bot.states import PreferenceStates
 from sigmatrade.db.models import AuditLog, User
 from sigmatrade.domain.addresses import to_checksum
 from sigmatrade.domain.enums import PayoutStatus
@@ -114,7 +114,7 @@ async def test_settings_toggle_contacts_and_language(harness: Harness) -> None:
 
     ex = await press(client, "Edit contacts")
     assert "Current: not set" in ex.text
-    assert await fsm(h, 2101).get_state() == SettingsStates.contacts.state
+    assert await fsm(h, 2101).get_state() == PreferenceStates.contacts.state
     ex = await send(client, "sue@example.com")
     assert "Contacts updated: e-mail s•••@example.com" in ex.text
     row = await row_of(h, 2101)
@@ -153,7 +153,7 @@ async def test_settings_contacts_state_refuses_unexpected_input(harness: Harness
     for data in ("junk", Wd(action="confirm", id=3).pack(), Set(action="bogus").pack()):
         ex = await press_data(client, data)
         assert ex.answer is not None and "outdated" in ex.answer["text"], data
-    assert await state.get_state() == SettingsStates.contacts.state
+    assert await state.get_state() == PreferenceStates.contacts.state
     after = await row_of(h, 2201)
     assert await audit_count(h) == before[0]
     assert (after.phone_enc, after.email_enc) == (before[1].phone_enc, before[1].email_enc) == (None, None)

@@ -56,7 +56,7 @@ async def _confirm(h: Harness, user: User, system_wallet: str) -> None:
         now = clock.now()
         transfer = ChainTransfer(
             chain_id=56,
-            token_address=h.rt.settings.usdt_contract_address,
+            token_address=h.rt.config.usdt_contract_address,
             tx_hash="0x" + secrets.token_hex(32),
             log_index=0,
             block_number=1000 + deposit.id,
@@ -77,7 +77,7 @@ async def _confirm(h: Harness, user: User, system_wallet: str) -> None:
             deposit_id=deposit.id,
             transfer=transfer,
             from_status=DepositStatus.PENDING,
-            settings=await confirmation.load_confirm_settings(store),
+            settings=await confirmation.load_confirmation_terms(store),
             now=now,
         )
         assert done is not None and len(done.commissions) >= 1

@@ -9,9 +9,9 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
-from sigmatrade.bot.session import build_bot
-from sigmatrade.bot.telegram_html import EntityParseError, parse_html
+from sigmatrade.bot.api_client import build_bot
 from sigmatrade.sandbox.emulator import BotApiEmulator
+from sigmatrade.texts.telegram_html import EntityParseError, parse_html
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from sigmatrade import clock
-from sigmatrade.config import load_settings
+from sigmatrade.config import load_config
 from sigmatrade.db.models import Admin, AuditLog, JournalEntry, LedgerAccount, Payout, PayoutApproval, User
 from sigmatrade.db.session import Database
 from sigmatrade.domain import withdrawals as rules_mod
@@ -34,7 +34,7 @@ FINPASS = "Abcdefgh2345"
 
 @pytest.fixture
 async def rt(db: Database) -> AsyncIterator[Runtime]:
-    env = load_settings(_env_file=None, database_url=db.url, environment="test")
+    env = load_config(_env_file=None, database_url=db.url, environment="test")
     yield Runtime(settings=env, db=db, store=SettingsStore(db.sessionmaker), counter=MemoryCounter())
 
 

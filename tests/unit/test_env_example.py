@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sigmatrade.config import Settings
+from sigmatrade.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,5 +16,5 @@ def test_every_variable_is_documented() -> None:
         for line in text.splitlines()
         if "=" in line and not line.startswith("#")
     }
-    missing = {name.upper() for name in Settings.model_fields} - documented
+    missing = {name.upper() for name in Config.model_fields} - documented
     assert not missing, f"not in .env.example: {sorted(missing)}"

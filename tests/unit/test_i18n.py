@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from sigmatrade.bot.i18n import CATALOGUES, Translator, placeholders, resolve_language
-from sigmatrade.bot.render import Safe, code
-from sigmatrade.bot.telegram_html import parse_html
+from sigmatrade.texts.i18n import CATALOGUES, Translator, placeholders, resolve_language
+from sigmatrade.texts.render import Safe, code
+from sigmatrade.texts.telegram_html import parse_html
 
 
 def test_every_key_exists_in_both_languages() -> None:

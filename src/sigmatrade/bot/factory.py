@@ -9,9 +9,9 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 
 from sigmatrade.bot import middlewares
 from sigmatrade.bot.fsm_storage import RedisRecordStorage, SqlStorage, UpdateCachedStorage
-from sigmatrade.bot.i18n import LANGUAGES
 from sigmatrade.bot.routers import common, fallback
 from sigmatrade.runtime import Runtime
+from sigmatrade.texts.i18n import LANGUAGES
 
 USER_COMMANDS = {
     "ru": [

@@ -8,8 +8,8 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
-from sigmatrade.bot.i18n import Translator
 from sigmatrade.db.models import User
+from sigmatrade.texts.i18n import Translator
 
 REF_CODE_KEY = "ref_code"  # the /start referral payload, kept until registration
 GUEST_KEYS = (REF_CODE_KEY, "lang")  # FSM data that survives leaving a state

@@ -6,7 +6,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot.callbacks import Adm, Lang, Nav, Pg, Reg
-from sigmatrade.bot.i18n import Translator
+from sigmatrade.texts.i18n import Translator
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

@@ -18,7 +18,7 @@ from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, Tele
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
-from sigmatrade.jobs import lease
+from sigmatrade.db import leases
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 
@@ -56,7 +56,7 @@ class Poller:
         now = time.monotonic()
         if self.has_lease and now - self._lease_checked < LEASE_RENEW_EVERY:
             return True
-        self.has_lease = await lease.acquire(self.rt.db, LEASE_NAME, self.rt.replica_id, LEASE_TTL)
+        self.has_lease = await leases.acquire(self.rt.db, LEASE_NAME, self.rt.replica_id, LEASE_TTL)
         self._lease_checked = now
         return self.has_lease
 
@@ -91,7 +91,7 @@ class Poller:
                                 offset=self.offset, timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES
                             )
                         )
-                    await lease.release(self.rt.db, LEASE_NAME, self.rt.replica_id)
+                    await leases.release(self.rt.db, LEASE_NAME, self.rt.replica_id)
                 self.has_lease = False
 
     async def _get_updates(self) -> list[Update]:

@@ -16,7 +16,7 @@ class Withdrawal(StatesGroup):
     finpass = State()
 
 
-class SettingsStates(StatesGroup):
+class PreferenceStates(StatesGroup):
     contacts = State()
 
 
@@ -38,7 +38,7 @@ SENSITIVE_STATES = frozenset(
         Registration.verify_finpass.state,
         Registration.contacts.state,
         Withdrawal.finpass.state,
-        SettingsStates.contacts.state,
+        PreferenceStates.contacts.state,
         Recovery.confirm_new.state,
     }
 )

@@ -8,8 +8,8 @@ from typing import Any
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from sigmatrade.bot.render import Safe
-from sigmatrade.bot.telegram_html import parse_html
+from sigmatrade.texts.render import Safe
+from sigmatrade.texts.telegram_html import parse_html
 
 
 def _entities(items: list[Any]) -> list[tuple[str, int, int, str | None]]:

@@ -16,7 +16,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigmatrade.config import Settings
+from sigmatrade.config import Config
 from sigmatrade.db.models import WalletKey
 from sigmatrade.services import audit
 from sigmatrade.services.crypto import Cipher, DecryptionError
@@ -38,8 +38,8 @@ class StoredKey:
     created: bool  # False when the address was already in the keystore (ciphertext replaced)
 
 
-def cipher_for(settings: Settings) -> Cipher:
-    current, old = settings.encryption_keys()
+def cipher_for(config: Config) -> Cipher:
+    current, old = config.encryption_keys()
     return Cipher(current, tuple(old))
 
 

@@ -13,9 +13,9 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmatrade.db import leases
 from sigmatrade.db.models import WalletNonce
 from sigmatrade.db.session import Database, is_postgres
-from sigmatrade.jobs import lease
 
 LEASE_SECONDS = 60.0
 _locks: dict[str, asyncio.Lock] = {}
@@ -37,13 +37,13 @@ async def sender_slot(db: Database, address: str, holder: str) -> AsyncIterator[
         yield False
         return
     async with lock:
-        if not await lease.acquire(db, lease_name(address), holder, LEASE_SECONDS):
+        if not await leases.acquire(db, lease_name(address), holder, LEASE_SECONDS):
             yield False
             return
         try:
             yield True
         finally:
-            await lease.release(db, lease_name(address), holder)
+            await leases.release(db, lease_name(address), holder)
 
 
 async def reserve(session: AsyncSession, address: str, chain_pending: int) -> int:

@@ -2,7 +2,7 @@
 check, the RPC health probe and the chain part of ``/healthz``.
 
 * ``BSC_RPC_URLS`` empty → chain features are disabled (``rt.chain`` is None, health "not configured").
-* Otherwise ``start_chain`` builds the :class:`ProviderManager` (rate-limit plan from the settings),
+* Otherwise ``start_chain`` builds the :class:`ProviderManager` (rate-limit plan from the config),
   checks every endpoint's chain id, probes the endpoints once and reads the token's ``decimals()``.
   The deposit watcher and the payout sender run only while ``rt.chain.enabled`` is true:
   ``decimals()`` ≠ ``USDT_DECIMALS`` keeps them disabled until the configuration is fixed and the
@@ -34,10 +34,10 @@ from sigmatrade.config import ConfigError
 from sigmatrade.logging import get_logger
 
 if TYPE_CHECKING:
-    from sigmatrade.bot.i18n import Translator
     from sigmatrade.db.session import Database
     from sigmatrade.runtime import Runtime
     from sigmatrade.services.notifications import Content
+    from sigmatrade.texts.i18n import Translator
 
 log = get_logger("sigmatrade.chain")
 
@@ -378,8 +378,8 @@ async def start_chain(
     timeout: float | None = None,
 ) -> ChainRuntime | None:
     """Build and check the chain runtime (None when ``BSC_RPC_URLS`` is empty)."""
-    settings = rt.settings
-    if not settings.bsc_rpc_urls:
+    config = rt.config
+    if not config.bsc_rpc_urls:
         rt.chain = None
         rt.extras["chain_health"] = _not_configured
         log.info("chain_not_configured")
@@ -387,9 +387,9 @@ async def start_chain(
     extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
     try:
         provider = ProviderManager(
-            settings.bsc_rpc_urls,
-            chain_id=settings.chain_id,
-            limits=settings.rpc_limits,
+            config.bsc_rpc_urls,
+            chain_id=config.chain_id,
+            limits=config.rpc_limits,
             clock=clock,
             **extra,
         )
@@ -398,12 +398,12 @@ async def start_chain(
     chain = ChainRuntime(
         rt,
         provider,
-        token_address=settings.usdt_contract_address,
-        decimals=settings.usdt_decimals,
-        chain_id=settings.chain_id,
-        confirmation_mode=settings.chain_confirmation_mode,
-        confirmation_blocks=settings.confirmation_blocks,
-        reorg_rewind_blocks=settings.reorg_rewind_blocks,
+        token_address=config.usdt_contract_address,
+        decimals=config.usdt_decimals,
+        chain_id=config.chain_id,
+        confirmation_mode=config.chain_confirmation_mode,
+        confirmation_blocks=config.confirmation_blocks,
+        reorg_rewind_blocks=config.reorg_rewind_blocks,
         probe_interval=probe_interval,
     )
     rt.chain = chain

@@ -59,7 +59,7 @@ from sigmatrade.services import deposit_confirmation as deposits
 from sigmatrade.services import deposit_notices as notices
 
 if TYPE_CHECKING:
-    from sigmatrade.config import Settings
+    from sigmatrade.config import Config
     from sigmatrade.db.models import Deposit, User
     from sigmatrade.runtime import Runtime
 
@@ -95,21 +95,21 @@ class WatchConfig:
             raise ValueError("chunk sizes must satisfy 1 <= min <= initial <= max")
 
     @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> WatchConfig:
+    def from_config(cls, config: Config, **overrides: Any) -> WatchConfig:
         """The configuration of SPEC §10.1 (``overrides`` win, e.g. the checked token of the runtime)."""
         values: dict[str, Any] = {
-            "chain_id": settings.chain_id,
-            "token_address": settings.usdt_contract_address,
-            "decimals": settings.usdt_decimals,
-            "confirmation_mode": settings.chain_confirmation_mode,
-            "confirmation_blocks": settings.confirmation_blocks,
-            "reorg_rewind_blocks": settings.reorg_rewind_blocks,
-            "start_block": settings.chain_start_block,
-            "initial_lookback_blocks": settings.chain_initial_lookback_blocks,
-            "chunk_initial": settings.chain_log_chunk_initial,
-            "chunk_min": settings.chain_log_chunk_min,
-            "chunk_max": settings.chain_log_chunk_max,
-            "orphan_grace_seconds": settings.chain_orphan_grace_seconds,
+            "chain_id": config.chain_id,
+            "token_address": config.usdt_contract_address,
+            "decimals": config.usdt_decimals,
+            "confirmation_mode": config.chain_confirmation_mode,
+            "confirmation_blocks": config.confirmation_blocks,
+            "reorg_rewind_blocks": config.reorg_rewind_blocks,
+            "start_block": config.chain_start_block,
+            "initial_lookback_blocks": config.chain_initial_lookback_blocks,
+            "chunk_initial": config.chain_log_chunk_initial,
+            "chunk_min": config.chain_log_chunk_min,
+            "chunk_max": config.chain_log_chunk_max,
+            "orphan_grace_seconds": config.chain_orphan_grace_seconds,
         }
         values.update(overrides)
         return cls(**values)
@@ -129,7 +129,7 @@ class WatchConfig:
             "reorg_rewind_blocks": chain.reorg_rewind_blocks,
         }
         values.update(overrides)
-        return cls.from_settings(rt.settings, **values)
+        return cls.from_config(rt.config, **values)
 
 
 @dataclass

@@ -10,7 +10,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from sigmatrade.config import Settings, load_settings
+from sigmatrade.config import Config, load_config
 
 PROBE_TIMEOUT = 5.0
 
@@ -24,22 +24,22 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    if not settings.bsc_rpc_urls:
+    config = load_config()
+    if not config.bsc_rpc_urls:
         print("chain: not configured (BSC_RPC_URLS is empty): deposit watcher and payout sender are disabled")
         return 1
-    lines, code = asyncio.run(status_report(settings))
+    lines, code = asyncio.run(status_report(config))
     print("\n".join(lines))
     return code
 
 
-async def _cursor_line(settings: Settings) -> tuple[str, int | None]:
+async def _cursor_line(config: Config) -> tuple[str, int | None]:
     from sigmatrade.chain.runtime import DEPOSIT_CURSOR, read_cursor, sqlite_file_missing
     from sigmatrade.db.session import Database
 
-    if sqlite_file_missing(settings.database_url):
+    if sqlite_file_missing(config.database_url):
         return "cursor: unavailable (the database file does not exist)", None
-    db = Database(settings.database_url)
+    db = Database(config.database_url)
     try:
         cursor = await asyncio.wait_for(read_cursor(db), 10)
     except Exception as exc:
@@ -59,18 +59,18 @@ def _fmt(value: Any, suffix: str = "") -> str:
     return "-" if value is None else f"{value}{suffix}"
 
 
-async def status_report(settings: Settings) -> tuple[list[str], int]:
+async def status_report(config: Config) -> tuple[list[str], int]:
     """The lines ``chain status`` prints and its exit code."""
     from sigmatrade.chain.provider import ProviderManager, RpcError
     from sigmatrade.chain.token import decode_uint, encode_decimals
 
-    cursor_line, cursor_block = await _cursor_line(settings)
-    lines = [f"chain id: {settings.chain_id} (plan {settings.chain_rpc_plan})", cursor_line]
+    cursor_line, cursor_block = await _cursor_line(config)
+    lines = [f"chain id: {config.chain_id} (plan {config.chain_rpc_plan})", cursor_line]
     try:
         provider = ProviderManager(
-            settings.bsc_rpc_urls,
-            chain_id=settings.chain_id,
-            limits=settings.rpc_limits,
+            config.bsc_rpc_urls,
+            chain_id=config.chain_id,
+            limits=config.rpc_limits,
             timeout=PROBE_TIMEOUT,
         )
     except ValueError as exc:
@@ -88,17 +88,17 @@ async def status_report(settings: Settings) -> tuple[list[str], int]:
         if any(ep.consecutive_failures == 0 and ep.chain_ok for ep in provider.endpoints):
             try:
                 decimals = decode_uint(
-                    await provider.eth_call(settings.usdt_contract_address, encode_decimals())
+                    await provider.eth_call(config.usdt_contract_address, encode_decimals())
                 )
                 verdict = (
-                    "ok" if decimals == settings.usdt_decimals else "MISMATCH: watcher and sender disabled"
+                    "ok" if decimals == config.usdt_decimals else "MISMATCH: watcher and sender disabled"
                 )
                 lines.append(
-                    f"token: {settings.usdt_contract_address} decimals() {decimals}, "
-                    f"USDT_DECIMALS {settings.usdt_decimals}: {verdict}"
+                    f"token: {config.usdt_contract_address} decimals() {decimals}, "
+                    f"USDT_DECIMALS {config.usdt_decimals}: {verdict}"
                 )
             except (RpcError, ValueError) as exc:
-                lines.append(f"token: {settings.usdt_contract_address} decimals() unreadable ({exc})")
+                lines.append(f"token: {config.usdt_contract_address} decimals() unreadable ({exc})")
         statuses = provider.status()
         best = provider.best()
     finally:

@@ -13,7 +13,7 @@ import asyncio
 import getpass
 import sys
 
-from sigmatrade.config import ConfigError, load_settings
+from sigmatrade.config import ConfigError, load_config
 
 
 def register(subparsers: object) -> None:
@@ -37,10 +37,10 @@ def _read_secret() -> str:
 def cmd_set_payout_key(args: argparse.Namespace) -> int:
     from sigmatrade.chain.keystore import KeystoreError
 
-    settings = load_settings()
+    config = load_config()
     secret = _read_secret()
     try:
-        address, note = asyncio.run(_store(settings, secret, initial=args.initial))
+        address, note = asyncio.run(_store(config, secret, initial=args.initial))
     except KeystoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -50,19 +50,19 @@ def cmd_set_payout_key(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _store(settings: object, secret: str, *, initial: bool) -> tuple[str, str]:
+async def _store(config: object, secret: str, *, initial: bool) -> tuple[str, str]:
     from sigmatrade.chain import keystore
-    from sigmatrade.config import Settings
+    from sigmatrade.config import Config
     from sigmatrade.db import schema
     from sigmatrade.db.models import SystemSetting
     from sigmatrade.db.session import Database
     from sigmatrade.services import audit
     from sigmatrade.services import settings as settings_service
 
-    assert isinstance(settings, Settings)
+    assert isinstance(config, Config)
     keystore.parse_secret(secret)  # refuse bad input before touching the database
-    cipher = keystore.cipher_for(settings)
-    db = Database(settings.database_url)
+    cipher = keystore.cipher_for(config)
+    db = Database(config.database_url)
     try:
         if not await schema.is_at_head(db.engine):
             raise ConfigError("database schema is not at the latest revision: run `sigmatrade db upgrade`")

@@ -27,8 +27,8 @@ from sigmatrade import clock, metrics
 from sigmatrade.context import new_request_id, request_id_var
 from sigmatrade.db.models import JobLease
 from sigmatrade.domain.enums import JobStatus
+from sigmatrade.domain.jobs import JOB_INTERVALS
 from sigmatrade.jobs import tasks
-from sigmatrade.jobs.catalog import JOB_INTERVALS
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 

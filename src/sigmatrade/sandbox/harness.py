@@ -10,7 +10,7 @@ import base64
 from typing import Any
 
 from sigmatrade.app import Application, Components
-from sigmatrade.config import Settings, load_settings
+from sigmatrade.config import Config, load_config
 from sigmatrade.runtime import Runtime
 from sigmatrade.sandbox.emulator import BotApiEmulator
 from sigmatrade.sandbox.emulator.client import UserClient
@@ -18,7 +18,7 @@ from sigmatrade.sandbox.emulator.client import UserClient
 TEST_ENCRYPTION_KEY = base64.b64encode(b"sigmatrade-sandbox-key-32-bytes!").decode()
 
 
-def harness_settings(database_url: str, emulator: BotApiEmulator, **overrides: Any) -> Settings:
+def harness_config(database_url: str, emulator: BotApiEmulator, **overrides: Any) -> Config:
     values: dict[str, Any] = {
         "_env_file": None,
         "environment": "test",
@@ -32,7 +32,7 @@ def harness_settings(database_url: str, emulator: BotApiEmulator, **overrides: A
         "bsc_rpc_urls": "",
     }
     values.update(overrides)
-    return load_settings(**values)
+    return load_config(**values)
 
 
 class Harness:
@@ -43,20 +43,20 @@ class Harness:
         http: bool = False,
         emulator: BotApiEmulator | None = None,
         emulator_kwargs: dict[str, Any] | None = None,
-        **settings_overrides: Any,
+        **config_overrides: Any,
     ) -> None:
         self.database_url = database_url
         self.http = http
         self.emulator = emulator or BotApiEmulator(**(emulator_kwargs or {}))
         self._own_emulator = emulator is None
-        self.settings_overrides = settings_overrides
+        self.config_overrides = config_overrides
         self.app: Application | None = None
 
     async def start(self) -> Harness:
         if self._own_emulator:
             await self.emulator.start()
-        settings = harness_settings(self.database_url, self.emulator, **self.settings_overrides)
-        self.app = Application(settings, Components(bot=True, jobs=False, http=self.http), polling_timeout=5)
+        config = harness_config(self.database_url, self.emulator, **self.config_overrides)
+        self.app = Application(config, Components(bot=True, jobs=False, http=self.http), polling_timeout=5)
         await self.app.start()
         return self
 

@@ -110,14 +110,14 @@ async def load_rules(store: SettingsStore) -> MatchRules:
 
 
 @dataclass(frozen=True)
-class ConfirmSettings:
+class ConfirmationTerms:
     accrual_period_hours: int = 24
     referral_rates: tuple[Decimal, ...] = (Decimal(3), Decimal(2), Decimal(5))
 
 
-async def load_confirm_settings(store: SettingsStore) -> ConfirmSettings:
+async def load_confirmation_terms(store: SettingsStore) -> ConfirmationTerms:
     values = await store.many(["reward.accrual_period_hours", "referral.rates"])
-    return ConfirmSettings(
+    return ConfirmationTerms(
         accrual_period_hours=int(values["reward.accrual_period_hours"]),
         referral_rates=tuple(values["referral.rates"]),
     )
@@ -278,7 +278,7 @@ async def confirm_deposit(
     deposit_id: int,
     transfer: ChainTransfer,
     from_status: DepositStatus,
-    settings: ConfirmSettings,
+    terms: ConfirmationTerms,
     now: datetime,
     unmatched_id: int | None = None,
 ) -> Confirmation | None:
@@ -297,7 +297,7 @@ async def confirm_deposit(
         "transfer_id": transfer.id,
         "tx_hash": transfer.tx_hash,
         "block_number": transfer.block_number,
-        "accrual_period_seconds": settings.accrual_period_hours * 3600,
+        "accrual_period_seconds": terms.accrual_period_hours * 3600,
         "updated_at": now,
     }
     if from_status == DepositStatus.PENDING:
@@ -317,7 +317,7 @@ async def confirm_deposit(
     else:
         spec = entries.deposit_confirmed(deposit.id, user.id, received)
     await post(session, spec)
-    commissions = await credit_commissions(session, deposit, user, settings.referral_rates)
+    commissions = await credit_commissions(session, deposit, user, terms.referral_rates)
     await audit.log(
         session,
         audit.SYSTEM,
@@ -463,7 +463,7 @@ async def settle_transfer(
     transfer: ChainTransfer,
     *,
     rules: MatchRules,
-    settings: ConfirmSettings,
+    terms: ConfirmationTerms,
     now: datetime,
 ) -> Confirmation | Queued | None:
     """What a transfer that just reached confirmation does (§4.4.4), in the caller's transaction.
@@ -478,7 +478,7 @@ async def settle_transfer(
             deposit_id=transfer.deposit_id,
             transfer=transfer,
             from_status=DepositStatus.DETECTED,
-            settings=settings,
+            terms=terms,
             now=now,
         )
         if confirmation is not None:
@@ -502,7 +502,7 @@ async def settle_transfer(
                 deposit_id=candidate.id,
                 transfer=transfer,
                 from_status=DepositStatus.PENDING,
-                settings=settings,
+                terms=terms,
                 now=now,
             )
             if confirmation is not None:
@@ -530,7 +530,7 @@ async def late_match_in(
     if user is None or user.is_banned:
         return None
     rules = await load_rules(store)
-    settings = await load_confirm_settings(store)
+    terms = await load_confirmation_terms(store)
     since = now - timedelta(hours=rules.pending_ttl_hours)
     rows = (
         await session.execute(
@@ -571,7 +571,7 @@ async def late_match_in(
                 deposit_id=deposit_id,
                 transfer=transfer,
                 from_status=DepositStatus.PENDING,
-                settings=settings,
+                terms=terms,
                 now=now,
                 unmatched_id=item_id,
             )

@@ -7,8 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe, code, link
 from sigmatrade.db.models import Deposit, User
 from sigmatrade.domain.enums import CommissionStatus
 from sigmatrade.domain.money import HUNDRED, canonical, format_amount, format_rate
@@ -16,6 +14,8 @@ from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 from sigmatrade.services.notifications import Content, notifier
 from sigmatrade.services.users import display_name
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import Safe, code, link
 
 if TYPE_CHECKING:
     from sigmatrade.services.deposit_confirmation import CommissionNote, Confirmation, MatchRules, Queued
@@ -31,7 +31,7 @@ CAT_COMMISSION = "referral_commission"
 
 
 def tx_url(rt: Runtime, tx_hash: str) -> str:
-    return f"{rt.settings.explorer_base_url}/tx/{tx_hash}"
+    return f"{rt.config.explorer_base_url}/tx/{tx_hash}"
 
 
 def _tx_link(rt: Runtime, t: Translator, tx_hash: str | None) -> Safe:

@@ -116,7 +116,7 @@ async def load_table(rt: Runtime) -> tuple[LevelTable, dict[str, Any]]:
 
 
 def payment(rt: Runtime, snapshot: dict[str, Any], user_wallet: str) -> Payment:
-    env = rt.settings
+    env = rt.config
     return Payment(
         system_wallet=snapshot.get("deposit.system_wallet_address") or None,
         user_wallet=user_wallet,
@@ -241,10 +241,10 @@ def _confirmations(deposit: Deposit, head: int | None, rt: Runtime) -> int | Non
         deposit.status != DepositStatus.DETECTED
         or deposit.block_number is None
         or head is None
-        or rt.settings.chain_confirmation_mode != "blocks"
+        or rt.config.chain_confirmation_mode != "blocks"
     ):
         return None
-    return max(0, min(rt.settings.confirmation_blocks, head - int(deposit.block_number)))
+    return max(0, min(rt.config.confirmation_blocks, head - int(deposit.block_number)))
 
 
 async def own_deposit(session: AsyncSession, user_id: int, deposit_id: int) -> Deposit | None:

@@ -23,11 +23,11 @@ from aiogram.types import InlineKeyboardMarkup, MessageEntity
 from sqlalchemy import select, update
 
 from sigmatrade import clock, metrics
-from sigmatrade.bot.i18n import Translator, resolve_language
 from sigmatrade.db.models import Admin, FailedNotification, User
 from sigmatrade.domain.enums import ROLE_RANK, AdminRole, ContentKind, NotificationStatus
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
+from sigmatrade.texts.i18n import Translator, resolve_language
 
 log = get_logger("sigmatrade.notifications")
 UNREACHABLE_MARKERS = (
@@ -193,7 +193,7 @@ class Notifier:
         self, user: User, build: Callable[[Translator], Content], *, category: str, critical: bool = False
     ) -> NotifyResult:
         t = Translator(
-            resolve_language(user.language, user.telegram_language_code, self.rt.settings.default_language)
+            resolve_language(user.language, user.telegram_language_code, self.rt.config.default_language)
         )
         return await self.send(
             user.telegram_id, build(t), category=category, user_id=user.id, critical=critical
@@ -229,7 +229,7 @@ class Notifier:
             lang = resolve_language(
                 as_user.language if as_user else None,
                 as_user.telegram_language_code if as_user else None,
-                self.rt.settings.default_language,
+                self.rt.config.default_language,
             )
             await self.send(admin.telegram_id, build(Translator(lang)), category=category, critical=True)
             count += 1

@@ -19,8 +19,8 @@ from typing import Any
 import psutil
 
 from sigmatrade import metrics
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import Safe
 
 SNAPSHOT_KEY = "perf_report_snapshot"
 _LAST_BOUND_MS = 10_000  # the largest finite latency bucket of sigmatrade.metrics (10 s)

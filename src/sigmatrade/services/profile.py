@@ -117,7 +117,7 @@ async def toggle_accrual_notifications(session: AsyncSession, user_id: int) -> b
 
 # ------------------------------------------------------------------------------------------- contacts
 def cipher(rt: Runtime) -> Cipher:
-    current, old = rt.settings.encryption_keys()
+    current, old = rt.config.encryption_keys()
     return Cipher(current, tuple(old))
 
 
@@ -175,7 +175,7 @@ class Preferences:
 
 
 async def preferences(session: AsyncSession, rt: Runtime, user_id: int) -> Preferences:
-    """What the Settings screen shows, read fresh from the database."""
+    """What the preferences screen shows, read fresh from the database."""
     async with unit(session):
         row = await session.get(User, user_id, populate_existing=True)
         if row is None:

@@ -20,8 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
-from sigmatrade.bot.i18n import Translator, resolve_language
-from sigmatrade.bot.render import code, strip_controls, truncate_plain
 from sigmatrade.db.models import FinpassRecovery, User
 from sigmatrade.db.session import is_postgres, unit
 from sigmatrade.domain.codes import new_finpass
@@ -31,6 +29,8 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit, crypto, finpass, limits
 from sigmatrade.services.notifications import Content, deliver, notifier
 from sigmatrade.services.users import display_name
+from sigmatrade.texts.i18n import Translator, resolve_language
+from sigmatrade.texts.render import code, strip_controls, truncate_plain
 
 log = get_logger("sigmatrade.recovery")
 
@@ -270,7 +270,7 @@ async def decide(
             after={"status": row.status},
             details={"user_id": user.id, "comment": comment},
         )
-    t = Translator(resolve_language(user.language, user.telegram_language_code, rt.settings.default_language))
+    t = Translator(resolve_language(user.language, user.telegram_language_code, rt.config.default_language))
     if plaintext is not None:
         delivered = await _deliver_secret(rt, user, t, row.id, plaintext)
         return Decision(row, delivered)

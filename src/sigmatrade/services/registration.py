@@ -184,7 +184,7 @@ async def _wallet_rules(session: AsyncSession, rt: Runtime, lower: str) -> None:
 
 async def check_wallet(session: AsyncSession, rt: Runtime, text: str) -> ParsedAddress:
     """Every wallet rule of §3.1.3; raises ``RegistrationError`` with the first failing one."""
-    parsed = parse_wallet(text, rt.settings.usdt_contract_address)
+    parsed = parse_wallet(text, rt.config.usdt_contract_address)
     async with unit(session):
         await _wallet_rules(session, rt, parsed.lower)
     return parsed
@@ -245,7 +245,7 @@ async def register(
     referral_code: str | None,
 ) -> Registered:
     """Create the user in one transaction (see the module docstring)."""
-    parsed = parse_wallet(wallet_text, rt.settings.usdt_contract_address)
+    parsed = parse_wallet(wallet_text, rt.config.usdt_contract_address)
     password = codes.new_finpass()
     hashed = await asyncio.to_thread(crypto.hash_secret, password)  # slow by design: off the event loop
     tg = applicant.telegram_id

@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigmatrade.config import Settings
+from sigmatrade.config import Config
 from sigmatrade.db.models import SystemSetting
 from sigmatrade.db.session import is_postgres
 from sigmatrade.domain.addresses import ParsedAddress, parse_address
+from sigmatrade.domain.jobs import JOB_INTERVALS
 from sigmatrade.domain.money import canonical, to_decimal
-from sigmatrade.jobs.catalog import JOB_INTERVALS
 
 CACHE_TTL_SECONDS = 10.0
 
@@ -431,7 +431,7 @@ def decode(key: str, raw: str) -> Any:
     return definition(key).kind.decode(json.loads(raw))
 
 
-def initial_values(env: Settings, environ: dict[str, str] | None = None) -> dict[str, Any]:
+def initial_values(env: Config, environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Defaults, with the values the environment seeds (wallets, job switches and intervals)."""
     environ = dict(os.environ) if environ is None else environ
     values = {key: spec.default for key, spec in CATALOGUE.items()}
@@ -450,7 +450,7 @@ def initial_values(env: Settings, environ: dict[str, str] | None = None) -> dict
     return values
 
 
-async def seed(session: AsyncSession, env: Settings) -> list[str]:
+async def seed(session: AsyncSession, env: Config) -> list[str]:
     """Insert missing settings (existing values are never overwritten). Returns the keys added."""
     existing = set((await session.scalars(select(SystemSetting.key))).all())
     added = []

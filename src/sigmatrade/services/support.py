@@ -18,8 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
-from sigmatrade.bot.i18n import Translator, resolve_language
-from sigmatrade.bot.render import strip_controls, truncate_plain
 from sigmatrade.db.models import Admin, AdminSession, SupportMessage, SupportTicket, User
 from sigmatrade.db.session import unit
 from sigmatrade.domain.enums import ClosedBy, MessageSender, TicketCategory, TicketStatus
@@ -27,6 +25,8 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit, limits
 from sigmatrade.services.notifications import Content, notifier
 from sigmatrade.services.users import display_name
+from sigmatrade.texts.i18n import Translator, resolve_language
+from sigmatrade.texts.render import strip_controls, truncate_plain
 
 MAX_PARTS = 20
 MAX_ATTACHMENTS = 10
@@ -349,7 +349,7 @@ async def _notify_admins(
         lang = resolve_language(
             admin_user.language if admin_user else None,
             admin_user.telegram_language_code if admin_user else None,
-            rt.settings.default_language,
+            rt.config.default_language,
         )
         await notifier(rt).send(assignee, build(Translator(lang)), category="support_admin", critical=True)
     else:

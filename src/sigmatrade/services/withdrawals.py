@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
-from sigmatrade.bot.i18n import Translator
 from sigmatrade.db.aggregate import total
 from sigmatrade.db.models import LedgerAccount, Payout, PayoutApproval, User
 from sigmatrade.db.session import is_postgres, unit
@@ -35,6 +34,7 @@ from sigmatrade.services import audit, finpass, limits
 from sigmatrade.services.notifications import Content, notifier
 from sigmatrade.services.settings import SettingsStore
 from sigmatrade.services.users import display_name
+from sigmatrade.texts.i18n import Translator
 
 PAGE_SIZE = 5
 LIMIT_ACTION = "withdrawal_request"
@@ -395,7 +395,7 @@ async def request(
             amount=result.amount,
             fee=result.fee,
             net_amount=result.net,
-            raw_amount=amount_to_raw(result.net, rt.settings.usdt_decimals),
+            raw_amount=amount_to_raw(result.net, rt.config.usdt_decimals),
             status=PayoutStatus.APPROVED if approval.auto_approved else PayoutStatus.REQUESTED,
             required_approvals=approval.required_approvals,
             auto_approved=approval.auto_approved,

@@ -44,7 +44,7 @@ class HttpServer:
         app.router.add_get("/readyz", self.readyz)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
-        app.router.add_post(self.rt.settings.webhook_path, self.webhook)
+        app.router.add_post(self.rt.config.webhook_path, self.webhook)
         return app
 
     async def start(self, host: str, port: int) -> None:
@@ -149,7 +149,7 @@ class HttpServer:
         body = {
             "status": status,
             "version": __version__,
-            "environment": self.rt.settings.environment,
+            "environment": self.rt.config.environment,
             "uptime_s": round(time.monotonic() - self.rt.started_at, 1),
             "checks": checks,
         }
@@ -160,7 +160,7 @@ class HttpServer:
 
     # ---------------------------------------------------------------- webhook
     def _ip_allowed(self, request: web.Request) -> bool:
-        allowed = self.rt.settings.webhook_allowed_ips
+        allowed = self.rt.config.webhook_allowed_ips
         if not allowed:
             return True
         try:
@@ -170,10 +170,10 @@ class HttpServer:
         return any(remote in ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
 
     async def webhook(self, request: web.Request) -> web.Response:
-        settings = self.rt.settings
-        if not settings.webhook_url or self.webhook_handler is None:
+        config = self.rt.config
+        if not config.webhook_url or self.webhook_handler is None:
             return web.Response(status=404)
-        expected = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+        expected = config.webhook_secret.get_secret_value() if config.webhook_secret else ""
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             log.warning("webhook_rejected", reason="secret", remote=request.remote)

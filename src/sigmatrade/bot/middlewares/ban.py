@@ -13,10 +13,10 @@ from aiogram.types import TelegramObject, Update
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigmatrade.bot.i18n import Translator, resolve_language
 from sigmatrade.db.models import Blacklist, User
 from sigmatrade.db.session import begin_read
 from sigmatrade.runtime import Runtime
+from sigmatrade.texts.i18n import Translator, resolve_language
 
 BAN_NOTICE_SECONDS = 600
 GUEST_ALLOWED_COMMANDS = ("/start", "/help", "/faq", "/language", "/menu", "/cancel")
@@ -52,7 +52,7 @@ class BanMiddleware(BaseMiddleware):
         if tg is None:
             return await handler(event, data)
         lang = resolve_language(
-            user.language if user else None, tg.language_code, self.rt.settings.default_language
+            user.language if user else None, tg.language_code, self.rt.config.default_language
         )
         t = Translator(lang)
         if user is not None and user.is_banned:

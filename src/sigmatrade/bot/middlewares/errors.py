@@ -11,9 +11,9 @@ from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import TelegramObject, Update
 
 from sigmatrade import metrics
-from sigmatrade.bot.i18n import Translator, resolve_language
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
+from sigmatrade.texts.i18n import Translator, resolve_language
 
 log = get_logger("sigmatrade.errors")
 
@@ -55,9 +55,7 @@ class ErrorMiddleware(BaseMiddleware):
         if not isinstance(t, Translator):
             user = update.event.from_user if hasattr(update.event, "from_user") else None
             t = Translator(
-                resolve_language(
-                    None, getattr(user, "language_code", None), self.rt.settings.default_language
-                )
+                resolve_language(None, getattr(user, "language_code", None), self.rt.config.default_language)
             )
         with contextlib.suppress(TelegramAPIError, Exception):
             if update.callback_query is not None:

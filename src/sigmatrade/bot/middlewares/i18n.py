@@ -10,10 +10,10 @@ from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, Update
 
-from sigmatrade.bot.i18n import Translator, resolve_language
 from sigmatrade.bot.middlewares._util import event_user
 from sigmatrade.db.models import User
 from sigmatrade.runtime import Runtime
+from sigmatrade.texts.i18n import Translator, resolve_language
 
 
 class I18nMiddleware(BaseMiddleware):
@@ -34,7 +34,7 @@ class I18nMiddleware(BaseMiddleware):
             state: FSMContext | None = data.get("state")
             if state is not None:
                 chosen = (await state.get_data()).get("lang")
-        lang = resolve_language(chosen, tg.language_code if tg else None, self.rt.settings.default_language)
+        lang = resolve_language(chosen, tg.language_code if tg else None, self.rt.config.default_language)
         data["lang"] = lang
         data["t"] = Translator(lang)
         return await handler(event, data)

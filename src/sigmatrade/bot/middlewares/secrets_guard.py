@@ -11,9 +11,9 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
 
-from sigmatrade.bot.i18n import Translator
 from sigmatrade.domain.codes import looks_like_private_key_or_mnemonic
 from sigmatrade.logging import get_logger
+from sigmatrade.texts.i18n import Translator
 
 log = get_logger("sigmatrade.security")
 

@@ -13,11 +13,11 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
 
-from sigmatrade.bot.i18n import Translator, resolve_language
 from sigmatrade.bot.middlewares._util import event_user
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import admins
 from sigmatrade.services.ratelimit import admit
+from sigmatrade.texts.i18n import Translator, resolve_language
 
 DOUBLE_TAP_SECONDS = 1.0
 
@@ -67,7 +67,7 @@ class ThrottlingMiddleware(BaseMiddleware):
             return await admins.has_live_session(session, telegram_id)
 
     async def _notify(self, update: Update, language_code: str | None, minutes: int) -> None:
-        t = Translator(resolve_language(None, language_code, self.rt.settings.default_language))
+        t = Translator(resolve_language(None, language_code, self.rt.config.default_language))
         with contextlib.suppress(TelegramAPIError):
             if update.callback_query is not None:
                 await update.callback_query.answer(t.plain("err.throttled", minutes=minutes), show_alert=True)

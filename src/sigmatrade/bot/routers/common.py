@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade.bot.callbacks import Lang, Nav
 from sigmatrade.bot.flow import REF_CODE_KEY
 from sigmatrade.bot.flow import leave_state as _leave_state
-from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import common as views
 from sigmatrade.db.models import Admin, User
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import profile
 from sigmatrade.services import users as user_service
+from sigmatrade.texts.i18n import Translator
 
 
 async def _snapshot(rt: Runtime) -> dict[str, Any]:
@@ -97,7 +97,7 @@ async def show_help(
 
 async def show_instructions(query: CallbackQuery, state: FSMContext, rt: Runtime, t: Translator) -> None:
     await _leave_state(state)
-    env = rt.settings
+    env = rt.config
     text, markup = views.instructions(
         t,
         await _snapshot(rt),

@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Pg
-from sigmatrade.bot.i18n import Translator
+from sigmatrade.texts.i18n import Translator
 
 
 async def page_indicator(query: CallbackQuery) -> None:

@@ -10,9 +10,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Fp, Nav
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe, code
 from sigmatrade.domain.money import format_amount, format_rate
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import Safe, code
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
 

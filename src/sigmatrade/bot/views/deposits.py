@@ -18,13 +18,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Dep, Nav, Reg
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import ANSWER_LIMIT, Safe, code, link, progress_bar, truncate_plain
 from sigmatrade.db.models import Deposit
 from sigmatrade.domain import levels as rules
 from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.domain.money import canonical, format_amount, format_rate
 from sigmatrade.services import deposits as svc
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import ANSWER_LIMIT, Safe, code, link, progress_bar, truncate_plain
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
 

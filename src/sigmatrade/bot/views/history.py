@@ -13,11 +13,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Hist
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe, link
 from sigmatrade.domain.money import format_amount
 from sigmatrade.domain.timefmt import format_dt
 from sigmatrade.services import history as svc
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import Safe, link
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
 _TX_DEPOSIT = ("detected", "confirmed", "completed")

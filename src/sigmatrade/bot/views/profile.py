@@ -1,4 +1,4 @@
-"""Profile and Settings screens (SPEC §5.6). Pure: data in, ``(Safe, markup)`` out."""
+"""Profile and preferences screens (SPEC §5.6). Pure: data in, ``(Safe, markup)`` out."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Fp, Nav, Reg, Set
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe, code, link, progress_bar
 from sigmatrade.bot.views.registration import contacts_line
 from sigmatrade.domain.money import format_amount
 from sigmatrade.domain.timefmt import format_dt
 from sigmatrade.services.profile import CycleProgress, MaskedContacts, ProfileData
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import Safe, code, link, progress_bar
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
 

@@ -10,10 +10,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Fp, Nav
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe
 from sigmatrade.db.models import FinpassRecovery
 from sigmatrade.domain.enums import RecoveryStatus
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import Safe
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
 

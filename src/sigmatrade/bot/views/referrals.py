@@ -15,11 +15,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Ref
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe, code, link
 from sigmatrade.domain.money import format_amount, format_rate
 from sigmatrade.domain.timefmt import format_date, format_dt
 from sigmatrade.services import referrals as svc
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import Safe, code, link
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}

@@ -11,13 +11,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav, Reg
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe, code, link
 from sigmatrade.domain.addresses import short
 from sigmatrade.domain.contacts import ContactsProblem, shorten_token
 from sigmatrade.domain.money import format_rate
 from sigmatrade.services import registration as svc
 from sigmatrade.services.profile import MaskedContacts
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import Safe, code, link
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
 

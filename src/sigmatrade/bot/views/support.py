@@ -14,11 +14,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav, Sup
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe, escape, truncate_plain
 from sigmatrade.db.models import SupportMessage, SupportTicket
 from sigmatrade.domain.enums import MessageSender
 from sigmatrade.services import support as svc
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import Safe, escape, truncate_plain
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
 THREAD_BUDGET = 3300  # characters of message bodies shown in one screen (text limit 4096)

@@ -16,13 +16,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav, Reg, Wd
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import ANSWER_LIMIT, Safe, code, link, truncate_plain
 from sigmatrade.db.models import Payout
 from sigmatrade.domain.enums import PayoutStatus
 from sigmatrade.domain.money import format_amount, format_rate
 from sigmatrade.domain.withdrawals import Approval, Quote
 from sigmatrade.services import withdrawals as svc
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import ANSWER_LIMIT, Safe, code, link, truncate_plain
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
 

@@ -183,7 +183,7 @@ async def confirm_pass(rt: Runtime, provider: ProviderManager, cfg: WatchConfig)
         ).all()
         await session.commit()
     rules = await deposits.load_rules(rt.store)
-    settings = await deposits.load_confirm_settings(rt.store)
+    terms = await deposits.load_confirmation_terms(rt.store)
     for transfer in rows:
         if not _ready(transfer, head, finalized, cfg):
             result.waiting += 1
@@ -210,7 +210,7 @@ async def confirm_pass(rt: Runtime, provider: ProviderManager, cfg: WatchConfig)
             await _moved(rt, transfer, int(str(entry["blockNumber"]), 16), block_hash, log_index)
             result.moved += 1
             continue
-        outcome = await _confirm(rt, transfer, rules, settings)
+        outcome = await _confirm(rt, transfer, rules, terms)
         if isinstance(outcome, deposits.Confirmation):
             result.confirmed += 1
             metrics.deposits_total.labels(event="confirmed").inc()
@@ -227,7 +227,7 @@ async def confirm_pass(rt: Runtime, provider: ProviderManager, cfg: WatchConfig)
 
 
 async def _confirm(
-    rt: Runtime, transfer: ChainTransfer, rules: deposits.MatchRules, settings: deposits.ConfirmSettings
+    rt: Runtime, transfer: ChainTransfer, rules: deposits.MatchRules, terms: deposits.ConfirmationTerms
 ) -> deposits.Confirmation | deposits.Queued | None:
     now = clock.now()
     async with rt.db.transaction() as session:
@@ -245,7 +245,7 @@ async def _confirm(
             return None
         fresh = await session.get(ChainTransfer, transfer.id, populate_existing=True)
         assert fresh is not None
-        outcome = await deposits.settle_transfer(session, fresh, rules=rules, settings=settings, now=now)
+        outcome = await deposits.settle_transfer(session, fresh, rules=rules, terms=terms, now=now)
     log.info(
         "chain_transfer_confirmed",
         transfer_id=transfer.id,

@@ -4,7 +4,7 @@ sender slot ``payout_sender:<wallet>``. Runs only while the chain runtime is ena
 
 from __future__ import annotations
 
-from sigmatrade.chain.payouts import sender_for
+from sigmatrade.chain.payout_sender import sender_for
 from sigmatrade.chain.runtime import active_chain
 from sigmatrade.jobs.scheduler import JobContext
 

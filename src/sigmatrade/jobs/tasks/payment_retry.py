@@ -4,7 +4,7 @@ the DLQ with an admin alert. Recovery and tracking run first, as in every sender
 
 from __future__ import annotations
 
-from sigmatrade.chain.payouts import sender_for
+from sigmatrade.chain.payout_sender import sender_for
 from sigmatrade.chain.runtime import active_chain
 from sigmatrade.jobs.scheduler import JobContext
 

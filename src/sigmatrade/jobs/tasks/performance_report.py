@@ -38,7 +38,7 @@ async def run(ctx: JobContext) -> None:
     window = perf_report.delta(now_samples, before)
     now = time.monotonic()
     report = perf_report.build(
-        window, int(now - since), data_dir=rt.settings.data_dir, db_pool=_pool_status(ctx)
+        window, int(now - since), data_dir=rt.config.data_dir, db_pool=_pool_status(ctx)
     )
     rt.extras[perf_report.SNAPSHOT_KEY] = (now_samples, now)
     rt.extras[perf_report.LAST_REPORT_KEY] = report

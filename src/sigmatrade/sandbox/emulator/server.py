@@ -23,7 +23,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from sigmatrade.bot.telegram_html import EntityParseError, parse_html, utf16_len
 from sigmatrade.sandbox.emulator.state import (
     ChatEvent,
     EmuMessage,
@@ -33,6 +32,7 @@ from sigmatrade.sandbox.emulator.state import (
     RecordedRequest,
     StoredFile,
 )
+from sigmatrade.texts.telegram_html import EntityParseError, parse_html, utf16_len
 
 DEFAULT_TOKEN = "7000000001:EMULATOR-sigmatrade-test-token-0123456789"
 MAX_TEXT = 4096

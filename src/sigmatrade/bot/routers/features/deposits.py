@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade.bot.callbacks import Dep, Nav
 from sigmatrade.bot.flow import member
 from sigmatrade.bot.flow import outdated as _outdated
-from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import deposits as views
 from sigmatrade.db.models import User
@@ -24,6 +23,7 @@ from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import deposit_confirmation
 from sigmatrade.services import deposits as svc
+from sigmatrade.texts.i18n import Translator
 
 ORDER = 100
 
@@ -101,7 +101,7 @@ async def activate(
     except svc.DepositError as err:
         await _refused(query, t, err)
         return
-    env = rt.settings
+    env = rt.config
     await show(query, *views.activation(t, info, tz=env.tz, tz_name=env.display_timezone))
 
 
@@ -124,7 +124,7 @@ async def show_status(
         await _refused(query, t, err)
         return
     await query.answer(t.plain("dep.checked"))
-    env = rt.settings
+    env = rt.config
     await show(query, *views.deposit_status(t, info, tz=env.tz, tz_name=env.display_timezone))
 
 
@@ -140,7 +140,7 @@ async def show_pending(
     if me is None:
         return
     data = await svc.pending(session, rt, me)
-    env = rt.settings
+    env = rt.config
     await show(query, *views.pending_list(t, data, tz=env.tz, tz_name=env.display_timezone))
 
 
@@ -157,7 +157,7 @@ async def show_history(
     if me is None:
         return
     page = await svc.history(session, me.id, callback_data.page)
-    env = rt.settings
+    env = rt.config
     await show(query, *views.history(t, page, explorer=env.explorer_base_url, tz=env.tz))
 
 

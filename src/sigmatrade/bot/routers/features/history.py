@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.callbacks import Hist, Nav
 from sigmatrade.bot.flow import member
-from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import history as views
 from sigmatrade.db.models import User
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import history as svc
+from sigmatrade.texts.i18n import Translator
 
 ORDER = 100
 
@@ -38,11 +38,11 @@ async def _render(
     if me is None:
         return
     try:
-        page_data = await svc.history(session, me.id, kind, page, rt.settings.tz)
+        page_data = await svc.history(session, me.id, kind, page, rt.config.tz)
     except svc.HistoryError:
         await query.answer(t.plain("err.outdated_button"), show_alert=True)
         return
-    env = rt.settings
+    env = rt.config
     await show(query, *views.history(t, page_data, explorer=env.explorer_base_url, tz=env.tz))
 
 

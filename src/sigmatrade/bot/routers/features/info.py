@@ -16,11 +16,11 @@ from aiogram.types import CallbackQuery, Message
 
 from sigmatrade.bot.callbacks import Nav
 from sigmatrade.bot.flow import leave_state as _leave
-from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import info as views
 from sigmatrade.db.models import User
 from sigmatrade.runtime import Runtime
+from sigmatrade.texts.i18n import Translator
 
 ORDER = 50
 
@@ -29,7 +29,7 @@ async def show_faq(
     event: Message | CallbackQuery, state: FSMContext, rt: Runtime, user: User | None, t: Translator
 ) -> None:
     await _leave(state)
-    env = rt.settings
+    env = rt.config
     text, markup = views.faq(
         t,
         await rt.store.snapshot(),

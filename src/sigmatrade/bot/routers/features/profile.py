@@ -1,4 +1,4 @@
-"""Profile and Settings (SPEC §5.6): the profile screen, accrual notifications toggle, contacts editing.
+"""Profile and preferences (SPEC §5.6): the profile screen, accrual notifications toggle, contacts editing.
 
 Language switching itself lives in the common router (``Nav(to="language")`` → ``Lang``).
 """
@@ -15,8 +15,7 @@ from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav, Set
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.states import SettingsStates
+from sigmatrade.bot.states import PreferenceStates
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import profile as views
 from sigmatrade.bot.views import registration as reg_views
@@ -25,6 +24,7 @@ from sigmatrade.domain.contacts import Contacts, ContactsProblem, parse_contacts
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import limits
 from sigmatrade.services import profile as svc
+from sigmatrade.texts.i18n import Translator
 
 ORDER = 20  # the contacts input state: before broad handlers of other features
 REMOVE = "-"
@@ -43,7 +43,7 @@ async def show_profile(
         await _outdated(query, t)
         return
     data = await svc.overview(session, rt, user.id)
-    await show(query, *views.profile(t, data, explorer=rt.settings.explorer_base_url, tz=rt.settings.tz))
+    await show(query, *views.profile(t, data, explorer=rt.config.explorer_base_url, tz=rt.config.tz))
 
 
 async def show_settings(
@@ -95,7 +95,7 @@ async def contacts_start(
         await _outdated(query, t)
         return
     current = await svc.masked_contacts(session, rt, user.id)
-    await state.set_state(SettingsStates.contacts)
+    await state.set_state(PreferenceStates.contacts)
     await show(query, *views.contacts_prompt(t, current))
 
 
@@ -144,6 +144,6 @@ def build() -> Router:
     cb.register(toggle_notifications, Set.filter(F.action == "notify"))
     cb.register(contacts_start, Set.filter(F.action == "contacts"))
     msg = router.message
-    msg.register(contacts_entered, StateFilter(SettingsStates.contacts), F.text)
-    msg.register(contacts_unexpected, StateFilter(SettingsStates.contacts))
+    msg.register(contacts_entered, StateFilter(PreferenceStates.contacts), F.text)
+    msg.register(contacts_unexpected, StateFilter(PreferenceStates.contacts))
     return router

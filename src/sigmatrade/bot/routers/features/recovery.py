@@ -20,7 +20,6 @@ from sigmatrade.bot.callbacks import Fp
 from sigmatrade.bot.flow import ack as _ack
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
-from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.states import Recovery
 from sigmatrade.bot.ui import delete_quietly, show
 from sigmatrade.bot.views import recovery as views
@@ -30,6 +29,7 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.services import finpass
 from sigmatrade.services import recovery as svc
 from sigmatrade.services.finpass import CheckOutcome
+from sigmatrade.texts.i18n import Translator
 
 ORDER = 10  # input states: before broad handlers of other features
 

@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade.bot.callbacks import Nav, Ref
 from sigmatrade.bot.flow import member
 from sigmatrade.bot.flow import outdated as _outdated
-from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import referrals as views
 from sigmatrade.db.models import User
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import referrals as svc
+from sigmatrade.texts.i18n import Translator
 
 ORDER = 100
 
@@ -76,7 +76,7 @@ async def show_list(
     except svc.ReferralQueryError:
         await _outdated(query, t)
         return
-    await show(query, *views.referral_list(t, data, tz=rt.settings.tz))
+    await show(query, *views.referral_list(t, data, tz=rt.config.tz))
 
 
 async def show_commissions(
@@ -92,7 +92,7 @@ async def show_commissions(
     if me is None:
         return
     data = await svc.commissions_page(session, me.id, callback_data.page)
-    await show(query, *views.commissions(t, data, tz=rt.settings.tz))
+    await show(query, *views.commissions(t, data, tz=rt.config.tz))
 
 
 async def show_board(

@@ -24,8 +24,6 @@ from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Reg
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe
 from sigmatrade.bot.routers.common import REF_CODE_KEY
 from sigmatrade.bot.states import Registration
 from sigmatrade.bot.ui import delete_quietly, show
@@ -40,6 +38,8 @@ from sigmatrade.services import registration as svc
 from sigmatrade.services.finpass import CheckOutcome
 from sigmatrade.services.notifications import Content, notifier
 from sigmatrade.services.users import display_name
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import Safe
 
 ORDER = 10  # input states: before broad handlers of other features
 

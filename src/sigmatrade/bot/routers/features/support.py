@@ -21,13 +21,13 @@ from sigmatrade.bot.callbacks import Nav, Sup
 from sigmatrade.bot.flow import ack as _ack
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
-from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.states import Support
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import support as views
 from sigmatrade.db.models import User
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import support as svc
+from sigmatrade.texts.i18n import Translator
 
 ORDER = 10  # input states: before broad handlers of other features
 
@@ -77,7 +77,7 @@ async def _home_screen(session: AsyncSession, rt: Runtime, user: User, t: Transl
     if session.in_transaction():
         await session.commit()
     email = await rt.store.get("site.support_email")
-    return views.home(t, active, email=email or None, tz=rt.settings.tz)
+    return views.home(t, active, email=email or None, tz=rt.config.tz)
 
 
 async def show_home(
@@ -236,7 +236,7 @@ async def view_ticket(
         await _outdated(query, t)
         return
     await _leave(state)
-    await show(query, *views.thread(t, found, tz=rt.settings.tz, back_page=callback_data.page))
+    await show(query, *views.thread(t, found, tz=rt.config.tz, back_page=callback_data.page))
     await _ack(query)
 
 
@@ -308,7 +308,7 @@ async def history(
     page = await svc.history_page(session, user.id, callback_data.page)
     if session.in_transaction():
         await session.commit()
-    await show(query, *views.history(t, page, tz=rt.settings.tz))
+    await show(query, *views.history(t, page, tz=rt.config.tz))
     await _ack(query)
 
 

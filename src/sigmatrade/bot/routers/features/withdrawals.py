@@ -22,7 +22,6 @@ from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav, Wd
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
-from sigmatrade.bot.i18n import Translator
 from sigmatrade.bot.states import Withdrawal
 from sigmatrade.bot.ui import delete_quietly, show
 from sigmatrade.bot.views import withdrawals as views
@@ -32,6 +31,7 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.services import withdrawals as svc
 from sigmatrade.services.finpass import CheckOutcome
 from sigmatrade.services.notifications import Content, notifier
+from sigmatrade.texts.i18n import Translator
 
 ORDER = 10  # input states: before broad handlers of other features
 
@@ -284,7 +284,7 @@ async def list_payouts(
         await _outdated(query, t)
         return
     page = await svc.payouts_page(session, user.id, callback_data.page)
-    await show(query, *views.payouts_list(t, page, explorer=rt.settings.explorer_base_url, tz=rt.settings.tz))
+    await show(query, *views.payouts_list(t, page, explorer=rt.config.explorer_base_url, tz=rt.config.tz))
 
 
 async def cancel_ask(

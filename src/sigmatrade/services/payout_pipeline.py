@@ -16,8 +16,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import link
 from sigmatrade.db.aggregate import total
 from sigmatrade.db.models import PaymentRetry, Payout, PayoutTransaction, User
 from sigmatrade.db.session import Database
@@ -35,6 +33,8 @@ from sigmatrade.ledger.journal import post
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
 from sigmatrade.services.notifications import Content, notifier
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import link
 
 CATEGORY_CONFIRMED = "payout_confirmed"
 LOW_BALANCE_ALERT_SECONDS = 6 * 3600
@@ -358,7 +358,7 @@ async def notify_confirmed(rt: Runtime, payout: Payout) -> None:
         await session.commit()
     if user is None:
         return
-    explorer = rt.settings.explorer_base_url.rstrip("/")
+    explorer = rt.config.explorer_base_url.rstrip("/")
 
     def build(t: Translator) -> Content:
         tx = link(f"{explorer}/tx/{payout.tx_hash}", t.raw("po.tx_label"))

@@ -22,7 +22,7 @@ from aiogram.methods.base import Response, TelegramType
 from sigmatrade.bot.answers import AnswerTracker
 from sigmatrade.logging import get_logger
 
-log = get_logger("sigmatrade.bot.session")
+log = get_logger("sigmatrade.bot.api_client")
 MAX_RETRY_AFTER_ATTEMPTS = 8
 
 

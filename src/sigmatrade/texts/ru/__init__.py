@@ -1,5 +1,5 @@
 """Russian texts: every module of this package contributes a ``TEXTS`` dict (keys are unique)."""
 
-from sigmatrade.bot.texts.loader import collect
+from sigmatrade.texts.loader import collect
 
 TEXTS: dict[str, str] = collect(__name__)

@@ -39,7 +39,7 @@ from sigmatrade.domain.enums import PayoutStatus, RetryErrorKind
 from sigmatrade.domain.money import raw_to_amount
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
-from sigmatrade.services import payouts as svc
+from sigmatrade.services import payout_pipeline as pipeline
 
 log = get_logger("sigmatrade.payouts")
 
@@ -74,11 +74,11 @@ class PayoutSender:
         self.rt = rt
         self.chain = chain
         self.provider = chain.provider
-        settings = rt.settings
-        self.max_in_flight = settings.payout_max_in_flight
-        self.multiplier = settings.payout_gas_limit_multiplier
-        self.max_gas_price = int(settings.payout_max_gas_price_gwei * 10**9)
-        self.rebroadcast_seconds = settings.payout_rebroadcast_seconds
+        config = rt.config
+        self.max_in_flight = config.payout_max_in_flight
+        self.multiplier = config.payout_gas_limit_multiplier
+        self.max_gas_price = int(config.payout_max_gas_price_gwei * 10**9)
+        self.rebroadcast_seconds = config.payout_rebroadcast_seconds
 
     async def wallet(self) -> str | None:
         value = await self.rt.store.get("payout.wallet_address")
@@ -109,14 +109,14 @@ class PayoutSender:
 
     # ------------------------------------------------------------------------------------ recovery
     async def recover(self, wallet: str, report: RunReport) -> None:
-        for payout_id, tx in await svc.signing_rows(self.rt.db):
+        for payout_id, tx in await pipeline.signing_rows(self.rt.db):
             if tx is None:
-                await svc.back_to_approved(self.rt.db, payout_id)
+                await pipeline.back_to_approved(self.rt.db, payout_id)
                 continue
             if tx.from_address.lower() != wallet.lower():
                 continue
             await self._broadcast(tx)
-            await svc.mark_sent(self.rt.db, payout_id, tx.id)
+            await pipeline.mark_sent(self.rt.db, payout_id, tx.id)
             report.recovered.append(payout_id)
 
     async def _broadcast(self, tx: PayoutTransaction) -> bool:
@@ -132,7 +132,7 @@ class PayoutSender:
 
     # ------------------------------------------------------------------------------------- tracker
     async def track(self, wallet: str, report: RunReport) -> None:
-        sent = await svc.in_status(self.rt.db, wallet, PayoutStatus.SENT)
+        sent = await pipeline.in_status(self.rt.db, wallet, PayoutStatus.SENT)
         if not sent:
             return
         head = await self.provider.block_number()
@@ -150,7 +150,7 @@ class PayoutSender:
         return None
 
     async def _track_one(self, wallet: str, payout: Payout, head: int, report: RunReport) -> None:
-        txs = await svc.transactions(self.rt.db, payout.id)
+        txs = await pipeline.transactions(self.rt.db, payout.id)
         if not txs:
             return
         mined = await self._mined(txs)
@@ -159,16 +159,16 @@ class PayoutSender:
             block = int(str(receipt["blockNumber"]), 16)
             if int(str(receipt["status"]), 16) == 1:
                 if head - block >= self.chain.confirmation_blocks:
-                    confirmed = await svc.confirm(self.rt.db, payout.id, tx.id, block)
+                    confirmed = await pipeline.confirm(self.rt.db, payout.id, tx.id, block)
                     if confirmed is not None:
                         report.confirmed.append(payout.id)
-                        await svc.notify_confirmed(self.rt, confirmed)
+                        await pipeline.notify_confirmed(self.rt, confirmed)
                 return
-            failure = await svc.reverted(self.rt.db, payout.id, tx.id, block)
+            failure = await pipeline.reverted(self.rt.db, payout.id, tx.id, block)
             report.reverted.append(payout.id)
             if failure is not None and failure.in_dlq:
                 report.dead_lettered.append(payout.id)
-                await svc.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.REVERTED, "reverted")
+                await pipeline.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.REVERTED, "reverted")
             return
         assert payout.nonce is not None
         latest = await self.provider.get_transaction_count(wallet, "latest")
@@ -176,13 +176,13 @@ class PayoutSender:
             if await self._mined(txs) is not None:
                 return  # mined between the two reads: the next run settles it
             error = f"nonce {payout.nonce} used by a foreign transaction (latest {latest})"
-            failure = await svc.fail_attempt(
+            failure = await pipeline.fail_attempt(
                 self.rt.db, payout.id, RetryErrorKind.NONCE_CONFLICT, error, dlq_now=True
             )
             report.dead_lettered.append(payout.id)
             log.error("payout_nonce_conflict", payout_id=payout.id, nonce=payout.nonce, wallet=wallet)
             if failure is not None:
-                await svc.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.NONCE_CONFLICT, error)
+                await pipeline.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.NONCE_CONFLICT, error)
             return
         newest = txs[0]
         due = newest.broadcast_at is None or (
@@ -190,7 +190,7 @@ class PayoutSender:
         )
         if due:
             await self._broadcast(newest)
-            await svc.touch_broadcast(self.rt.db, newest.id)
+            await pipeline.touch_broadcast(self.rt.db, newest.id)
             report.rebroadcast.append(payout.id)
 
     # -------------------------------------------------------------------------------------- sender
@@ -200,15 +200,15 @@ class PayoutSender:
         )
 
     async def send_approved(self, wallet: str, report: RunReport, *, retries_only: bool) -> None:
-        todo = await svc.candidates(self.rt.db, wallet, retries_only=retries_only)
+        todo = await pipeline.candidates(self.rt.db, wallet, retries_only=retries_only)
         if not todo:
             return
-        in_flight = len(await svc.in_status(self.rt.db, wallet, PayoutStatus.SENT))
+        in_flight = len(await pipeline.in_status(self.rt.db, wallet, PayoutStatus.SENT))
         if in_flight >= self.max_in_flight:
             return
         try:
             async with self.rt.db.session() as session:
-                account = await keystore.load_account(session, keystore.cipher_for(self.rt.settings), wallet)
+                account = await keystore.load_account(session, keystore.cipher_for(self.rt.config), wallet)
                 await session.commit()
         except keystore.KeystoreError as exc:
             report.skipped = str(exc)
@@ -226,7 +226,7 @@ class PayoutSender:
         for payout in todo:
             if in_flight >= self.max_in_flight:
                 break
-            if await svc.banned_user(self.rt.db, payout.user_id):
+            if await pipeline.banned_user(self.rt.db, payout.user_id):
                 continue  # waits until an admin rejects it or unbans the user (§3.9)
             if not is_valid_address(payout.to_address) or payout.net_amount < min_net:
                 await self._fail(
@@ -279,7 +279,7 @@ class PayoutSender:
             fault_point("after_persist")
             await self._broadcast(tx)
             fault_point("after_broadcast")
-            await svc.mark_sent(self.rt.db, payout.id, tx.id)
+            await pipeline.mark_sent(self.rt.db, payout.id, tx.id)
             report.sent.append(payout.id)
             usdt -= payout.raw_amount
             bnb -= gas_limit * gas_price
@@ -296,7 +296,7 @@ class PayoutSender:
         chain_pending: int,
     ) -> PayoutTransaction | None:
         async with self.rt.db.transaction() as session:
-            payout = await svc.begin_signing(session, payout_id)
+            payout = await pipeline.begin_signing(session, payout_id)
             if payout is None:
                 return None
             nonce = (
@@ -316,7 +316,7 @@ class PayoutSender:
                 }
             )
             raw_hex = "0x" + bytes(signed.raw_transaction).hex()
-            tx = await svc.record_signed(
+            tx = await pipeline.record_signed(
                 session,
                 payout,
                 wallet=wallet,
@@ -330,16 +330,16 @@ class PayoutSender:
         return tx
 
     async def _fail(self, payout: Payout, kind: RetryErrorKind, error: str, report: RunReport) -> None:
-        failure = await svc.fail_attempt(self.rt.db, payout.id, kind, error)
+        failure = await pipeline.fail_attempt(self.rt.db, payout.id, kind, error)
         report.failed.append((payout.id, str(kind)))
         log.warning("payout_attempt_failed", payout_id=payout.id, kind=str(kind), error=error[:200])
         if failure is not None and failure.in_dlq:
             report.dead_lettered.append(payout.id)
-            await svc.alert_dlq(self.rt, payout.id, failure, kind, error)
+            await pipeline.alert_dlq(self.rt, payout.id, failure, kind, error)
 
     # ---------------------------------------------------------------------------------- balances
     async def _low_balance_alert(self, wallet: str, usdt_raw: int, bnb_wei: int) -> None:
-        await svc.alert_low_balance(
+        await pipeline.alert_low_balance(
             self.rt,
             wallet,
             raw_to_amount(usdt_raw, self.chain.decimals),
@@ -361,7 +361,7 @@ class PayoutSender:
         if low_usdt or low_bnb:
             await self._low_balance_alert(wallet, usdt, bnb)
         else:
-            await svc.note_balance_recovered(
+            await pipeline.note_balance_recovered(
                 self.rt, wallet, raw_to_amount(usdt, self.chain.decimals), raw_to_amount(bnb, BNB_DECIMALS)
             )
         return low_usdt or low_bnb

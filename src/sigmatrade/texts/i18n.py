@@ -8,8 +8,8 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from sigmatrade.bot.render import Safe, escape
-from sigmatrade.bot.texts import en, ru
+from sigmatrade.texts import en, ru
+from sigmatrade.texts.render import Safe, escape
 
 LANGUAGES = ("ru", "en")
 CATALOGUES: dict[str, dict[str, str]] = {"ru": ru.TEXTS, "en": en.TEXTS}

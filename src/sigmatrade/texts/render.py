@@ -48,7 +48,7 @@ def join(parts: list[Any], sep: str = "\n") -> Safe:
 
 def plain_length(markup: str) -> int:
     """Length Telegram counts for an HTML text (after entity parsing), in UTF-16 units."""
-    from sigmatrade.bot.telegram_html import parse_html, utf16_len
+    from sigmatrade.texts.telegram_html import parse_html, utf16_len
 
     text, _ = parse_html(markup)
     return utf16_len(text)
