@@ -7,7 +7,7 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: all setup demo test test-sqlite test-postgres lint typecheck bench bench-chain clean contracts
+.PHONY: all setup demo test test-sqlite test-postgres lint layers typecheck bench bench-chain clean contracts
 
 all: test
 
@@ -40,8 +40,12 @@ test-postgres: setup
 	PY=$(PY) PYTEST_ARGS="$(PYTEST_ARGS)" ONLY=postgres ./scripts/run-tests
 
 lint: setup
-	$(VENV)/bin/ruff check src tests $(wildcard benchmarks)
-	$(VENV)/bin/ruff format --check src tests $(wildcard benchmarks)
+	$(VENV)/bin/ruff check src tests scripts $(wildcard benchmarks)
+	$(VENV)/bin/ruff format --check src tests scripts $(wildcard benchmarks)
+
+## The layers contract of docs/architecture.md (names every offending import; no cycles).
+layers:
+	$(PYTHON) scripts/check_layers.py
 
 typecheck: setup
 	$(VENV)/bin/mypy

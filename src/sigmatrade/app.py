@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
@@ -22,6 +22,12 @@ from sigmatrade.services import settings as settings_service
 from sigmatrade.services.ratelimit import Counter, MemoryCounter, RedisCounter
 from sigmatrade.services.settings import SettingsStore
 from sigmatrade.web.server import HttpServer
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from sigmatrade.bot.polling import Poller
+    from sigmatrade.jobs.scheduler import Scheduler
 
 log = get_logger("sigmatrade.app")
 
@@ -45,12 +51,24 @@ async def prepare_database(db: Database, config: Config) -> None:
         await admins.bootstrap(session, config.super_admin_ids)
 
 
-async def connect_redis(url: str) -> Any:
+async def connect_redis(url: str) -> Redis:
     from redis.asyncio import Redis
 
     client = Redis.from_url(url, decode_responses=False)
     await client.ping()
     return client
+
+
+async def build_runtime(config: Config, *, db: Database | None = None) -> Runtime:
+    """The one place a ``Runtime`` is assembled: the database (upgraded and seeded unless ``db`` is
+    given), Redis when configured, the rate-limit counter and the settings store. Components started
+    later (bot, chain, scheduler, error hook) set their own typed attributes."""
+    if db is None:
+        db = Database(config.database_url, pool_size=config.db_pool_size, max_overflow=config.db_max_overflow)
+        await prepare_database(db, config)
+    redis = await connect_redis(config.redis_url) if config.redis_url else None
+    counter: Counter = RedisCounter(redis) if redis is not None else MemoryCounter()
+    return Runtime(config=config, db=db, store=SettingsStore(db.sessionmaker), counter=counter, redis=redis)
 
 
 class Application:
@@ -70,9 +88,9 @@ class Application:
         self.http: HttpServer | None = None
         self.bot: Bot | None = None
         self.dp: Dispatcher | None = None
-        self.poller: Any = None
+        self.poller: Poller | None = None
         self._poll_task: asyncio.Task[None] | None = None
-        self.scheduler: Any = None
+        self.scheduler: Scheduler | None = None
         self._scheduler_task: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
 
@@ -80,11 +98,7 @@ class Application:
         config = self.config
         for secret in (config.bot_token, config.webhook_secret, config.encryption_key):
             register_secret(secret.get_secret_value() if secret else None)
-        db = Database(config.database_url, pool_size=config.db_pool_size, max_overflow=config.db_max_overflow)
-        await prepare_database(db, config)
-        redis = await connect_redis(config.redis_url) if config.redis_url else None
-        counter: Counter = RedisCounter(redis) if redis is not None else MemoryCounter()
-        rt = Runtime(config=config, db=db, store=SettingsStore(db.sessionmaker), counter=counter, redis=redis)
+        rt = await build_runtime(config)
         self.rt = rt
         self._install_error_alerts(rt)
         if self.components.http:
@@ -108,7 +122,7 @@ class Application:
             from sigmatrade.jobs.scheduler import Scheduler
 
             self.scheduler = Scheduler(rt)
-            rt.extras["scheduler"] = self.scheduler
+            rt.jobs = self.scheduler
             self._scheduler_task = asyncio.create_task(self.scheduler.run(), name="scheduler")
         log.info("started", replica=rt.replica_id, components=self.components.__dict__)
         return rt
@@ -159,7 +173,7 @@ class Application:
                 dedupe_seconds=600,
             )
 
-        rt.extras["on_unexpected_error"] = alert
+        rt.on_unexpected_error = alert
 
     async def _feed_raw(self, payload: dict[str, Any]) -> None:
         assert self.bot is not None and self.dp is not None

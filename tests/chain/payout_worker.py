@@ -15,24 +15,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 
-from sigmatrade.app import connect_redis, prepare_database
+from sigmatrade.app import build_runtime
 from sigmatrade.chain.payout_sender import PayoutSender
 from sigmatrade.chain.runtime import ChainRuntime, start_chain, stop_chain
 from sigmatrade.config import Config, load_config
-from sigmatrade.db.session import Database
 from sigmatrade.runtime import Runtime
-from sigmatrade.services.ratelimit import Counter, MemoryCounter, RedisCounter
-from sigmatrade.services.settings import SettingsStore
 
 
 @asynccontextmanager
 async def open_runtime(settings: Config) -> AsyncIterator[tuple[Runtime, ChainRuntime]]:
     """A jobs-only runtime (no bot: notifications are queued) with a started chain runtime."""
-    db = Database(settings.database_url)
-    await prepare_database(db, settings)
-    redis = await connect_redis(settings.redis_url) if settings.redis_url else None
-    counter: Counter = RedisCounter(redis) if redis is not None else MemoryCounter()
-    rt = Runtime(settings=settings, db=db, store=SettingsStore(db.sessionmaker), counter=counter, redis=redis)
+    rt = await build_runtime(settings)
+    db, redis = rt.db, rt.redis
     try:
         chain = await start_chain(rt, timeout=5)
         assert isinstance(chain, ChainRuntime) and chain.enabled, "chain runtime not enabled"

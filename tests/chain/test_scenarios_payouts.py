@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from sigmatrade import clock
-from sigmatrade.app import prepare_database
+from sigmatrade.app import build_runtime
 from sigmatrade.chain.runtime import ChainRuntime, TokenCheck, active_chain, start_chain, stop_chain
 from sigmatrade.config import Config
 from sigmatrade.db.models import ChainTransfer, PaymentRetry, PayoutTransaction, WalletNonce
@@ -27,8 +27,6 @@ from sigmatrade.ledger import accounts
 from sigmatrade.runtime import Runtime
 from sigmatrade.sandbox.chain import LocalChain
 from sigmatrade.services import audit
-from sigmatrade.services.ratelimit import MemoryCounter
-from sigmatrade.services.settings import SettingsStore
 from tests.chain.payout_worker import open_runtime
 from tests.chain.rpc_proxy import RpcProxy
 from tests.chain.test_payouts import (
@@ -103,9 +101,8 @@ async def test_scenario_25_payouts_continue_on_the_second_endpoint(db_url: str, 
 @asynccontextmanager
 async def _runtime(settings: Config) -> AsyncIterator[tuple[Runtime, ChainRuntime]]:
     """A jobs-only runtime whose chain runtime may stay disabled (``open_runtime`` requires it on)."""
-    db = Database(settings.database_url)
-    await prepare_database(db, settings)
-    rt = Runtime(settings=settings, db=db, store=SettingsStore(db.sessionmaker), counter=MemoryCounter())
+    rt = await build_runtime(settings)
+    db = rt.db
     try:
         chain = await start_chain(rt, timeout=5)
         assert isinstance(chain, ChainRuntime)

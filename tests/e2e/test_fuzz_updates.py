@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from sigmatrade.db.models import User
 from sigmatrade.ledger.check import run_check
 from sigmatrade.sandbox.harness import Harness
 from sigmatrade.services import settings as settings_service
@@ -63,8 +65,9 @@ ERROR_MARKERS = ("Something went wrong", "Что-то пошло не так")
 
 
 async def _prepare(h: Harness) -> None:
-    if h.rt.extras.get("fuzz_ready"):
-        return
+    async with h.rt.db.session() as session:
+        if await session.scalar(select(User.id).where(User.telegram_id == REGISTERED)) is not None:
+            return
     async with h.rt.db.transaction() as session:
         user = await make_user(session, telegram_id=REGISTERED, username="fuzz_user", finpass="Abcdefgh2345")
         await credit(session, user, Decimal("100"))
@@ -80,7 +83,6 @@ async def _prepare(h: Harness) -> None:
         ):
             await settings_service.write(session, f"throttle.{action_name}", "100000/1h", None)
     h.rt.store.invalidate()
-    h.rt.extras["fuzz_ready"] = True
 
 
 @settings(

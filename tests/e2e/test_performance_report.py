@@ -59,7 +59,8 @@ async def test_report_is_kept_and_sent_to_super_admins_only_when_enabled(harness
     await guest.send("/help")
     _rpc(endpoint, 3, 1)
     assert await scheduler.run_now("performance_report") == JobStatus.OK
-    report = harness.rt.extras[perf_report.LAST_REPORT_KEY]
+    report = harness.rt.perf.last_report
+    assert report is not None
     assert report.updates >= 2 and report.p50_ms is not None
     [line] = [e for e in report.endpoints if e.endpoint == endpoint]
     assert (line.requests, line.errors, line.mean_ms) == (3, 1, 20.0)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sigmatrade import clock
 from sigmatrade.bot.callbacks import Fp
 from sigmatrade.bot.states import Recovery
+from sigmatrade.bot.views.recovery import confirm_new_markup
 from sigmatrade.db.models import Admin, AuditLog, FailedNotification, FinpassRecovery, User
 from sigmatrade.domain.enums import RecoveryStatus
 from sigmatrade.sandbox.emulator.client import Exchange, UserClient
@@ -95,7 +96,9 @@ async def _decide(
     h: Harness, request_id: int, admin_id: int, approve: bool, reason: str | None = None
 ) -> svc.Decision:
     async with h.rt.db.session() as session:
-        return await svc.decide(session, h.rt, request_id, admin_id, approve, reason)
+        return await svc.decide(
+            session, h.rt, request_id, admin_id, approve, reason, confirm_markup=confirm_new_markup
+        )
 
 
 async def _request(client: UserClient, note: str | None = None) -> Exchange:

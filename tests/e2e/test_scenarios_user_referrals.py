@@ -22,8 +22,7 @@ from sigmatrade.ledger import accounts
 from sigmatrade.ledger.check import run_check
 from sigmatrade.sandbox.emulator.client import Exchange, UserClient
 from sigmatrade.sandbox.harness import Harness
-from sigmatrade.services import audit, settings
-from sigmatrade.services import deposit_confirmation as confirmation
+from sigmatrade.services import audit, deposit_confirmation, settings
 from tests.factories import make_user, random_wallet
 
 
@@ -72,12 +71,12 @@ async def _confirm(h: Harness, user: User, system_wallet: str) -> None:
         )
         session.add(transfer)
         await session.flush()
-        done = await confirmation.confirm_deposit(
+        done = await deposit_confirmation.confirm_deposit(
             session,
             deposit_id=deposit.id,
             transfer=transfer,
             from_status=DepositStatus.PENDING,
-            settings=await confirmation.load_confirmation_terms(store),
+            terms=await deposit_confirmation.load_confirmation_terms(store),
             now=now,
         )
         assert done is not None and len(done.commissions) >= 1

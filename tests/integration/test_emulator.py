@@ -11,6 +11,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 
 from sigmatrade.bot.api_client import build_bot
 from sigmatrade.sandbox.emulator import BotApiEmulator
+from sigmatrade.sandbox.emulator.client import user_client
 from sigmatrade.texts.telegram_html import EntityParseError, parse_html
 
 
@@ -34,7 +35,7 @@ def _kb(data: str) -> InlineKeyboardMarkup:
 
 
 async def _started(emu: BotApiEmulator, user_id: int = 42) -> int:
-    emu.user(user_id, "U").user.started = True
+    emu.add_user(user_id, "U").started = True
     return user_id
 
 
@@ -79,7 +80,7 @@ async def test_text_and_caption_limits(emu: BotApiEmulator, bot: Bot) -> None:
 async def test_unknown_blocked_and_unstarted_chats(emu: BotApiEmulator, bot: Bot) -> None:
     with pytest.raises(TelegramBadRequest, match="chat not found"):
         await bot.send_message(999, "hi")
-    client = emu.user(43, "B")
+    client = user_client(emu, 43, "B")
     with pytest.raises(TelegramForbiddenError, match="can't initiate conversation"):
         await bot.send_message(43, "hi")
     client.user.started = True
@@ -99,7 +100,7 @@ async def test_rate_limit_answers_429_with_retry_after(emu: BotApiEmulator) -> N
 
     plain = Bot(limited.token, session=AiohttpSession(api=TelegramAPIServer.from_base(limited.base_url)))
     try:
-        limited.user(7, "R").user.started = True
+        limited.add_user(7, "R").started = True
         await plain.send_message(7, "1")
         await plain.send_message(7, "2")
         with pytest.raises(TelegramRetryAfter) as err:

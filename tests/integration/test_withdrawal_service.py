@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from sigmatrade import clock
+from sigmatrade.app import build_runtime
 from sigmatrade.config import load_config
 from sigmatrade.db.models import Admin, AuditLog, JournalEntry, LedgerAccount, Payout, PayoutApproval, User
 from sigmatrade.db.session import Database
@@ -24,8 +25,6 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit, settings
 from sigmatrade.services import withdrawals as svc
 from sigmatrade.services.finpass import CheckOutcome
-from sigmatrade.services.ratelimit import MemoryCounter
-from sigmatrade.services.settings import SettingsStore
 from tests.factories import credit, make_payout, make_user
 
 D = Decimal
@@ -35,7 +34,7 @@ FINPASS = "Abcdefgh2345"
 @pytest.fixture
 async def rt(db: Database) -> AsyncIterator[Runtime]:
     env = load_config(_env_file=None, database_url=db.url, environment="test")
-    yield Runtime(settings=env, db=db, store=SettingsStore(db.sessionmaker), counter=MemoryCounter())
+    yield await build_runtime(env, db=db)
 
 
 async def _user(rt: Runtime, balance: str | None = "100", **kwargs: Any) -> User:

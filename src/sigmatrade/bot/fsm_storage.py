@@ -180,7 +180,7 @@ class UpdateCachedStorage(BaseStorage):
         state = await self._entry(key, 0)
         if state is _MISSING:
             return await self.inner.get_state(key)
-        return state
+        return None if state is None else str(state)
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         self._forget(key)

@@ -357,7 +357,7 @@ class PayoutSender:
         low_usdt = raw_to_amount(usdt, self.chain.decimals) < await self.rt.store.get(
             "payout.low_usdt_threshold"
         )
-        low_bnb = raw_to_amount(bnb, BNB_DECIMALS) < await self.rt.store.get("payout.low_bnb_threshold")
+        low_bnb: bool = raw_to_amount(bnb, BNB_DECIMALS) < await self.rt.store.get("payout.low_bnb_threshold")
         if low_usdt or low_bnb:
             await self._low_balance_alert(wallet, usdt, bnb)
         else:
@@ -368,10 +368,5 @@ class PayoutSender:
 
 
 def sender_for(rt: Runtime, chain: ChainRuntime) -> PayoutSender:
-    """The process's sender for the active chain runtime (one per process)."""
-    existing = rt.extras.get("payout_sender")
-    if isinstance(existing, PayoutSender) and existing.chain is chain:
-        return existing
-    created = PayoutSender(rt, chain)
-    rt.extras["payout_sender"] = created
-    return created
+    """A sender over the active chain runtime (stateless: the wallet slot is a DB lease + lock)."""
+    return PayoutSender(rt, chain)

@@ -92,6 +92,14 @@ def sqlite_file_missing(url: str) -> bool:
 
 
 @dataclass
+class WatcherState:
+    """The deposit watcher's in-process progress: consecutive successful ranges."""
+
+    successes: int = 0
+    no_address_logged: bool = False
+
+
+@dataclass
 class ChainRuntime:
     """What the deposit watcher and the payout sender need: the provider, the token and its
     decimals, the confirmation policy, and whether they may run at all (``enabled``)."""
@@ -114,6 +122,10 @@ class ChainRuntime:
     _alert_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _down_reported: bool = field(default=False, repr=False)
     _pending: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
+    # Kept between job runs: the deposit watcher's progress per cursor, and since when (monotonic) the
+    # receipt of a transfer row has been missing.
+    watcher_states: dict[str, WatcherState] = field(default_factory=dict, repr=False)
+    missing_receipts: dict[int, float] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, *, startup_timeout: float = STARTUP_TIMEOUT) -> None:
@@ -315,6 +327,10 @@ class ChainRuntime:
                     percent=round(stats.utilisation * 100),
                 )
 
+    def known_head(self) -> int | None:
+        head = self.provider.head()
+        return int(head) if head is not None else None
+
     # ------------------------------------------------------------------ health
     async def health(self) -> dict[str, Any]:
         """The chain check of ``/healthz``: ``down`` when every endpoint is down, ``degraded`` when the
@@ -360,10 +376,6 @@ def _short_error(exc: Exception) -> str:
     return text[:200]
 
 
-async def _not_configured() -> dict[str, Any]:
-    return {"status": "not_configured", "reason": "BSC_RPC_URLS is empty"}
-
-
 def active_chain(rt: Runtime) -> ChainRuntime | None:
     """The chain runtime when the watcher and sender may run (configured and token checked)."""
     chain = rt.chain
@@ -381,7 +393,6 @@ async def start_chain(
     config = rt.config
     if not config.bsc_rpc_urls:
         rt.chain = None
-        rt.extras["chain_health"] = _not_configured
         log.info("chain_not_configured")
         return None
     extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
@@ -407,7 +418,6 @@ async def start_chain(
         probe_interval=probe_interval,
     )
     rt.chain = chain
-    rt.extras["chain_health"] = chain.health
     await chain.start()
     log.info(
         "chain_started",
@@ -421,7 +431,6 @@ async def start_chain(
 
 async def stop_chain(rt: Runtime) -> None:
     chain = rt.chain
-    rt.extras.pop("chain_health", None)
     rt.chain = None
     if isinstance(chain, ChainRuntime):
         await chain.stop()

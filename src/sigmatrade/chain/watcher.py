@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock, metrics
 from sigmatrade.chain.provider import ProviderManager, RpcRangeTooLarge, RpcUnavailable
-from sigmatrade.chain.runtime import DEPOSIT_CURSOR
+from sigmatrade.chain.runtime import DEPOSIT_CURSOR, ChainRuntime, WatcherState
 from sigmatrade.chain.token import TRANSFER_TOPIC, TransferEvent, address_topic, decode_transfer_log
 from sigmatrade.db.models import ChainCursor, ChainTransfer, WalletChangeRequest
 from sigmatrade.db.session import is_postgres
@@ -52,10 +52,10 @@ from sigmatrade.domain.enums import (
     WalletChangeStatus,
     WalletChangeType,
 )
+from sigmatrade.domain.matching import MatchRules
 from sigmatrade.domain.money import raw_to_amount
 from sigmatrade.logging import get_logger
-from sigmatrade.services import audit
-from sigmatrade.services import deposit_confirmation as deposits
+from sigmatrade.services import audit, deposit_confirmation
 from sigmatrade.services import deposit_notices as notices
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class WatchConfig:
     def from_runtime(cls, rt: Runtime, **overrides: Any) -> WatchConfig:
         """From ``rt.chain`` (a started ``ChainRuntime``: token, decimals, confirmation policy)."""
         chain = rt.chain
-        if chain is None:
+        if not isinstance(chain, ChainRuntime):
             raise ValueError("the chain runtime is not configured")
         values: dict[str, Any] = {
             "chain_id": chain.chain_id,
@@ -137,14 +137,6 @@ class CursorState:
     last_block: int
     last_block_hash: str | None
     chunk_size: int
-
-
-@dataclass
-class WatcherState:
-    """In-process state kept between cycles (``rt.extras``): consecutive successful ranges."""
-
-    successes: int = 0
-    no_address_logged: bool = False
 
 
 @dataclass
@@ -224,16 +216,13 @@ async def watched_addresses(rt: Runtime, now: datetime | None = None) -> list[st
 
 
 class DepositWatcher:
-    def __init__(self, rt: Runtime, provider: ProviderManager, config: WatchConfig) -> None:
+    def __init__(
+        self, rt: Runtime, provider: ProviderManager, config: WatchConfig, state: WatcherState | None = None
+    ) -> None:
         self.rt = rt
         self.provider = provider
         self.config = config
-        key = f"deposit_watcher:{config.cursor_name}"
-        state = rt.extras.get(key)
-        if not isinstance(state, WatcherState):
-            state = WatcherState()
-            rt.extras[key] = state
-        self.state = state
+        self.state = state if state is not None else WatcherState()
 
     # ------------------------------------------------------------------ cursor
     async def read_cursor(self) -> CursorState | None:
@@ -339,7 +328,7 @@ class DepositWatcher:
         cursor, result.reorg = await self._check_reorg(cursor, head)
         result.start_cursor = cursor.last_block
         topics: list[Any] = [TRANSFER_TOPIC, None, [address_topic(a) for a in addresses]]
-        rules = await deposits.load_rules(self.rt.store)
+        rules = await deposit_confirmation.load_rules(self.rt.store)
         watched = set(addresses)
         while cursor.last_block < head and time.monotonic() < deadline:
             start = cursor.last_block + 1
@@ -422,7 +411,7 @@ class DepositWatcher:
         end_hash: str,
         chunk: int,
         events: list[tuple[TransferEvent, datetime | None]],
-        rules: deposits.MatchRules,
+        rules: MatchRules,
         result: ScanResult,
     ) -> list[_Detection] | None:
         """Detections + cursor in one transaction; None when the cursor moved (nothing written)."""
@@ -464,7 +453,7 @@ class DepositWatcher:
         session: AsyncSession,
         event: TransferEvent,
         block_time: datetime | None,
-        rules: deposits.MatchRules,
+        rules: MatchRules,
         now: datetime,
         result: ScanResult,
     ) -> _Detection | None:
@@ -529,7 +518,7 @@ class DepositWatcher:
             except IntegrityError:
                 return None  # recorded by a concurrent watcher
         result.recorded += 1
-        match = await deposits.detect(session, transfer, rules, now)
+        match = await deposit_confirmation.detect(session, transfer, rules, now)
         if match.status == MatchStatus.DUST:
             result.dust += 1
             metrics.deposits_total.labels(event="dust").inc()
@@ -546,7 +535,7 @@ class DepositWatcher:
             rules.significant_deviation(match.deposit.amount, transfer.amount),
         )
 
-    async def _after_commit(self, detections: list[_Detection], rules: deposits.MatchRules) -> None:
+    async def _after_commit(self, detections: list[_Detection], rules: MatchRules) -> None:
         cfg = self.config
         for detection in detections:
             log.info(

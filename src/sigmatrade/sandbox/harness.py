@@ -13,7 +13,7 @@ from sigmatrade.app import Application, Components
 from sigmatrade.config import Config, load_config
 from sigmatrade.runtime import Runtime
 from sigmatrade.sandbox.emulator import BotApiEmulator
-from sigmatrade.sandbox.emulator.client import UserClient
+from sigmatrade.sandbox.emulator.client import UserClient, user_client
 
 TEST_ENCRYPTION_KEY = base64.b64encode(b"sigmatrade-sandbox-key-32-bytes!").decode()
 
@@ -79,4 +79,4 @@ class Harness:
         return self.app.rt
 
     def user(self, user_id: int, first_name: str = "Test", **kwargs: Any) -> UserClient:
-        return self.emulator.user(user_id, first_name, **kwargs)
+        return user_client(self.emulator, user_id, first_name, **kwargs)

@@ -27,7 +27,7 @@ and the messages of ``services.deposit_notices`` are sent after commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -48,12 +48,13 @@ from sigmatrade.domain.enums import (
     UnmatchedReason,
     UnmatchedStatus,
 )
-from sigmatrade.domain.money import HUNDRED
+from sigmatrade.domain.matching import MatchRules
 from sigmatrade.ledger import accounts, entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit, deposit_notices
+from sigmatrade.services.deposit_events import CommissionNote, Confirmation, Queued
 from sigmatrade.services.settings import SettingsStore
 
 log = get_logger("sigmatrade.deposits")
@@ -64,32 +65,6 @@ LATE_MATCH_NOTE = "matched automatically when the user activated the deposit"
 
 
 # ---------------------------------------------------------------------------------------------- rules
-@dataclass(frozen=True)
-class MatchRules:
-    """The matching settings of one moment (SPEC §10.2 ``deposit.*``)."""
-
-    mode: str = "fixed"
-    fixed: Decimal = Decimal("0.01")
-    percent: Decimal = Decimal(5)
-    dust_floor: Decimal = Decimal("1.00")
-    pending_ttl_hours: int = 24
-
-    def tolerance(self, expected: Decimal) -> Decimal:
-        if self.mode == "percent":
-            return expected * self.percent / HUNDRED
-        return self.fixed
-
-    def matches(self, expected: Decimal, received: Decimal) -> bool:
-        return abs(received - expected) <= self.tolerance(expected)
-
-    def significant_deviation(self, expected: Decimal, received: Decimal) -> bool:
-        """Deviation above half the tolerance: admins are alerted (§4.3.5 f)."""
-        return abs(received - expected) * 2 > self.tolerance(expected)
-
-    def is_dust(self, amount: Decimal) -> bool:
-        return amount < self.dust_floor
-
-
 async def load_rules(store: SettingsStore) -> MatchRules:
     values = await store.many(
         [
@@ -236,42 +211,6 @@ def apply_match(transfer: ChainTransfer, match: Match) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- confirmation
-@dataclass(frozen=True)
-class CommissionNote:
-    beneficiary: User
-    depth: int
-    amount: Decimal
-    status: CommissionStatus
-    skip_reason: str | None
-    balance: Decimal | None  # the beneficiary's available balance after the credit
-
-
-@dataclass
-class Confirmation:
-    """A confirmed deposit and what its notifications need."""
-
-    deposit: Deposit
-    user: User
-    received: Decimal
-    tx_hash: str | None
-    transfer_id: int | None
-    detected_at: datetime | None
-    commissions: list[CommissionNote] = field(default_factory=list)
-    unmatched_id: int | None = None  # set for a late match (entry unmatched_assigned)
-
-
-@dataclass
-class Queued:
-    """An unmatched transfer put on the admin review queue."""
-
-    item_id: int
-    transfer_id: int
-    amount: Decimal
-    sender: str
-    reason: UnmatchedReason
-    tx_hash: str
-
-
 async def confirm_deposit(
     session: AsyncSession,
     *,

@@ -5,20 +5,19 @@ transaction that caused them committed; a failure to send is logged, never raise
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sigmatrade.db.models import Deposit, User
 from sigmatrade.domain.enums import CommissionStatus
+from sigmatrade.domain.matching import MatchRules
 from sigmatrade.domain.money import HUNDRED, canonical, format_amount, format_rate
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
+from sigmatrade.services.deposit_events import CommissionNote, Confirmation, Queued
 from sigmatrade.services.notifications import Content, notifier
 from sigmatrade.services.users import display_name
 from sigmatrade.texts.i18n import Translator
 from sigmatrade.texts.render import Safe, code, link
-
-if TYPE_CHECKING:
-    from sigmatrade.services.deposit_confirmation import CommissionNote, Confirmation, MatchRules, Queued
 
 log = get_logger("sigmatrade.deposits")
 

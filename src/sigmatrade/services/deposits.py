@@ -227,11 +227,9 @@ async def level_view(session: AsyncSession, rt: Runtime, user: User, level: int)
 async def _head(session: AsyncSession, rt: Runtime) -> int | None:
     """The chain head as this process knows it without network I/O: the provider's last seen head,
     else the deposit watcher's cursor."""
-    chain = rt.chain
-    if chain is not None:
-        head = chain.provider.head()
-        if head is not None:
-            return int(head)
+    head = rt.chain.known_head() if rt.chain is not None else None
+    if head is not None:
+        return head
     last = await session.scalar(select(ChainCursor.last_block).where(ChainCursor.name == DEPOSIT_CURSOR))
     return int(last) if last is not None else None
 

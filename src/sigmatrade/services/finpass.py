@@ -1,5 +1,9 @@
 """Financial password checks with lockout (SPEC §3.8.1), shared by verification, withdrawals and
-recovery. 5 consecutive wrong entries lock for 15 min (settings); success or expiry resets."""
+recovery. 5 consecutive wrong entries lock for 15 min (settings); success or expiry resets.
+
+A successful check also completes a recovery whose new password was sent (SPEC §3.8.4: "any later
+successful finpass check"): that write is ``complete_recovery``, called from ``check`` only, and its
+result is reported in ``CheckResult.recovery_completed`` so callers see it happened."""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
-from sigmatrade.db.models import User
+from sigmatrade.db.models import FinpassRecovery, User
 from sigmatrade.db.session import is_postgres
+from sigmatrade.domain.enums import RecoveryStatus
 from sigmatrade.services import audit, crypto
 from sigmatrade.services.settings import SettingsStore
 
@@ -27,6 +33,7 @@ class CheckResult:
     outcome: CheckOutcome
     attempts_left: int = 0
     locked_until: datetime | None = None
+    recovery_completed: FinpassRecovery | None = None  # a ``sent`` recovery this check completed
 
     @property
     def ok(self) -> bool:
@@ -50,11 +57,8 @@ async def check(session: AsyncSession, store: SettingsStore, user_id: int, typed
         user.finpass_failed_attempts = 0
         if crypto.needs_rehash(user.finpass_hash):
             user.finpass_hash = crypto.hash_secret(typed.strip())
-        # A successful check with a recovered password completes the recovery (SPEC §3.8.4).
-        from sigmatrade.services import recovery  # local: recovery itself uses this module
-
-        await recovery.complete_after_check(session, user.id)
-        return CheckResult(CheckOutcome.OK, max_attempts)
+        completed = await complete_recovery(session, user.id)
+        return CheckResult(CheckOutcome.OK, max_attempts, recovery_completed=completed)
     user.finpass_failed_attempts += 1
     await audit.log_user_action(
         session,
@@ -70,6 +74,37 @@ async def check(session: AsyncSession, store: SettingsStore, user_id: int, typed
         )
         return CheckResult(CheckOutcome.LOCKED, 0, user.finpass_locked_until)
     return CheckResult(CheckOutcome.WRONG, max_attempts - user.finpass_failed_attempts)
+
+
+async def complete_recovery(session: AsyncSession, user_id: int) -> FinpassRecovery | None:
+    """Inside ``check``'s unit, after a successful check: complete a ``sent`` recovery and unblock
+    earnings (SPEC §3.8.4). The old password no longer verifies, so only the new one gets here."""
+    await session.flush()  # keep the caller's pending changes (the check reset its counter)
+    row = await session.scalar(
+        select(FinpassRecovery)
+        .where(FinpassRecovery.user_id == user_id, FinpassRecovery.status == RecoveryStatus.SENT)
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        return None
+    user = await session.get(User, user_id, populate_existing=True)
+    assert user is not None
+    now = clock.now()
+    row.status = RecoveryStatus.COMPLETED
+    row.completed_at = now
+    row.updated_at = now
+    user.earnings_blocked = False
+    await audit.log_user_action(
+        session,
+        user.id,
+        user.telegram_id,
+        "finpass_recovery_completed",
+        target_type="finpass_recovery",
+        target_id=row.id,
+        before={"earnings_blocked": True},
+        after={"earnings_blocked": False},
+    )
+    return row
 
 
 async def attempts_left(store: SettingsStore, user: User) -> int:

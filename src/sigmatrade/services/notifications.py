@@ -277,10 +277,5 @@ class Notifier:
 
 
 def notifier(rt: Runtime) -> Notifier:
-    """The process's notifier (created on first use)."""
-    existing = rt.extras.get("notifier")
-    if isinstance(existing, Notifier):
-        return existing
-    created = Notifier(rt)
-    rt.extras["notifier"] = created
-    return created
+    """The notifier over this runtime (stateless: everything it keeps is in the database)."""
+    return Notifier(rt)

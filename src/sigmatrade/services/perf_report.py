@@ -22,9 +22,7 @@ from sigmatrade import metrics
 from sigmatrade.texts.i18n import Translator
 from sigmatrade.texts.render import Safe
 
-SNAPSHOT_KEY = "perf_report_snapshot"
 _LAST_BOUND_MS = 10_000  # the largest finite latency bucket of sigmatrade.metrics (10 s)
-LAST_REPORT_KEY = "performance_report"
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

@@ -4,12 +4,13 @@
 * ``take`` / ``decide``: the admin side (the admin UI calls these). Approval stores only the argon2id
   hash of a new finpass and delivers the plaintext once, straight to the user's chat after commit —
   never through the retry queue, so the plaintext is never written anywhere.
-* ``confirm_new`` / ``complete_after_check``: a successful check of the new password completes the
-  request and unblocks earnings. Rejection leaves earnings blocked (admins unblock on the user card).
+* ``confirm_new``: a successful check of the new password (``finpass.check`` owns that rule) completes
+  the request and unblocks earnings. Rejection leaves earnings blocked (admins unblock on the user card).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,39 +164,8 @@ async def confirm_new(session: AsyncSession, rt: Runtime, user: User, typed: str
         row = await open_request(session, user.id)
         if row is None or row.status != RecoveryStatus.SENT:
             raise RecoveryError(NOT_SENT)
-        result = await finpass.check(session, rt.store, user.id, typed)  # completes it on success
-        completed = None
-        if result.ok:
-            await session.refresh(row)
-            completed = row if row.status == RecoveryStatus.COMPLETED else None
-    return Confirmed(result, completed)
-
-
-async def complete_after_check(session: AsyncSession, user_id: int) -> FinpassRecovery | None:
-    """Inside the caller's unit, after a successful finpass check: complete a ``sent`` request and
-    unblock earnings. The old password no longer verifies, so only the new one gets here."""
-    await session.flush()  # keep the caller's pending changes (the check reset its counter)
-    row = await open_request(session, user_id)
-    if row is None or row.status != RecoveryStatus.SENT:
-        return None
-    user = await session.get(User, user_id, populate_existing=True)
-    assert user is not None
-    now = clock.now()
-    row.status = RecoveryStatus.COMPLETED
-    row.completed_at = now
-    row.updated_at = now
-    user.earnings_blocked = False
-    await audit.log_user_action(
-        session,
-        user.id,
-        user.telegram_id,
-        "finpass_recovery_completed",
-        target_type="finpass_recovery",
-        target_id=row.id,
-        before={"earnings_blocked": True},
-        after={"earnings_blocked": False},
-    )
-    return row
+        result = await finpass.check(session, rt.store, user.id, typed)
+    return Confirmed(result, result.recovery_completed)
 
 
 # -------------------------------------------------------------------------------------- admin side
@@ -229,8 +199,11 @@ async def decide(
     admin_id: int,
     approve: bool,
     reason: str | None = None,
+    *,
+    confirm_markup: Callable[[Translator], InlineKeyboardMarkup] | None = None,
 ) -> Decision:
-    """Approve (new finpass, hash stored, plaintext delivered once) or reject (user told) (§3.8.3)."""
+    """Approve (new finpass, hash stored, plaintext delivered once with ``confirm_markup``, the bot view's
+    "confirm" button) or reject (user told) (§3.8.3)."""
     comment = clean_note(reason)
     plaintext: str | None = None
     async with unit(session):
@@ -272,7 +245,8 @@ async def decide(
         )
     t = Translator(resolve_language(user.language, user.telegram_language_code, rt.config.default_language))
     if plaintext is not None:
-        delivered = await _deliver_secret(rt, user, t, row.id, plaintext)
+        markup = confirm_markup(t) if confirm_markup is not None else None
+        delivered = await _deliver_secret(rt, user, t, row.id, plaintext, markup)
         return Decision(row, delivered)
 
     def build(tr: Translator) -> Content:
@@ -287,11 +261,16 @@ async def decide(
     return Decision(row, result.value == "sent")
 
 
-async def _deliver_secret(rt: Runtime, user: User, t: Translator, request_id: int, plaintext: str) -> bool:
-    """Send the new password once. No retry row: a failed delivery is logged without the secret."""
-    from sigmatrade.bot.views.recovery import confirm_new_markup
-
-    markup: InlineKeyboardMarkup = confirm_new_markup(t)
+async def _deliver_secret(
+    rt: Runtime,
+    user: User,
+    t: Translator,
+    request_id: int,
+    plaintext: str,
+    markup: InlineKeyboardMarkup | None,
+) -> bool:
+    """Send the new password once (with the "confirm" button the bot's view builds). No retry row: a
+    failed delivery is logged without the secret."""
     content = Content(t("fp.user.approved", id=request_id, password=code(plaintext)), reply_markup=markup)
     bot = rt.bot
     if bot is None:

@@ -105,12 +105,13 @@ class HttpServer:
         return result
 
     async def _check_chain(self) -> dict[str, Any]:
-        probe = self.rt.extras.get("chain_health")
-        if probe is None:
+        chain = self.rt.chain
+        if chain is None:
+            if not self.rt.config.bsc_rpc_urls:
+                return {"status": "not_configured", "reason": "BSC_RPC_URLS is empty"}
             return {"status": "not_configured"}
         try:
-            result: dict[str, Any] = await probe()
-            return result
+            return dict(await chain.health())
         except Exception as exc:
             return {"status": "down", "error": type(exc).__name__}
 

@@ -40,7 +40,7 @@ class ErrorMiddleware(BaseMiddleware):
                 return None
             log.exception("update_failed", error_class=type(exc).__name__)
             await self._answer(event, data)
-            hook = self.rt.extras.get("on_unexpected_error")
+            hook = self.rt.on_unexpected_error
             if hook is not None:
                 with contextlib.suppress(Exception):
                     await hook(type(exc).__name__, data.get("request_id"))

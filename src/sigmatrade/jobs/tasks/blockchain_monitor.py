@@ -26,23 +26,22 @@ from sqlalchemy import select, update
 
 from sigmatrade import clock, metrics
 from sigmatrade.chain.provider import ProviderManager, RpcError
-from sigmatrade.chain.runtime import active_chain
+from sigmatrade.chain.runtime import WatcherState, active_chain
 from sigmatrade.chain.token import TRANSFER_TOPIC, decode_transfer_log
 from sigmatrade.chain.watcher import DepositWatcher, ScanResult, WatchConfig
 from sigmatrade.db.models import ChainTransfer, Deposit, User
 from sigmatrade.domain.enums import ConfirmationStatus, DepositStatus
+from sigmatrade.domain.matching import MatchRules
 from sigmatrade.jobs.scheduler import JobContext
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
-from sigmatrade.services import audit
-from sigmatrade.services import deposit_confirmation as deposits
+from sigmatrade.services import audit, deposit_confirmation
 from sigmatrade.services import deposit_notices as notices
+from sigmatrade.services.deposit_events import Confirmation, Queued
 
 NAME = "blockchain_monitor"
 MONEY_CRITICAL = True
 BATCH = 500
-WATCHER_KEY = "blockchain_monitor:watcher"
-MISSING_KEY = "blockchain_monitor:missing"
 
 log = get_logger("sigmatrade.jobs.blockchain_monitor")
 
@@ -73,13 +72,9 @@ def watcher_for(rt: Runtime, **overrides: Any) -> DepositWatcher | None:
     chain = active_chain(rt)
     if chain is None:
         return None
-    cached = rt.extras.get(WATCHER_KEY)
-    if isinstance(cached, DepositWatcher) and cached.provider is chain.provider and not overrides:
-        return cached
-    watcher = DepositWatcher(rt, chain.provider, WatchConfig.from_runtime(rt, **overrides))
-    if not overrides:
-        rt.extras[WATCHER_KEY] = watcher
-    return watcher
+    config = WatchConfig.from_runtime(rt, **overrides)
+    state = chain.watcher_states.setdefault(config.cursor_name, WatcherState())
+    return DepositWatcher(rt, chain.provider, config, state)
 
 
 async def run(ctx: JobContext) -> None:
@@ -161,7 +156,8 @@ def _receipt_log(receipt: dict[str, Any] | None, transfer: ChainTransfer) -> dic
 
 async def confirm_pass(rt: Runtime, provider: ProviderManager, cfg: WatchConfig) -> ConfirmResult:
     result = ConfirmResult()
-    missing: dict[int, float] = rt.extras.setdefault(MISSING_KEY, {})
+    chain = active_chain(rt)
+    missing: dict[int, float] = chain.missing_receipts if chain is not None else {}
     try:
         head = await provider.block_number()
         finalized = await _finalized(provider) if cfg.confirmation_mode == "finalized" else None
@@ -182,8 +178,8 @@ async def confirm_pass(rt: Runtime, provider: ProviderManager, cfg: WatchConfig)
             )
         ).all()
         await session.commit()
-    rules = await deposits.load_rules(rt.store)
-    terms = await deposits.load_confirmation_terms(rt.store)
+    rules = await deposit_confirmation.load_rules(rt.store)
+    terms = await deposit_confirmation.load_confirmation_terms(rt.store)
     for transfer in rows:
         if not _ready(transfer, head, finalized, cfg):
             result.waiting += 1
@@ -211,7 +207,7 @@ async def confirm_pass(rt: Runtime, provider: ProviderManager, cfg: WatchConfig)
             result.moved += 1
             continue
         outcome = await _confirm(rt, transfer, rules, terms)
-        if isinstance(outcome, deposits.Confirmation):
+        if isinstance(outcome, Confirmation):
             result.confirmed += 1
             metrics.deposits_total.labels(event="confirmed").inc()
             if outcome.detected_at is not None:
@@ -219,7 +215,7 @@ async def confirm_pass(rt: Runtime, provider: ProviderManager, cfg: WatchConfig)
                     max(0.0, (clock.now() - outcome.detected_at).total_seconds())
                 )
             await notices.notify_confirmed(rt, outcome)
-        elif isinstance(outcome, deposits.Queued):
+        elif isinstance(outcome, Queued):
             result.queued += 1
             metrics.deposits_total.labels(event="unmatched").inc()
             await notices.alert_unmatched(rt, outcome)
@@ -227,8 +223,8 @@ async def confirm_pass(rt: Runtime, provider: ProviderManager, cfg: WatchConfig)
 
 
 async def _confirm(
-    rt: Runtime, transfer: ChainTransfer, rules: deposits.MatchRules, terms: deposits.ConfirmationTerms
-) -> deposits.Confirmation | deposits.Queued | None:
+    rt: Runtime, transfer: ChainTransfer, rules: MatchRules, terms: deposit_confirmation.ConfirmationTerms
+) -> Confirmation | Queued | None:
     now = clock.now()
     async with rt.db.transaction() as session:
         moved = await session.execute(
@@ -245,7 +241,9 @@ async def _confirm(
             return None
         fresh = await session.get(ChainTransfer, transfer.id, populate_existing=True)
         assert fresh is not None
-        outcome = await deposits.settle_transfer(session, fresh, rules=rules, terms=terms, now=now)
+        outcome = await deposit_confirmation.settle_transfer(
+            session, fresh, rules=rules, terms=terms, now=now
+        )
     log.info(
         "chain_transfer_confirmed",
         transfer_id=transfer.id,

@@ -30,18 +30,15 @@ def _pool_status(ctx: JobContext) -> str:
 async def run(ctx: JobContext) -> None:
     rt = ctx.rt
     now_samples = perf_report.snapshot()
-    previous = rt.extras.get(perf_report.SNAPSHOT_KEY)
-    if previous is None:
-        before, since = {}, rt.started_at
-    else:
-        before, since = previous
+    state = rt.perf
+    before = state.snapshot or {}
+    since = state.snapshot_at if state.snapshot_at is not None else rt.started_at
     window = perf_report.delta(now_samples, before)
     now = time.monotonic()
     report = perf_report.build(
         window, int(now - since), data_dir=rt.config.data_dir, db_pool=_pool_status(ctx)
     )
-    rt.extras[perf_report.SNAPSHOT_KEY] = (now_samples, now)
-    rt.extras[perf_report.LAST_REPORT_KEY] = report
+    state.snapshot, state.snapshot_at, state.last_report = now_samples, now, report
     log.info("performance_report", **report.as_log())
     ctx.details.update(updates=report.updates, errors=report.errors, endpoints=len(report.endpoints))
     if rt.bot is not None and await rt.store.get("monitoring.report_to_admins"):

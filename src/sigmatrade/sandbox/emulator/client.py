@@ -6,12 +6,10 @@ import itertools
 import secrets
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sigmatrade.sandbox.emulator.server import BotApiEmulator, _media_json
 from sigmatrade.sandbox.emulator.state import ChatEvent, EmuMessage, EmuUser
-
-if TYPE_CHECKING:
-    from sigmatrade.sandbox.emulator.server import BotApiEmulator
 
 _query_seq = itertools.count(1)
 
@@ -127,8 +125,6 @@ class UserClient:
         elif kind == "location":
             content["location"] = {"latitude": 55.75, "longitude": 37.61}
         else:
-            from sigmatrade.sandbox.emulator.server import _media_json
-
             stored = self.emu._store_file(kind, size, file_name=file_name, mime_type=mime_type)
             content.update(_media_json(stored))
         if caption:
@@ -210,3 +206,19 @@ class UserClient:
         found = await self.emu.wait_for_event(match, since=since, timeout=timeout)
         assert found.message is not None
         return found.message
+
+
+def user_client(
+    emulator: BotApiEmulator,
+    user_id: int,
+    first_name: str = "Test",
+    *,
+    username: str | None = None,
+    language_code: str | None = "ru",
+    last_name: str | None = None,
+) -> UserClient:
+    """A Telegram user the tests act as (created on first use)."""
+    user = emulator.add_user(
+        user_id, first_name, username=username, language_code=language_code, last_name=last_name
+    )
+    return UserClient(emulator, user)

@@ -762,7 +762,7 @@ class BotApiEmulator:
         return self._chat(params, for_sending=False).as_chat()
 
     # ------------------------------------------------------------------ update injection (test side)
-    def user(
+    def add_user(
         self,
         user_id: int,
         first_name: str = "Test",
@@ -770,11 +770,11 @@ class BotApiEmulator:
         username: str | None = None,
         language_code: str | None = "ru",
         last_name: str | None = None,
-    ) -> UserClient:
-        """Create (or fetch) a Telegram user the tests act as."""
+    ) -> EmuUser:
+        """Create (or fetch) a Telegram user (``client.user_client`` wraps it for tests to act as)."""
         if user_id not in self.users:
             self.users[user_id] = EmuUser(user_id, first_name, last_name, username, language_code)
-        return UserClient(self, self.users[user_id])
+        return self.users[user_id]
 
     def push_update(self, payload: dict[str, Any], chat_id: int | None = None) -> PendingUpdate:
         update_id = next(self._update_seq)
@@ -963,6 +963,3 @@ def _int_or_none(value: Any) -> int | None:
 
 def _loggable(params: dict[str, Any]) -> dict[str, Any]:
     return {k: (f"<{len(v)} upload(s)>" if k == "__uploads__" else v) for k, v in params.items()}
-
-
-from sigmatrade.sandbox.emulator.client import UserClient  # noqa: E402  (circular: client uses the server)

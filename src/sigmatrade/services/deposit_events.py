@@ -1,0 +1,50 @@
+"""What the deposit confirmation step did, as its notifications need it (SPEC §3.3.4, §4.4.4).
+
+Produced by ``services.deposit_confirmation`` inside its transaction and read by
+``services.deposit_notices`` after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sigmatrade.db.models import Deposit, User
+from sigmatrade.domain.enums import CommissionStatus, UnmatchedReason
+
+
+@dataclass(frozen=True)
+class CommissionNote:
+    beneficiary: User
+    depth: int
+    amount: Decimal
+    status: CommissionStatus
+    skip_reason: str | None
+    balance: Decimal | None  # the beneficiary's available balance after the credit
+
+
+@dataclass
+class Confirmation:
+    """A confirmed deposit and what its notifications need."""
+
+    deposit: Deposit
+    user: User
+    received: Decimal
+    tx_hash: str | None
+    transfer_id: int | None
+    detected_at: datetime | None
+    commissions: list[CommissionNote] = field(default_factory=list)
+    unmatched_id: int | None = None  # set for a late match (entry unmatched_assigned)
+
+
+@dataclass
+class Queued:
+    """An unmatched transfer put on the admin review queue."""
+
+    item_id: int
+    transfer_id: int
+    amount: Decimal
+    sender: str
+    reason: UnmatchedReason
+    tx_hash: str
