@@ -140,7 +140,7 @@ class BotApiEmulator:
         self._poller: asyncio.Future[None] | None = None
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
-        self._webhook_session: aiohttp.ClientSession | None = None
+        self._webhook_http: aiohttp.ClientSession | None = None
         self._webhook_tasks: set[asyncio.Task[None]] = set()
         self.port = 0
         self.host = "127.0.0.1"
@@ -169,8 +169,8 @@ class BotApiEmulator:
     async def stop(self) -> None:
         for task in list(self._webhook_tasks):
             task.cancel()
-        if self._webhook_session is not None:
-            await self._webhook_session.close()
+        if self._webhook_http is not None:
+            await self._webhook_http.close()
         for pending in self._updates:
             if not pending.processed.done():
                 pending.processed.cancel()
@@ -794,15 +794,15 @@ class BotApiEmulator:
 
     async def _post_webhook(self, pending: PendingUpdate) -> None:
         assert self.webhook is not None
-        if self._webhook_session is None:
-            self._webhook_session = aiohttp.ClientSession()
+        if self._webhook_http is None:
+            self._webhook_http = aiohttp.ClientSession()
         headers = {}
         if self.webhook.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
         last_status = 0
         for _ in range(3):
             try:
-                async with self._webhook_session.post(
+                async with self._webhook_http.post(
                     self.webhook["url"], json=pending.payload, headers=headers
                 ) as resp:
                     last_status = resp.status
