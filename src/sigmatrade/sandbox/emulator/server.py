@@ -145,6 +145,8 @@ class BotApiEmulator:
         self.port = 0
         self.host = "127.0.0.1"
         self.get_updates_calls = 0
+        self.first_get_updates_at: float | None = None  # monotonic time of the first getUpdates
+        self.delivered_at: dict[int, float] = {}  # update_id -> monotonic time first handed to the bot
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -499,6 +501,8 @@ class BotApiEmulator:
                 "use deleteWebhook to delete the webhook first",
             )
         self.get_updates_calls += 1
+        if self.first_get_updates_at is None:
+            self.first_get_updates_at = time.monotonic()
         offset = _int_or_none(params.get("offset"))
         limit = min(100, max(1, _int_or_none(params.get("limit")) or 100))
         timeout = max(0, _int_or_none(params.get("timeout")) or 0)
@@ -533,7 +537,11 @@ class BotApiEmulator:
                 waiter.cancel()
             if self._runner is None:
                 return []
-        return [p.payload for p in self._updates[:limit]]
+        batch = self._updates[:limit]
+        now = time.monotonic()
+        for pending in batch:
+            self.delivered_at.setdefault(pending.update_id, now)
+        return [p.payload for p in batch]
 
     def _acknowledge(self, offset: int) -> None:
         keep = []
