@@ -21,6 +21,8 @@ from sigmatrade.jobs.scheduler import Job, JobContext, Scheduler
 from sigmatrade.ops import backup as backup_files
 from sigmatrade.ops import disk
 from sigmatrade.sandbox.harness import Harness
+from sigmatrade.services import perf_report
+from sigmatrade.texts.i18n import Translator
 from tests.conftest import REDIS_URL
 
 MONEY_CRITICAL = {
@@ -128,6 +130,10 @@ async def test_tiers_up_to_emergency_and_back(db_url: str, tmp_path: Path) -> No
         assert started >= MONEY_CRITICAL
         assert started.isdisjoint(disk.EMERGENCY_PAUSED)
         assert "memory_monitor" in started  # monitors keep running too
+        assert await scheduler.run_now("performance_report") == JobStatus.OK  # run_now: an operator's choice
+        report = h.rt.perf.last_report
+        assert report is not None and (report.disk_percent, report.disk_tier) == (93, "emergency")
+        assert report.rss_mb > 0 and "93% (emergency)" in str(perf_report.render(Translator("en"), report))
 
         assert await step(93) == []  # still in the emergency: deduplicated within the hour
         [recovered] = await step(50)

@@ -213,3 +213,51 @@ def test_trim_keeps_the_newest_backup(tmp_path: Path) -> None:
     assert files.trim_to(tmp_path, 150) == paths[:2]
     assert files.trim_to(tmp_path, 1) == []  # the last one stays even over the limit
     assert paths[2].exists()
+
+
+async def test_backup_job_writes_applies_retention_skips_when_disk_is_short_and_alerts(
+    db_url: str, tmp_path: Path
+) -> None:
+    from sigmatrade import clock
+    from sigmatrade.db.models import Admin, JobLease
+    from sigmatrade.domain.enums import JobStatus
+    from sigmatrade.jobs.scheduler import Scheduler
+    from sigmatrade.sandbox.harness import Harness
+    from tests.conftest import REDIS_URL
+
+    backup_dir = tmp_path / "backups"
+    backup_dir.mkdir()
+    expired = _touch_backup(backup_dir, clock.now() - timedelta(days=31))
+    kept = _touch_backup(backup_dir, clock.now() - timedelta(days=29))
+    h = Harness(db_url, redis_url=REDIS_URL, backup_dir=str(backup_dir), backup_encryption_key=KEY)
+    await h.start()
+    try:
+        async with h.rt.db.transaction() as session:
+            session.add(Admin(telegram_id=9700, role="admin", created_via="cli"))
+        admin = h.user(9700, "Ops")
+        admin.user.started = True
+        usage = [40.0]
+        h.rt.ops.disk_usage = lambda path: usage[0]
+        scheduler = Scheduler(h.rt)
+
+        assert await scheduler.run_now("backup") == JobStatus.OK
+        written = [b for b in files.list_backups(backup_dir) if b.path not in (expired, kept)]
+        assert len(written) == 1 and written[0].path.name.endswith(".enc")
+        assert not expired.exists() and kept.exists()
+        files.verify(written[0].path, base64.b64decode(KEY))
+
+        usage[0] = 86.0  # shed tier: no new backup
+        written[0].path.unlink()
+        assert await scheduler.run_now("backup") == JobStatus.OK
+        assert [b.path for b in files.list_backups(backup_dir)] == [kept]
+        async with h.rt.db.session() as session:
+            lease = await session.get(JobLease, "backup")
+        assert lease is not None and lease.last_status == JobStatus.OK
+
+        usage[0] = 40.0
+        h.rt.config.backup_dir = str(kept)  # a file, not a directory: the backup cannot be written
+        assert await scheduler.run_now("backup") == JobStatus.ERROR
+        [alert] = admin.messages()
+        assert "Резервное копирование не удалось" in alert.body
+    finally:
+        await h.stop()

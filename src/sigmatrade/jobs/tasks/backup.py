@@ -28,8 +28,8 @@ async def run(ctx: JobContext) -> None:
         return
     try:
         outcome = await backup.run_backup(settings, rt.store)
-    except backup.BackupError as exc:
-        error = str(exc)
+    except Exception as exc:
+        error = str(exc) if isinstance(exc, backup.BackupError) else f"{type(exc).__name__}: {exc}"
         await notifier(rt).to_admins(
             lambda t: Content(t("alert.backup_failed", error=error)), dedupe_key="backup_failed"
         )
