@@ -75,7 +75,8 @@ async def run(ctx: JobContext) -> None:
     released = sorted(paused - plan.paused)
     paused.clear()
     paused.update(plan.paused)
-    set_level(_level(settings.log_level, plan.log_level))
+    if tier != previous:  # the configured level stays untouched while the tier holds
+        set_level(_level(settings.log_level, plan.log_level))
     rt.ops.disk_tier = tier
 
     done = await asyncio.to_thread(_housekeeping, rt, plan)
