@@ -34,21 +34,21 @@ def _aad(header: bytes, index: int, last: bool) -> bytes:
     return header + struct.pack(">I?", index, last)
 
 
-def _chunks(source: BinaryIO) -> Iterator[tuple[bytes, bool]]:
-    current = source.read(CHUNK)
+def _chunks(source: BinaryIO, size: int) -> Iterator[tuple[bytes, bool]]:
+    current = source.read(size)
     while True:
-        following = source.read(CHUNK)
+        following = source.read(size)
         yield current, not following
         if not following:
             return
         current = following
 
 
-def seal(source: BinaryIO, target: BinaryIO, key: bytes) -> None:
+def seal(source: BinaryIO, target: BinaryIO, key: bytes, *, chunk: int = CHUNK) -> None:
     aes = AESGCM(key)
     header = MAGIC + os.urandom(8)
     target.write(header)
-    for index, (plain, last) in enumerate(_chunks(source)):
+    for index, (plain, last) in enumerate(_chunks(source, min(chunk, CHUNK))):
         nonce = header[len(MAGIC) :] + struct.pack(">I", index)
         cipher = aes.encrypt(nonce, plain, _aad(header, index, last))
         target.write(struct.pack(">I", len(cipher)))
