@@ -98,6 +98,7 @@ async def test_tiers_up_to_emergency_and_back(db_url: str, tmp_path: Path) -> No
         h.rt.ops.disk_usage = lambda path: usage[0]
         scheduler = Scheduler(h.rt)
         root = logging.getLogger()
+        root.setLevel(logging.INFO)  # as `sigmatrade run` sets it up from LOG_LEVEL
 
         async def step(percent: float) -> list[str]:
             usage[0] = percent
