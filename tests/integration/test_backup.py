@@ -261,3 +261,42 @@ async def test_backup_job_writes_applies_retention_skips_when_disk_is_short_and_
         assert "Резервное копирование не удалось" in alert.body
     finally:
         await h.stop()
+
+
+def test_progress_is_reported_while_copying(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    source = tmp_path / "src.db"
+    conn = sqlite3.connect(source)
+    conn.execute("CREATE TABLE alembic_version (version_num text)")
+    conn.execute("CREATE TABLE t (v text)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(os.urandom(100).hex(),)] * 30_000)
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr(files, "PROGRESS_EVERY", 0.0)
+    seen: list[int] = []
+    files.make_backup(
+        f"sqlite+aiosqlite:///{source}", tmp_path / "b", key=None, now=datetime.now(UTC), progress=seen.append
+    )
+    assert len(seen) >= 2 and seen == sorted(seen) and seen[-1] > 0
+
+
+def test_cli_refusals_are_one_clear_line(tmp_path: Path) -> None:
+    missing = _cli(
+        "restore", str(tmp_path / "nope.dump"), env=_env(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", tmp_path)
+    )
+    assert (
+        missing.returncode == 1
+        and missing.stderr.strip() == f"restore refused: {tmp_path / 'nope.dump'} does not exist"
+    )
+    stranger = tmp_path / "sigmatrade_20260101T000000Z.dump"
+    stranger.write_bytes(b"hello, not a backup")
+    odd = _cli("restore", str(stranger), env=_env(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", tmp_path))
+    assert odd.returncode == 1 and "not a SigmaTrade backup" in odd.stderr
+    bad_key = _cli("backup", env=_env(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", tmp_path, "short"))
+    assert bad_key.returncode == 1 and "BACKUP_ENCRYPTION_KEY" in bad_key.stderr
+    no_db = _cli("backup", env=_env(f"sqlite+aiosqlite:///{tmp_path / 'absent.db'}", tmp_path))
+    assert (
+        no_db.returncode == 1
+        and "backup failed: the SQLite database absent.db does not exist" in no_db.stderr
+    )
