@@ -18,6 +18,7 @@ async def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
         "3 % commission to the referrer",
         "withdrawal request refused for a low balance",
         "ledger check passes",
+        "encrypted backup verified and restored: ledger check, audit verify and balances match",
         "none refused",
     ):
         assert check in out, check
