@@ -7,7 +7,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from sigmatrade import clock
-
 from sigmatrade.db.base import Base
 from sigmatrade.domain.enums import AdminRole
 from sigmatrade.sandbox.emulator.client import Exchange, UserClient
