@@ -50,3 +50,8 @@ class AdminLogin(StatesGroup):
 
 
 SENSITIVE_STATES = SENSITIVE_STATES | {AdminLogin.key.state}
+
+
+class AdminAdmins(StatesGroup):
+    telegram_id = State()  # Add: the new admin's Telegram id
+    role = State()  # Add: the role picker (FSM data: ``adm_new_tg``)
