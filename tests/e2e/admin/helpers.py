@@ -84,3 +84,9 @@ async def press(client: UserClient, data: str) -> Exchange:
     clock.travel(timedelta(seconds=1.5))
     alive = client.messages()
     return await client.press_data(data, message=alive[-1] if alive else None)
+
+
+async def tap(client: UserClient, label: str) -> Exchange:
+    """Press the button labelled ``label`` past the double-tap guard (see ``press``)."""
+    clock.travel(timedelta(seconds=1.5))
+    return await client.press(label)
