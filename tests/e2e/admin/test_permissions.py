@@ -210,10 +210,12 @@ async def test_panel_buttons_match_the_role_of_the_screen_they_open(harness: Har
     entry_roles: dict[str, AdminRole] = {}
     for router in _walk(_admin_router(harness)):
         for handler in router.observers["callback_query"].handlers:
-            for f in handler.filters or []:
-                if isinstance(f.callback, AdmRoute) and (not f.callback.acts or "" in f.callback.acts):
-                    if not any(isinstance(g.callback, StateFilter) for g in handler.filters or []):
-                        entry_roles[f.callback.sec] = AdminRole(handler.flags[ROLE])
+            filters = [f.callback for f in handler.filters or []]
+            if any(isinstance(f, StateFilter) for f in filters):
+                continue
+            for f in filters:
+                if isinstance(f, AdmRoute) and (not f.acts or "" in f.acts):
+                    entry_roles[f.sec] = AdminRole(handler.flags[ROLE])
     buttons = registry.admin_panel_buttons()
     assert buttons, "no panel buttons"
     for button in buttons:
