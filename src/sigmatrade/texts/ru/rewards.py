@@ -1,0 +1,15 @@
+"""Сообщения о начислениях (ru): сводка за прогон, завершение цикла, начисления на экране уровня."""
+
+TEXTS: dict[str, str] = {
+    "rewards.summary": "💰 <b>Начислены награды</b>: +{total} USDT\n{lines}",
+    "rewards.summary.line": "• Депозит #{deposit_id}, уровень {level}: +{amount} USDT",
+    "rewards.completed": (
+        "🏁 <b>Цикл завершён</b>\n"
+        "Ваш депозит уровня {level} на {amount} USDT достиг лимита: начислено <b>{cap} USDT</b>.\n"
+        "Уровень 1 снова можно купить в меню «Депозиты»."
+    ),
+    "rewards.level.session": "Начисление: <b>{rate}%</b> за {period} (сессия «{name}»).",
+    "rewards.level.none": "Начисление: сейчас нет активной сессии наград.",
+    "rewards.period.hours": "{hours} ч",
+    "rewards.period.seconds": "{seconds} с",
+}

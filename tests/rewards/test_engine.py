@@ -1,0 +1,91 @@
+"""The calculator on a real database: SPEC scenarios 27–31, 34 at the service level."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from sigmatrade.db.models import Deposit, RewardAccrual
+from sigmatrade.db.session import Database
+from sigmatrade.domain.enums import DepositStatus
+from sigmatrade.ledger.balances import user_balances
+from sigmatrade.ledger.check import run_check
+from sigmatrade.services.rewards.engine import RewardRules, accrue
+from tests.factories import make_user
+from tests.rewards.builders import make_deposit, make_session
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+ON = RewardRules()
+
+
+async def _accruals(db: Database) -> list[RewardAccrual]:
+    async with db.session() as session:
+        return list((await session.scalars(select(RewardAccrual).order_by(RewardAccrual.deposit_id, RewardAccrual.period_index))).all())
+
+
+async def _check(db: Database) -> None:
+    async with db.session() as session:
+        report = await run_check(session)
+    assert report.ok, report.render()
+
+
+async def test_one_period_accrues_exactly_and_once(db: Database) -> None:
+    async with db.transaction() as session:
+        user = await make_user(session)
+        dep = await make_deposit(session, user, confirmed_at=T0)
+        await make_session(session, starts_at=T0 - DAY, ends_at=T0 + 30 * DAY)
+    assert (await accrue(db, ON, T0 + DAY - timedelta(seconds=1))).accruals == 0
+    result = await accrue(db, ON, T0 + DAY)
+    assert result.accruals == 1 and result.total == Decimal("0.1117")
+    again = await accrue(db, ON, T0 + DAY + timedelta(hours=5))
+    assert again.accruals == 0
+    rows = await _accruals(db)
+    assert [(r.deposit_id, r.period_index, r.amount) for r in rows] == [(dep.id, 0, Decimal("0.1117"))]
+    async with db.session() as session:
+        assert (await user_balances(session, user.id)).available == Decimal("0.1117")
+    await _check(db)
+
+
+async def test_cap_trimmed_to_the_wei_and_completed(db: Database) -> None:
+    async with db.transaction() as session:
+        user = await make_user(session)
+        dep = await make_deposit(session, user, confirmed_at=T0)
+        await make_session(session, starts_at=T0, ends_at=T0 + 400 * DAY, rates=("33.3333", "0", "0", "0", "0"))
+    result = await accrue(db, ON, T0 + 100 * DAY)
+    # 10 × 33.3333 % = 3.33333 per period; 50 / 3.33333 → 15 full periods, the 16th trimmed.
+    assert result.accruals == 16
+    assert len(result.completions) == 1
+    rows = await _accruals(db)
+    assert sum((r.amount for r in rows), Decimal(0)) == Decimal(50)
+    assert rows[-1].trimmed and rows[-1].amount == Decimal(50) - 15 * Decimal("3.33333")
+    assert not any(r.trimmed for r in rows[:-1])
+    async with db.session() as session:
+        deposit = await session.get(Deposit, dep.id)
+        assert deposit is not None
+        assert deposit.status == DepositStatus.COMPLETED and deposit.accrued_total == Decimal(50)
+    assert (await accrue(db, ON, T0 + 200 * DAY)).accruals == 0
+    await _check(db)
+
+
+async def test_backfill_after_pause_and_ban(db: Database) -> None:
+    async with db.transaction() as session:
+        user = await make_user(session)
+        await make_deposit(session, user, confirmed_at=T0, cap_percent=None, level=2, amount=Decimal(50))
+        await make_session(session, starts_at=T0, ends_at=T0 + 10 * DAY)
+    assert (await accrue(db, RewardRules(enabled=False), T0 + 3 * DAY)).accruals == 0
+    async with db.transaction() as session:
+        user.is_banned = True
+        await session.merge(user)
+    assert (await accrue(db, ON, T0 + 4 * DAY)).accruals == 0
+    async with db.transaction() as session:
+        user.is_banned = False
+        await session.merge(user)
+    assert (await accrue(db, ON, T0 + 4 * DAY)).accruals == 4
+    # past the session end nothing more: periods end at T0+1d..T0+9d inside [T0, T0+10d)
+    assert (await accrue(db, ON, T0 + 50 * DAY)).accruals == 5
+    rows = await _accruals(db)
+    assert [r.period_index for r in rows] == list(range(9))
+    await _check(db)
