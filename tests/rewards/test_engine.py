@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from sigmatrade.db.models import Deposit, RewardAccrual
+from sigmatrade.db.models import Deposit, RewardAccrual, RewardSession
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.ledger.balances import user_balances
@@ -88,4 +88,28 @@ async def test_backfill_after_pause_and_ban(db: Database) -> None:
     assert (await accrue(db, ON, T0 + 50 * DAY)).accruals == 5
     rows = await _accruals(db)
     assert [r.period_index for r in rows] == list(range(9))
+    await _check(db)
+
+
+async def test_hole_below_accrued_periods_is_back_filled_in_order(db: Database) -> None:
+    """Session B covered only period 1; after B is deactivated, A (same deposit, wider window) fills 0 and 2.."""
+    async with db.transaction() as session:
+        user = await make_user(session)
+        dep = await make_deposit(session, user, confirmed_at=T0, cap_percent=None, level=2, amount=Decimal(50))
+        b = await make_session(session, starts_at=T0 + 2 * DAY, ends_at=T0 + 3 * DAY, rates=("1", "2", "1", "1", "1"))
+        a = await make_session(session, starts_at=T0, ends_at=T0 + 5 * DAY, rates=("1", "1", "1", "1", "1"), active=False)
+    assert (await accrue(db, ON, T0 + 4 * DAY)).accruals == 1
+    async with db.transaction() as session:
+        await session.execute(update(RewardSession).where(RewardSession.id == b.id).values(is_active=False))
+        await session.execute(update(RewardSession).where(RewardSession.id == a.id).values(is_active=True))
+    result = await accrue(db, ON, T0 + 4 * DAY)
+    assert result.accruals == 3
+    rows = await _accruals(db)
+    assert [(r.period_index, r.session_id, r.amount) for r in rows] == [
+        (0, a.id, Decimal("0.5")),
+        (1, b.id, Decimal(1)),
+        (2, a.id, Decimal("0.5")),
+        (3, a.id, Decimal("0.5")),
+    ]
+    assert all(r.deposit_id == dep.id for r in rows)
     await _check(db)
