@@ -13,7 +13,6 @@ from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import post
 
 
-
 async def make_deposit(
     session: AsyncSession,
     user: User,

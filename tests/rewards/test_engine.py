@@ -23,7 +23,13 @@ ON = RewardRules()
 
 async def _accruals(db: Database) -> list[RewardAccrual]:
     async with db.session() as session:
-        return list((await session.scalars(select(RewardAccrual).order_by(RewardAccrual.deposit_id, RewardAccrual.period_index))).all())
+        return list(
+            (
+                await session.scalars(
+                    select(RewardAccrual).order_by(RewardAccrual.deposit_id, RewardAccrual.period_index)
+                )
+            ).all()
+        )
 
 
 async def _check(db: Database) -> None:
@@ -53,7 +59,9 @@ async def test_cap_trimmed_to_the_wei_and_completed(db: Database) -> None:
     async with db.transaction() as session:
         user = await make_user(session)
         dep = await make_deposit(session, user, confirmed_at=T0)
-        await make_session(session, starts_at=T0, ends_at=T0 + 400 * DAY, rates=("33.3333", "0", "0", "0", "0"))
+        await make_session(
+            session, starts_at=T0, ends_at=T0 + 400 * DAY, rates=("33.3333", "0", "0", "0", "0")
+        )
     result = await accrue(db, ON, T0 + 100 * DAY)
     # 10 × 33.3333 % = 3.33333 per period; 50 / 3.33333 → 15 full periods, the 16th trimmed.
     assert result.accruals == 16
@@ -95,9 +103,15 @@ async def test_hole_below_accrued_periods_is_back_filled_in_order(db: Database) 
     """Session B covered only period 1; after B is deactivated, A (same deposit, wider window) fills 0 and 2.."""
     async with db.transaction() as session:
         user = await make_user(session)
-        dep = await make_deposit(session, user, confirmed_at=T0, cap_percent=None, level=2, amount=Decimal(50))
-        b = await make_session(session, starts_at=T0 + 2 * DAY, ends_at=T0 + 3 * DAY, rates=("1", "2", "1", "1", "1"))
-        a = await make_session(session, starts_at=T0, ends_at=T0 + 5 * DAY, rates=("1", "1", "1", "1", "1"), active=False)
+        dep = await make_deposit(
+            session, user, confirmed_at=T0, cap_percent=None, level=2, amount=Decimal(50)
+        )
+        b = await make_session(
+            session, starts_at=T0 + 2 * DAY, ends_at=T0 + 3 * DAY, rates=("1", "2", "1", "1", "1")
+        )
+        a = await make_session(
+            session, starts_at=T0, ends_at=T0 + 5 * DAY, rates=("1", "1", "1", "1", "1"), active=False
+        )
     assert (await accrue(db, ON, T0 + 4 * DAY)).accruals == 1
     async with db.transaction() as session:
         await session.execute(update(RewardSession).where(RewardSession.id == b.id).values(is_active=False))

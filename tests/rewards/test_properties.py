@@ -151,7 +151,13 @@ class Model:
 
 async def _wipe(db: Database) -> None:
     async with db.transaction() as session:
-        for table in ("referral_commissions", "reward_accruals", "ledger_postings", "journal_entries", "deposits"):
+        for table in (
+            "referral_commissions",
+            "reward_accruals",
+            "ledger_postings",
+            "journal_entries",
+            "deposits",
+        ):
             await session.execute(text(f"DELETE FROM {table}"))
         await session.execute(text("DELETE FROM reward_sessions"))
         await session.execute(text("DELETE FROM referrals"))
@@ -215,10 +221,14 @@ async def test_calculator_matches_reference_model(db: Database, scenario: Scenar
         async with db.transaction() as session:
             for i, user in enumerate(users):
                 await session.execute(
-                    update(User).where(User.id == user.id).values(is_banned=banned[i], earnings_blocked=blocked[i])
+                    update(User)
+                    .where(User.id == user.id)
+                    .values(is_banned=banned[i], earnings_blocked=blocked[i])
                 )
             for i, sid in enumerate(sess_ids):
-                await session.execute(update(RewardSession).where(RewardSession.id == sid).values(is_active=active[i]))
+                await session.execute(
+                    update(RewardSession).where(RewardSession.id == sid).values(is_active=active[i])
+                )
         rules = RewardRules(enabled=step.enabled, on_accruals=step.on_accruals)
         at = T0 + timedelta(seconds=now)
         await accrue(db, rules, at, batch_size=batch)
@@ -229,7 +239,11 @@ async def test_calculator_matches_reference_model(db: Database, scenario: Scenar
         async with db.session() as session:
             rows = (await session.scalars(select(RewardAccrual))).all()
             got = {
-                (dep_ids.index(r.deposit_id), r.period_index): (sess_ids.index(r.session_id), r.amount, r.trimmed)
+                (dep_ids.index(r.deposit_id), r.period_index): (
+                    sess_ids.index(r.session_id),
+                    r.amount,
+                    r.trimmed,
+                )
                 for r in rows
             }
             assert got == model.accruals

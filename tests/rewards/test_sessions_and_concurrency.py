@@ -36,10 +36,14 @@ async def test_overlap_refused_toggle_delete_and_recalculate(harness: Harness) -
     clash = await sessions.create(db, draft(T0 + 9 * DAY, T0 + 20 * DAY, "April"), admin_id=None, actor=actor)
     assert clash.outcome == sessions.Outcome.OVERLAP and clash.conflict is not None
     assert clash.conflict.id == first.session.id
-    adjacent = await sessions.create(db, draft(T0 + 10 * DAY, T0 + 20 * DAY, "April"), admin_id=None, actor=actor)
+    adjacent = await sessions.create(
+        db, draft(T0 + 10 * DAY, T0 + 20 * DAY, "April"), admin_id=None, actor=actor
+    )
     assert adjacent.outcome == sessions.Outcome.OK and adjacent.session is not None
     # deactivated, the overlapping one can be created; re-activating the first is then refused
-    assert (await sessions.set_active(db, first.session.id, False, actor=actor)).outcome == sessions.Outcome.OK
+    assert (
+        await sessions.set_active(db, first.session.id, False, actor=actor)
+    ).outcome == sessions.Outcome.OK
     third = await sessions.create(db, draft(T0 + 5 * DAY, T0 + 10 * DAY, "Mid"), admin_id=None, actor=actor)
     assert third.outcome == sessions.Outcome.OK and third.session is not None
     again = await sessions.set_active(db, first.session.id, True, actor=actor)
@@ -90,4 +94,3 @@ async def test_two_calculators_at_once_accrue_each_period_once(db: Database) -> 
         keys = (await session.scalars(select(JournalEntry.idempotency_key))).all()
         assert len(keys) == len(set(keys))
         assert (await run_check(session)).ok
-

@@ -22,8 +22,14 @@ from sigmatrade.domain.rewards import DepositState, Window, due_range, period_en
 rates = st.decimals(min_value=0, max_value=100, places=4, allow_nan=False, allow_infinity=False)
 
 
-@given(st.lists(rates, min_size=5, max_size=5), st.lists(st.sampled_from([" ", "|", " | ", "  "]), min_size=4, max_size=4), st.booleans())
-def test_rates_round_trip_with_any_separator_and_decimal_mark(values: list[Decimal], seps: list[str], comma: bool) -> None:
+@given(
+    st.lists(rates, min_size=5, max_size=5),
+    st.lists(st.sampled_from([" ", "|", " | ", "  "]), min_size=4, max_size=4),
+    st.booleans(),
+)
+def test_rates_round_trip_with_any_separator_and_decimal_mark(
+    values: list[Decimal], seps: list[str], comma: bool
+) -> None:
     texts = [format(v.normalize(), "f") for v in values]
     if comma:
         texts = [t.replace(".", ",") for t in texts]
@@ -92,12 +98,18 @@ def test_draft_window_and_name() -> None:
     st.integers(1, 10**7),
     st.integers(-(10**6), 2 * 10**7),
 )
-def test_due_range_equals_the_period_by_period_definition(c: int, p: int, s: int, length: int, n: int) -> None:
+def test_due_range_equals_the_period_by_period_definition(
+    c: int, p: int, s: int, length: int, n: int
+) -> None:
     base = datetime(2026, 1, 1, tzinfo=UTC)
     confirmed, start, end, now = (base + timedelta(seconds=x) for x in (c, s, s + length, n))
     got = due_range(confirmed, p, start, end, now)
     upper = max(0, (n - c) // p + 1)
-    expected = [k for k in range(min(upper, 3000)) if start <= period_end(confirmed, p, k) < end and period_end(confirmed, p, k) <= now]
+    expected = [
+        k
+        for k in range(min(upper, 3000))
+        if start <= period_end(confirmed, p, k) < end and period_end(confirmed, p, k) <= now
+    ]
     if got is None:
         assert expected == []
     elif got[1] < 3000:
@@ -108,7 +120,12 @@ def test_cap_trimming_example() -> None:
     """SPEC §3.2/§3.6.4: 10 USDT at level 1 (cap 500 % = 50); with 33.3333 % per period the 16th accrual is
     the exact remainder and completes the deposit."""
     dep = DepositState(1, 1, 1, Decimal(10), Decimal(50), Decimal(0), datetime(2026, 1, 1, tzinfo=UTC), 60)
-    window = Window(1, datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC), (Decimal("33.3333"),) + (Decimal(0),) * 4)
+    window = Window(
+        1,
+        datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2027, 1, 1, tzinfo=UTC),
+        (Decimal("33.3333"),) + (Decimal(0),) * 4,
+    )
     plan = plan_deposit(dep, [(k, window) for k in range(40)])
     assert len(plan.accruals) == 16 and plan.completed and plan.accrued_total == Decimal(50)
     assert plan.accruals[-1].trimmed and plan.accruals[-1].amount == Decimal("0.00005")

@@ -115,7 +115,9 @@ def check_name(name: str) -> str:
     return cleaned
 
 
-def check_draft(name: str, starts_at: datetime, ends_at: datetime, rates: tuple[Decimal, ...]) -> SessionDraft:
+def check_draft(
+    name: str, starts_at: datetime, ends_at: datetime, rates: tuple[Decimal, ...]
+) -> SessionDraft:
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("session moments must be timezone-aware")
     if ends_at <= starts_at:

@@ -102,7 +102,9 @@ def accrual_amount(amount: Decimal, rate: Decimal) -> Decimal:
     return quantize_accrual(amount * rate / HUNDRED)
 
 
-def windows_for(deposit: DepositState, windows: Iterable[Window], now: datetime) -> list[tuple[Window, int, int]]:
+def windows_for(
+    deposit: DepositState, windows: Iterable[Window], now: datetime
+) -> list[tuple[Window, int, int]]:
     """The due (window, lo, hi) ranges of one deposit, windows with a zero rate for its level left out."""
     found: list[tuple[Window, int, int]] = []
     for window in windows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sigmatrade.domain.money import canonical
 from sigmatrade.jobs.scheduler import JobContext
 from sigmatrade.services.rewards.run import run_once
 
@@ -13,7 +14,7 @@ async def run(ctx: JobContext) -> None:
     result = await run_once(ctx.rt)
     ctx.details.update(
         accruals=result.accruals,
-        total=str(result.total),
+        total=canonical(result.total),
         commissions=result.commissions,
         completed=len(result.completions),
         batches=result.batches,

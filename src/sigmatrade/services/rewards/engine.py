@@ -30,7 +30,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.context import current_request_id
@@ -51,12 +51,18 @@ from sigmatrade.domain.enums import (
     CommissionSource,
     CommissionStatus,
     DepositStatus,
-    EntryType,
-    SystemAccount,
 )
-from sigmatrade.domain.rewards import DepositPlan, DepositState, PlannedAccrual, Window, plan_deposit, windows_for
-from sigmatrade.ledger import accounts as acc
+from sigmatrade.domain.rewards import (
+    DepositPlan,
+    DepositState,
+    PlannedAccrual,
+    Window,
+    plan_deposit,
+    windows_for,
+)
 from sigmatrade.ledger import entries
+from sigmatrade.ledger.journal import EntrySpec
+from sigmatrade.services.rewards import bulk
 
 BATCH = 5000
 ADVISORY_LOCK_ID = 0x5157_4143  # 'reward accrual' batches, one at a time across replicas
@@ -227,7 +233,7 @@ async def _plan(
         for r in (
             await session.execute(
                 text(
-                    f"SELECT v.deposit_id, v.lo, count(a.id), max(a.period_index) FROM ({table}) v"
+                    f"SELECT v.deposit_id, v.lo, count(a.id), max(a.period_index) FROM ({table}) v"  # noqa: S608
                     " LEFT JOIN reward_accruals a ON a.deposit_id = v.deposit_id"
                     " AND a.period_index BETWEEN v.lo AND v.hi GROUP BY v.deposit_id, v.lo"
                 ),
@@ -236,9 +242,7 @@ async def _plan(
         ).all()
     }
     holes = [
-        key
-        for key in keyed
-        if stats.get((key[0], key[1]), (0, None))[0] not in (0, _contiguous(key, stats))
+        key for key in keyed if stats.get((key[0], key[1]), (0, None))[0] not in (0, _contiguous(key, stats))
     ]
     present: dict[int, set[int]] = defaultdict(set)
     if holes:
@@ -246,7 +250,7 @@ async def _plan(
         for dep_id, k in (
             await session.execute(
                 text(
-                    f"SELECT a.deposit_id, a.period_index FROM ({table}) v JOIN reward_accruals a"
+                    f"SELECT a.deposit_id, a.period_index FROM ({table}) v JOIN reward_accruals a"  # noqa: S608
                     " ON a.deposit_id = v.deposit_id AND a.period_index BETWEEN v.lo AND v.hi"
                 ),
                 params,
@@ -286,43 +290,59 @@ async def _write(
     result: RunResult,
 ) -> None:
     rid = current_request_id()
-    reward_specs = [entries.reward_accrual(a.deposit_id, a.session_id, a.period_index, a.user_id, a.amount) for a in planned]
-    entry_ids = await _insert_entries(session, reward_specs, rid, now)
-    accrual_ids: list[int] = []
-    if planned:
-        accrual_ids = list(
-            (
-                await session.execute(
-                    insert(RewardAccrual.__table__).returning(
-                        RewardAccrual.__table__.c.id, sort_by_parameter_order=True
-                    ),
-                    [
-                        {
-                            "deposit_id": a.deposit_id,
-                            "session_id": a.session_id,
-                            "period_index": a.period_index,
-                            "accrued_at_period_end": a.period_end,
-                            "user_id": a.user_id,
-                            "level": a.level,
-                            "base_amount": a.base_amount,
-                            "rate": a.rate,
-                            "amount": a.amount,
-                            "trimmed": a.trimmed,
-                            "journal_entry_id": entry_id,
-                            "created_at": now,
-                        }
-                        for a, entry_id in zip(planned, entry_ids, strict=True)
-                    ],
-                )
-            ).scalars()
-        )
+    specs = [
+        entries.reward_accrual(a.deposit_id, a.session_id, a.period_index, a.user_id, a.amount)
+        for a in planned
+    ]
+    entry_ids = await _insert_entries(session, specs, rid, now, pg)
+    accrual_table = RewardAccrual
+    accrual_ids = await bulk.allocate_ids(session, accrual_table, len(planned), pg)
+    await bulk.insert_rows(
+        session,
+        accrual_table,
+        [
+            {
+                "id": accrual_id,
+                "deposit_id": a.deposit_id,
+                "session_id": a.session_id,
+                "period_index": a.period_index,
+                "accrued_at_period_end": a.period_end,
+                "user_id": a.user_id,
+                "level": a.level,
+                "base_amount": a.base_amount,
+                "rate": a.rate,
+                "amount": a.amount,
+                "trimmed": a.trimmed,
+                "journal_entry_id": entry_id,
+                "created_at": now,
+            }
+            for a, entry_id, accrual_id in zip(planned, entry_ids, accrual_ids, strict=True)
+        ],
+        pg,
+    )
     postings: list[tuple[int, str, Decimal]] = []  # (entry id, account code, amount)
-    for spec, entry_id in zip(reward_specs, entry_ids, strict=True):
+    for spec, entry_id in zip(specs, entry_ids, strict=True):
         postings.extend((entry_id, p.account, p.amount) for p in spec.postings)
     if rules.on_accruals and planned:
-        result.commissions = await _commissions(session, rules, planned, accrual_ids, postings, rid, now)
+        result.commissions = await _commissions(session, rules, planned, accrual_ids, postings, rid, now, pg)
     await _post(session, postings, now, pg)
-    await _update_deposits(session, plans, now)
+    await bulk.update_rows(
+        session,
+        Deposit,
+        [
+            {
+                "id": p.deposit.deposit_id,
+                "accrued_total": p.accrued_total,
+                "status": DepositStatus.COMPLETED if p.completed else DepositStatus.CONFIRMED,
+                "completed_at": now if p.completed else None,
+                "updated_at": now,
+            }
+            for p in plans
+            if p.accruals or p.completed
+        ],
+        pg,
+        where="deposits.status = 'confirmed'",
+    )
     for plan in plans:
         dep = plan.deposit
         for a in plan.accruals:
@@ -335,28 +355,29 @@ async def _write(
             )
 
 
-async def _insert_entries(session: AsyncSession, specs: list[Any], rid: str | None, now: datetime) -> list[int]:
-    if not specs:
-        return []
-    rows = [
-        {
-            "idempotency_key": s.key,
-            "entry_type": s.entry_type,
-            "reference_type": s.reference_type,
-            "reference_id": s.reference_id,
-            "description": None,
-            "request_id": rid,
-            "created_by_admin_id": None,
-            "created_at": now,
-        }
-        for s in specs
-    ]
-    table = JournalEntry.__table__
-    return list(
-        (
-            await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        ).scalars()
+async def _insert_entries(
+    session: AsyncSession, specs: list[EntrySpec], rid: str | None, now: datetime, pg: bool
+) -> list[int]:
+    table = JournalEntry
+    ids = await bulk.allocate_ids(session, table, len(specs), pg)
+    await bulk.insert_rows(
+        session,
+        table,
+        [
+            {
+                "id": entry_id,
+                "idempotency_key": s.key,
+                "entry_type": s.entry_type,
+                "reference_type": s.reference_type,
+                "reference_id": s.reference_id,
+                "request_id": rid,
+                "created_at": now,
+            }
+            for s, entry_id in zip(specs, ids, strict=True)
+        ],
+        pg,
     )
+    return ids
 
 
 async def _commissions(
@@ -367,13 +388,20 @@ async def _commissions(
     postings: list[tuple[int, str, Decimal]],
     rid: str | None,
     now: datetime,
+    pg: bool,
 ) -> int:
     """Referral commissions on this batch's accruals (SPEC §3.4.5): one rule with the deposit case."""
     payers = sorted({a.user_id for a in planned})
     uplines: dict[int, list[referrals.Upline]] = defaultdict(list)
     for payer, ancestor, depth, banned, blocked in (
         await session.execute(
-            select(Referral.descendant_id, Referral.ancestor_id, Referral.depth, User.is_banned, User.earnings_blocked)
+            select(
+                Referral.descendant_id,
+                Referral.ancestor_id,
+                Referral.depth,
+                User.is_banned,
+                User.earnings_blocked,
+            )
             .join(User, User.id == Referral.ancestor_id)
             .where(Referral.descendant_id.in_(payers))
         )
@@ -381,20 +409,29 @@ async def _commissions(
         uplines[payer].append(referrals.Upline(ancestor, int(depth), bool(banned), bool(blocked)))
     lines: list[tuple[PlannedAccrual, int, referrals.CommissionLine]] = []
     for accrual, accrual_id in zip(planned, accrual_ids, strict=True):
-        for line in referrals.plan_commissions(accrual.amount, uplines.get(accrual.user_id, []), rules.referral_rates):
+        for line in referrals.plan_commissions(
+            accrual.amount, uplines.get(accrual.user_id, []), rules.referral_rates
+        ):
             lines.append((accrual, accrual_id, line))
     if not lines:
         return 0
-    credited = [(a, aid, line) for a, aid, line in lines if line.credited]
-    specs = [entries.referral_commission(CommissionSource.ACCRUAL, aid, line.beneficiary_id, line.amount) for _, aid, line in credited]
-    entry_ids = await _insert_entries(session, specs, rid, now)
-    entry_of = {(aid, line.beneficiary_id): eid for (_, aid, line), eid in zip(credited, entry_ids, strict=True)}
+    credited = [(aid, line) for _, aid, line in lines if line.credited]
+    specs = [
+        entries.referral_commission(CommissionSource.ACCRUAL, aid, line.beneficiary_id, line.amount)
+        for aid, line in credited
+    ]
+    entry_ids = await _insert_entries(session, specs, rid, now, pg)
+    entry_of = {(aid, line.beneficiary_id): eid for (aid, line), eid in zip(credited, entry_ids, strict=True)}
     for spec, entry_id in zip(specs, entry_ids, strict=True):
         postings.extend((entry_id, p.account, p.amount) for p in spec.postings)
-    await session.execute(
-        insert(ReferralCommission.__table__),
+    table = ReferralCommission
+    ids = await bulk.allocate_ids(session, table, len(lines), pg)
+    await bulk.insert_rows(
+        session,
+        table,
         [
             {
+                "id": row_id,
                 "source_type": CommissionSource.ACCRUAL,
                 "source_id": aid,
                 "payer_user_id": accrual.user_id,
@@ -408,13 +445,16 @@ async def _commissions(
                 "journal_entry_id": entry_of.get((aid, line.beneficiary_id)),
                 "created_at": now,
             }
-            for accrual, aid, line in lines
+            for (accrual, aid, line), row_id in zip(lines, ids, strict=True)
         ],
+        pg,
     )
     return len(credited)
 
 
-async def _post(session: AsyncSession, postings: list[tuple[int, str, Decimal]], now: datetime, pg: bool) -> None:
+async def _post(
+    session: AsyncSession, postings: list[tuple[int, str, Decimal]], now: datetime, pg: bool
+) -> None:
     """Insert the postings and move the cached balances (accounts locked in id order first)."""
     if not postings:
         return
@@ -430,50 +470,29 @@ async def _post(session: AsyncSession, postings: list[tuple[int, str, Decimal]],
     missing = set(codes) - set(accounts)
     if missing:
         raise RuntimeError(f"unknown ledger accounts: {sorted(missing)[:5]}")
-    await session.execute(
-        insert(LedgerPosting.__table__),
+    table = LedgerPosting
+    ids = await bulk.allocate_ids(session, table, len(postings), pg)
+    await bulk.insert_rows(
+        session,
+        table,
         [
-            {"entry_id": entry_id, "account_id": accounts[code][0], "amount": amount, "created_at": now}
-            for entry_id, code, amount in postings
+            {
+                "id": row_id,
+                "entry_id": entry_id,
+                "account_id": accounts[code][0],
+                "amount": amount,
+                "created_at": now,
+            }
+            for (entry_id, code, amount), row_id in zip(postings, ids, strict=True)
         ],
+        pg,
     )
     deltas: dict[str, Decimal] = defaultdict(Decimal)
     for _, code, amount in postings:
         deltas[code] += amount
-    table = LedgerAccount.__table__
-    await session.execute(
-        update(table)
-        .where(table.c.id == bindparam("acc_id"))
-        .values(balance=bindparam("new_balance", type_=table.c.balance.type)),
-        [
-            {"acc_id": accounts[code][0], "new_balance": accounts[code][1] + delta}
-            for code, delta in sorted(deltas.items(), key=lambda item: accounts[item[0]][0])
-        ],
-    )
-
-
-async def _update_deposits(session: AsyncSession, plans: list[DepositPlan], now: datetime) -> None:
-    rows = [
-        {
-            "dep_id": p.deposit.deposit_id,
-            "total": p.accrued_total,
-            "status": DepositStatus.COMPLETED if p.completed else DepositStatus.CONFIRMED,
-            "completed_at": now if p.completed else None,
-        }
-        for p in plans
-        if p.accruals or p.completed
-    ]
-    if not rows:
-        return
-    table = Deposit.__table__
-    await session.execute(
-        update(table)
-        .where(and_(table.c.id == bindparam("dep_id"), table.c.status == DepositStatus.CONFIRMED))
-        .values(
-            accrued_total=bindparam("total", type_=table.c.accrued_total.type),
-            status=bindparam("status"),
-            completed_at=bindparam("completed_at", type_=table.c.completed_at.type),
-            updated_at=now,
-        ),
-        rows,
+    await bulk.update_rows(
+        session,
+        LedgerAccount,
+        [{"id": accounts[code][0], "balance": accounts[code][1] + delta} for code, delta in deltas.items()],
+        pg,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sigmatrade import clock, metrics
+from sigmatrade.domain.money import canonical
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 from sigmatrade.services.rewards import notices
@@ -34,7 +35,7 @@ async def run_once(rt: Runtime, *, now: datetime | None = None, only_session: in
         log.info(
             "rewards_accrued",
             accruals=result.accruals,
-            total=str(result.total),
+            total=canonical(result.total),
             commissions=result.commissions,
             completed=len(result.completions),
             session=only_session,

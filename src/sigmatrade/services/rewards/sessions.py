@@ -97,7 +97,12 @@ async def create(db: Database, draft: SessionDraft, *, admin_id: int | None, act
         session.add(row)
         await session.flush()
         await audit.log(
-            session, actor, "reward_session_created", target_type="reward_session", target_id=row.id, after=_snapshot(row)
+            session,
+            actor,
+            "reward_session_created",
+            target_type="reward_session",
+            target_id=row.id,
+            after=_snapshot(row),
         )
     return Change(Outcome.OK, row)
 
@@ -137,13 +142,20 @@ async def remove(db: Database, session_id: int, *, actor: audit.Actor) -> Change
         row = await session.get(RewardSession, session_id)
         if row is None:
             return Change(Outcome.NOT_FOUND)
-        used = await session.scalar(select(RewardAccrual.id).where(RewardAccrual.session_id == session_id).limit(1))
+        used = await session.scalar(
+            select(RewardAccrual.id).where(RewardAccrual.session_id == session_id).limit(1)
+        )
         if used is not None:
             return Change(Outcome.HAS_ACCRUALS, row)
         snapshot = _snapshot(row)
         await session.execute(delete(RewardSession).where(RewardSession.id == session_id))
         await audit.log(
-            session, actor, "reward_session_deleted", target_type="reward_session", target_id=session_id, before=snapshot
+            session,
+            actor,
+            "reward_session_deleted",
+            target_type="reward_session",
+            target_id=session_id,
+            before=snapshot,
         )
     return Change(Outcome.OK, row)
 
@@ -201,17 +213,3 @@ async def stats(db: Database, session_id: int) -> SessionStats:
     result.accruals = sum(c for c, _ in result.per_level.values())
     result.total = sum((s for _, s in result.per_level.values()), Decimal(0))
     return result
-
-
-async def current_for(db: Database, at: datetime) -> RewardSession | None:
-    """The active session whose window contains ``at`` (level screens)."""
-    async with db.session() as session:
-        row = await session.scalar(
-            select(RewardSession)
-            .where(RewardSession.is_active.is_(True), RewardSession.starts_at <= at, RewardSession.ends_at > at)
-            .limit(1)
-        )
-        await session.commit()
-    return row
-
-

@@ -1,4 +1,4 @@
-"""Reward accrual messages (en): per-run summary, cycle completion, level screen accrual info."""
+"""Reward accrual messages (en): per-run summary, cycle completion."""
 
 TEXTS: dict[str, str] = {
     "rewards.summary": "💰 <b>Rewards credited</b>: +{total} USDT\n{lines}",
@@ -8,8 +8,4 @@ TEXTS: dict[str, str] = {
         "Your level {level} deposit of {amount} USDT reached its cap: <b>{cap} USDT</b> accrued.\n"
         "You can buy level 1 again from the Deposits menu."
     ),
-    "rewards.level.session": "Accrual: <b>{rate}%</b> per {period} (session “{name}”).",
-    "rewards.level.none": "Accrual: no active reward session right now.",
-    "rewards.period.hours": "{hours} h",
-    "rewards.period.seconds": "{seconds} s",
 }

@@ -1,4 +1,4 @@
-"""Сообщения о начислениях (ru): сводка за прогон, завершение цикла, начисления на экране уровня."""
+"""Сообщения о начислениях (ru): сводка за прогон, завершение цикла."""
 
 TEXTS: dict[str, str] = {
     "rewards.summary": "💰 <b>Начислены награды</b>: +{total} USDT\n{lines}",
@@ -8,8 +8,4 @@ TEXTS: dict[str, str] = {
         "Ваш депозит уровня {level} на {amount} USDT достиг лимита: начислено <b>{cap} USDT</b>.\n"
         "Уровень 1 снова можно купить в меню «Депозиты»."
     ),
-    "rewards.level.session": "Начисление: <b>{rate}%</b> за {period} (сессия «{name}»).",
-    "rewards.level.none": "Начисление: сейчас нет активной сессии наград.",
-    "rewards.period.hours": "{hours} ч",
-    "rewards.period.seconds": "{seconds} с",
 }
