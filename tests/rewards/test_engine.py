@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from sigmatrade.db.models import Deposit, RewardAccrual, RewardSession
+from sigmatrade.db.models import Deposit, JournalEntry, ReferralCommission, RewardAccrual, RewardSession
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.ledger.balances import user_balances
@@ -126,4 +126,50 @@ async def test_hole_below_accrued_periods_is_back_filled_in_order(db: Database) 
         (3, a.id, Decimal("0.5")),
     ]
     assert all(r.deposit_id == dep.id for r in rows)
+    await _check(db)
+
+
+async def test_ledger_check_catches_a_wrong_accrued_total(db: Database) -> None:
+    async with db.transaction() as session:
+        user = await make_user(session)
+        dep = await make_deposit(session, user, confirmed_at=T0)
+        await make_session(session, starts_at=T0, ends_at=T0 + 30 * DAY)
+    assert (await accrue(db, ON, T0 + 2 * DAY)).accruals == 2
+    await _check(db)
+    async with db.transaction() as session:
+        await session.execute(
+            update(Deposit).where(Deposit.id == dep.id).values(accrued_total=Decimal("0.2"))
+        )
+    async with db.session() as session:
+        report = await run_check(session)
+    assert [v.check for v in report.violations] == ["accrued totals"]
+    assert "accrued_total 0.2, accruals 0.2234" in report.violations[0].detail
+
+
+async def test_commissions_on_accruals_follow_the_deposit_rule(db: Database) -> None:
+    """Scenario 34 at the service level: same rates, banned upline skipped (recorded), keyed by accrual."""
+    async with db.transaction() as session:
+        a = await make_user(session)
+        b = await make_user(session, referrer=a, banned=True)
+        c = await make_user(session, referrer=b)
+        d = await make_user(session, referrer=c)
+        await make_deposit(session, d, confirmed_at=T0, cap_percent=None, level=2, amount=Decimal(100))
+        await make_session(session, starts_at=T0, ends_at=T0 + 30 * DAY, rates=("1", "1", "1", "1", "1"))
+    assert (await accrue(db, ON, T0 + DAY)).commissions == 0
+    result = await accrue(db, RewardRules(on_accruals=True), T0 + 2 * DAY)
+    assert (result.accruals, result.commissions) == (1, 2)
+    async with db.session() as session:
+        [accrual] = (
+            await session.scalars(select(RewardAccrual).where(RewardAccrual.period_index == 1))
+        ).all()
+        rows = (await session.scalars(select(ReferralCommission).order_by(ReferralCommission.depth))).all()
+        got = [(r.beneficiary_user_id, r.depth, r.amount, r.status, r.skip_reason, r.source_id) for r in rows]
+        assert got == [
+            (c.id, 1, Decimal("0.03"), "credited", None, accrual.id),
+            (b.id, 2, Decimal("0.02"), "skipped", "banned", accrual.id),
+            (a.id, 3, Decimal("0.05"), "credited", None, accrual.id),
+        ]
+        keys = set((await session.scalars(select(JournalEntry.idempotency_key))).all())
+        assert {f"refcomm:accrual:{accrual.id}:{c.id}", f"refcomm:accrual:{accrual.id}:{a.id}"} <= keys
+        assert (await user_balances(session, a.id)).available == Decimal("0.05")
     await _check(db)
