@@ -95,6 +95,9 @@ async def test_cap_trimmed_cycle_completed_once_and_level1_buyable_again(harness
     await client.send("/menu")
     ex = await press(client, "📜 History")
     assert "Rewards, deposit #" in ex.text and "50.00" in ex.text
+    await client.send("/menu")
+    ex = await press(client, "👤 Profile")
+    assert "Available: 50.00" in ex.text and "Total earned: 50.00" in ex.text
     await _check(h)
 
 
