@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import event, text
 
 from sigmatrade.app import prepare_database
-from sigmatrade.config import load_settings
+from sigmatrade.config import load_config
 from sigmatrade.db.session import Database
 from sigmatrade.logging import setup_logging
 from sigmatrade.services.rewards.engine import BATCH, RewardRules, accrue
@@ -57,7 +57,7 @@ async def fresh(url: str) -> Database:
         async with db.engine.begin() as conn:
             await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
-    await prepare_database(db, load_settings(_env_file=None, database_url=url, environment="test"))
+    await prepare_database(db, load_config(_env_file=None, database_url=url, environment="test"))
     return db
 
 

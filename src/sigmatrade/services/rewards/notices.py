@@ -11,14 +11,14 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from sigmatrade.bot.i18n import Translator
-from sigmatrade.bot.render import Safe
 from sigmatrade.db.models import User
 from sigmatrade.domain.money import format_amount
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 from sigmatrade.services.notifications import Content, notifier
 from sigmatrade.services.rewards.engine import Completion, RunResult
+from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import Safe
 
 log = get_logger("sigmatrade.rewards")
 
