@@ -173,3 +173,20 @@ async def test_commissions_on_accruals_follow_the_deposit_rule(db: Database) -> 
         assert {f"refcomm:accrual:{accrual.id}:{c.id}", f"refcomm:accrual:{accrual.id}:{a.id}"} <= keys
         assert (await user_balances(session, a.id)).available == Decimal("0.05")
     await _check(db)
+
+
+async def test_deposit_update_is_guarded_by_the_planned_total(db: Database) -> None:
+    """The batch's deposit update matches the accrued_total it planned from; a changed row is not updated
+    (the engine then rolls the whole batch back)."""
+    from sigmatrade.db.session import is_postgres
+    from sigmatrade.services.rewards import bulk
+
+    async with db.transaction() as session:
+        user = await make_user(session)
+        dep = await make_deposit(session, user, confirmed_at=T0)
+    row = {"id": dep.id, "accrued_total": Decimal("0.5"), "was_accrued_total": Decimal("0.1")}
+    async with db.transaction() as session:
+        pg = is_postgres(session)
+        assert await bulk.update_rows(session, Deposit, [row], pg, expect=("accrued_total",)) == 0
+        row["was_accrued_total"] = Decimal(0)
+        assert await bulk.update_rows(session, Deposit, [row], pg, expect=("accrued_total",)) == 1

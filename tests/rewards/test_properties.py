@@ -167,8 +167,10 @@ async def _wipe(db: Database) -> None:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(scenario=scenarios(), batch=st.sampled_from([1, 2, 1000]))
-async def test_calculator_matches_reference_model(db: Database, scenario: Scenario, batch: int) -> None:
+@given(scenario=scenarios(), batch=st.sampled_from([1, 2, 1000]), most=st.sampled_from([1, 4, 20_000]))
+async def test_calculator_matches_reference_model(
+    db: Database, scenario: Scenario, batch: int, most: int
+) -> None:
     await _wipe(db)
     async with db.transaction() as session:
         users: list[User] = []
@@ -231,11 +233,11 @@ async def test_calculator_matches_reference_model(db: Database, scenario: Scenar
                 )
         rules = RewardRules(enabled=step.enabled, on_accruals=step.on_accruals)
         at = T0 + timedelta(seconds=now)
-        await accrue(db, rules, at, batch_size=batch)
+        await accrue(db, rules, at, batch_size=batch, max_accruals=most)
         if step.enabled:
             flags = {u: banned[u] or blocked[u] for u in banned}
             model.run(scenario, now, flags, active)
-        assert (await accrue(db, rules, at, batch_size=batch)).accruals == 0
+        assert (await accrue(db, rules, at, batch_size=batch, max_accruals=most)).accruals == 0
         async with db.session() as session:
             rows = (await session.scalars(select(RewardAccrual))).all()
             got = {

@@ -68,27 +68,43 @@ async def insert_rows(
 
 
 async def update_rows(
-    session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]], pg: bool, *, where: str = ""
-) -> None:
-    """``rows`` carry ``id`` and the new values; ``where`` adds a SQL condition on the target row."""
+    session: AsyncSession,
+    model: type[Base],
+    rows: Sequence[dict[str, Any]],
+    pg: bool,
+    *,
+    where: str = "",
+    expect: Sequence[str] = (),
+) -> int:
+    """Update rows by ``id`` with the other values of each row; returns how many rows changed.
+
+    ``where`` adds a fixed SQL condition on the target row; each column of ``expect`` must still hold
+    the row's ``was_<column>`` value (exact equality: canonical text on SQLite, numeric on PostgreSQL)."""
     table = _table(model)
     if not rows:
-        return
-    columns = [c for c in rows[0] if c != "id"]
+        return 0
+    guards = {f"was_{c}" for c in expect}
+    columns = [c for c in rows[0] if c != "id" and c not in guards]
     if not pg:
         stmt = update(table).where(table.c.id == bindparam("b_id"))
         if where:
             stmt = stmt.where(text(where))
+        for c in expect:
+            stmt = stmt.where(table.c[c] == bindparam(f"b_was_{c}", type_=table.c[c].type))
         stmt = stmt.values({c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns})
-        await session.execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in rows])
-        return
-    names = ["id", *columns]
-    arrays = ", ".join(f"CAST(:c{i} AS {_pg_type(table, c)}[])" for i, c in enumerate(names))
+        result = await session.execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in rows])
+        return int(getattr(result, "rowcount", 0) or 0)
+    names = ["id", *columns, *(f"was_{c}" for c in expect)]
+    types = [_pg_type(table, c) for c in ["id", *columns, *expect]]
+    arrays = ", ".join(f"CAST(:c{i} AS {t}[])" for i, t in enumerate(types))
     sets = ", ".join(f"{c} = v.{c}" for c in columns)
-    condition = f" AND {where}" if where else ""
+    condition = (f" AND {where}" if where else "") + "".join(
+        f" AND {table.name}.{c} = v.was_{c}" for c in expect
+    )
     sql = (
         f"UPDATE {table.name} SET {sets} FROM unnest({arrays}) AS v({', '.join(names)})"  # noqa: S608
         f" WHERE {table.name}.id = v.id{condition}"
     )
     params = {f"c{i}": [_plain(r[c]) for r in rows] for i, c in enumerate(names)}
-    await session.execute(text(sql), params)
+    result = await session.execute(text(sql), params)
+    return int(getattr(result, "rowcount", 0) or 0)

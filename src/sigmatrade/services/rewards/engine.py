@@ -65,6 +65,7 @@ from sigmatrade.ledger.journal import EntrySpec
 from sigmatrade.services.rewards import bulk
 
 BATCH = 5000
+MAX_ACCRUALS_PER_BATCH = 20_000
 ADVISORY_LOCK_ID = 0x5157_4143  # 'reward accrual' batches, one at a time across replicas
 
 
@@ -127,20 +128,24 @@ async def accrue(
     *,
     only_session: int | None = None,
     batch_size: int = BATCH,
+    max_accruals: int = MAX_ACCRUALS_PER_BATCH,
 ) -> RunResult:
     """Accrue every due, missing period (of one session with ``only_session``) up to ``now``."""
     result = RunResult()
     if not rules.enabled:
         return result
-    async with db.session() as session:
-        windows = await active_windows(session, only_session)
-        await session.commit()
-    if not windows:
-        return result
     after_id = 0
     while True:
         async with db.transaction() as session:
-            batch = await accrue_batch(session, rules, windows, now, after_id=after_id, limit=batch_size)
+            batch = await accrue_batch(
+                session,
+                rules,
+                now,
+                after_id=after_id,
+                limit=batch_size,
+                only_session=only_session,
+                max_accruals=max_accruals,
+            )
         if batch is None:
             break
         after_id, part = batch
@@ -151,28 +156,46 @@ async def accrue(
 async def accrue_batch(
     session: AsyncSession,
     rules: RewardRules,
-    windows: Sequence[Window],
     now: datetime,
     *,
     after_id: int,
     limit: int,
+    only_session: int | None = None,
+    max_accruals: int = MAX_ACCRUALS_PER_BATCH,
 ) -> tuple[int, RunResult] | None:
-    """One batch in the caller's transaction: (last deposit id seen, result), or None when done."""
+    """One batch in the caller's transaction: (last deposit id done, result), or None when done.
+
+    The active sessions are read after the lock, so a session deactivated (committed) before a batch
+    starts accrues nothing in it. A batch stops early, at a deposit boundary, once it planned
+    ``max_accruals`` accruals (a long back-fill is spread over several transactions)."""
     pg = is_postgres(session)
     if pg:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_ID})
+    windows = await active_windows(session, only_session)
+    if not windows:
+        return None
     deposits = await _load_deposits(session, after_id, limit)
     if not deposits:
         return None
-    result = RunResult(batches=1, deposits_seen=len(deposits))
     ranges: list[tuple[DepositState, Window, int, int]] = []
     for dep in deposits:
         ranges.extend((dep, w, lo, hi) for w, lo, hi in windows_for(dep, windows, now))
     plans = await _plan(session, ranges, pg)
-    planned = [a for p in plans for a in p.accruals]
-    if planned or any(p.completed for p in plans):
-        await _write(session, rules, plans, planned, now, pg, result)
-    return deposits[-1].deposit_id, result
+    last_id = deposits[-1].deposit_id
+    kept: list[DepositPlan] = []
+    count = 0
+    for plan in plans:  # in deposit id order
+        if kept and count + len(plan.accruals) > max_accruals:
+            last_id = kept[-1].deposit.deposit_id
+            break
+        kept.append(plan)
+        count += len(plan.accruals)
+    seen = sum(1 for dep in deposits if dep.deposit_id <= last_id)
+    result = RunResult(batches=1, deposits_seen=seen)
+    planned = [a for p in kept for a in p.accruals]
+    if planned or any(p.completed for p in kept):
+        await _write(session, rules, kept, planned, now, pg, result)
+    return last_id, result
 
 
 async def _load_deposits(session: AsyncSession, after_id: int, limit: int) -> list[DepositState]:
@@ -326,7 +349,8 @@ async def _write(
     if rules.on_accruals and planned:
         result.commissions = await _commissions(session, rules, planned, accrual_ids, postings, rid, now, pg)
     await _post(session, postings, now, pg)
-    await bulk.update_rows(
+    changed = [p for p in plans if p.accruals or p.completed]
+    updated = await bulk.update_rows(
         session,
         Deposit,
         [
@@ -336,13 +360,16 @@ async def _write(
                 "status": DepositStatus.COMPLETED if p.completed else DepositStatus.CONFIRMED,
                 "completed_at": now if p.completed else None,
                 "updated_at": now,
+                "was_accrued_total": p.deposit.accrued_total,
             }
-            for p in plans
-            if p.accruals or p.completed
+            for p in changed
         ],
         pg,
         where="deposits.status = 'confirmed'",
+        expect=("accrued_total",),
     )
+    if updated != len(changed):
+        raise AccrualConflict(f"{len(changed) - updated} deposit(s) changed while the batch was planned")
     for plan in plans:
         dep = plan.deposit
         for a in plan.accruals:
