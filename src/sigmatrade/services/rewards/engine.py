@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -64,6 +64,7 @@ from sigmatrade.ledger.journal import EntrySpec
 from sigmatrade.services.rewards import bulk
 
 BATCH = 5000
+NEVER = datetime.min.replace(tzinfo=UTC)
 MAX_ACCRUALS_PER_BATCH = 20_000
 ADVISORY_LOCK_ID = 0x5157_4143  # 'reward accrual' batches, one at a time across replicas
 
@@ -216,16 +217,15 @@ async def _load_deposits(session: AsyncSession, after_id: int, limit: int) -> li
                 Deposit.status == DepositStatus.CONFIRMED,
                 User.is_banned.is_(False),
                 User.earnings_blocked.is_(False),
+                Deposit.confirmed_at.is_not(None),
+                Deposit.accrual_period_seconds > 0,
             )
             .order_by(Deposit.id)
             .limit(limit)
         )
     ).all()
-    return [
-        DepositState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
-        for r in rows
-        if r[6] is not None and r[7] is not None
-    ]
+    # confirmed_at and the period are non-null by the query's conditions
+    return [DepositState(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or NEVER, int(r[7] or 1)) for r in rows]
 
 
 def _param_table(pg: bool, rows: list[tuple[int, int, int]]) -> tuple[str, dict[str, Any]]:
