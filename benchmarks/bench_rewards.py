@@ -31,7 +31,7 @@ from sigmatrade.app import prepare_database
 from sigmatrade.config import load_config
 from sigmatrade.db.session import Database
 from sigmatrade.logging import setup_logging
-from sigmatrade.services.rewards.engine import BATCH, RewardRules, accrue
+from sigmatrade.services.rewards.engine import BATCH, BATCH_SQLITE, RewardRules, accrue
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigmatrade_bench_rewards"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -231,7 +231,7 @@ async def main() -> int:
             for s in args.sqlite_sizes.split(",")
             if s
         ]
-    print(f"reward calculator: one period due per deposit, batch size {BATCH}")
+    print(f"reward calculator: one period due per deposit, batch size {BATCH} (SQLite {BATCH_SQLITE})")
     print(
         f"{'backend':<11}{'deposits':>10}{'run s':>9}{'accruals/s':>12}{'batches':>9}{'stmts/batch':>13}{'in SQL':>8}"
     )

@@ -1,6 +1,7 @@
 """The reward calculator (SPEC §3.6.3–§3.6.5, §3.4.5): set-based accrual in batches of deposits.
 
-One transaction per batch of ``BATCH`` deposits (keyset by id), with a fixed number of SQL statements
+One transaction per batch of deposits (keyset by id; ``BATCH`` on PostgreSQL, ``BATCH_SQLITE`` on SQLite,
+whose batch holds the database's only write lock), with a fixed number of SQL statements
 whatever the batch holds:
 
 1. (PostgreSQL) ``pg_advisory_xact_lock``: accrual batches of every replica and of a recalculation run
@@ -64,6 +65,7 @@ from sigmatrade.ledger.journal import EntrySpec
 from sigmatrade.services.rewards import bulk
 
 BATCH = 5000
+BATCH_SQLITE = 1000
 NEVER = datetime.min.replace(tzinfo=UTC)
 MAX_ACCRUALS_PER_BATCH = 20_000
 ADVISORY_LOCK_ID = 0x5157_4143  # 'reward accrual' batches, one at a time across replicas
@@ -127,13 +129,14 @@ async def accrue(
     now: datetime,
     *,
     only_session: int | None = None,
-    batch_size: int = BATCH,
+    batch_size: int | None = None,
     max_accruals: int = MAX_ACCRUALS_PER_BATCH,
 ) -> RunResult:
     """Accrue every due, missing period (of one session with ``only_session``) up to ``now``."""
     result = RunResult()
     if not rules.enabled:
         return result
+    limit = batch_size or (BATCH_SQLITE if db.is_sqlite else BATCH)
     after_id = 0
     while True:
         async with db.transaction() as session:
@@ -142,7 +145,7 @@ async def accrue(
                 rules,
                 now,
                 after_id=after_id,
-                limit=batch_size,
+                limit=limit,
                 only_session=only_session,
                 max_accruals=max_accruals,
             )
