@@ -26,6 +26,7 @@ from sigmatrade.jobs.tasks import blockchain_monitor
 from sigmatrade.ledger.balances import user_balances
 from sigmatrade.ledger.check import run_check
 from sigmatrade.logging import setup_logging
+from sigmatrade.sandbox import demo_rewards
 from sigmatrade.sandbox.chain import LocalChain
 from sigmatrade.sandbox.emulator.client import UserClient
 from sigmatrade.sandbox.harness import Harness
@@ -178,6 +179,8 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
     ex = await out.press(carl, "💸 Withdraw")
     expect("minimum withdrawal" in ex.text, "withdrawal refused for low balance")
     checks.append("withdrawal request refused for a low balance")
+
+    checks += await demo_rewards.run(h, out, carl, expect)
 
     async with h.rt.db.session() as session:
         report = await run_check(session)

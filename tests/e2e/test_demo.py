@@ -17,6 +17,8 @@ async def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
         "deposit activation screen",
         "3 % commission to the referrer",
         "withdrawal request refused for a low balance",
+        "cap trimmed to exactly 50 USDT, cycle completed and the user told",
+        "level 1 can be bought again",
         "ledger check passes",
         "encrypted backup verified and restored: ledger check, audit verify and balances match",
         "none refused",
