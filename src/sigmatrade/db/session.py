@@ -4,18 +4,30 @@ SQLite: WAL, foreign keys on, busy timeout, and every transaction starts with
 ``BEGIN IMMEDIATE`` so read-check-write sequences (balances, conditional transitions) are
 serialised exactly as row locks serialise them on PostgreSQL. A transaction that only reads
 (``begin_read``) starts with a plain ``BEGIN`` instead: a WAL snapshot that takes no write lock.
+
+One flow holds at most one connection while it holds a write transaction (a ``unit`` or
+``Database.transaction``): on SQLite a second connection that begins a transaction waits for the
+write lock the same coroutine holds, until the busy timeout (a self-deadlock). The open unit is
+recorded in a context variable (``held_session``) so cached reads (settings) go through it, and a
+pool check-out of a second connection inside it is refused in strict mode (the test suite) and
+logged otherwise.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from sigmatrade.stacks import current_stack
 
 
 def _prepare_sqlite_path(url: str) -> None:
@@ -29,9 +41,53 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo:
         _prepare_sqlite_path(url)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
-        return engine
-    kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_pre_ping": True}
-    return create_async_engine(url, echo=echo, **kwargs)
+    else:
+        kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_pre_ping": True}
+        engine = create_async_engine(url, echo=echo, **kwargs)
+    _guard_checkouts(engine)
+    return engine
+
+
+class SecondConnectionInUnit(RuntimeError):
+    """A connection was checked out while the same flow holds a write transaction."""
+
+
+@dataclass
+class _HeldUnit:
+    session: AsyncSession
+    engine: Any  # the sync Engine of the session's bind
+    open: bool = True
+
+
+_held: ContextVar[_HeldUnit | None] = ContextVar("sigmatrade_held_unit", default=None)
+# Strict: refuse (raise) instead of logging. The test suite turns it on; so does SIGMATRADE_STRICT_UNITS=1.
+STRICT = {"on": os.environ.get("SIGMATRADE_STRICT_UNITS", "") == "1"}
+
+
+def held_session() -> AsyncSession | None:
+    """The session of the write transaction this flow holds, if any (reads inside it go through it)."""
+    held = _held.get()
+    return held.session if held is not None and held.open else None
+
+
+def _guard_checkouts(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    def _on_checkout(_dbapi: Any, _record: Any, _proxy: Any) -> None:
+        held = _held.get()
+        if held is None or not held.open or held.engine is not sync_engine:
+            return
+        where = current_stack()
+        if STRICT["on"]:
+            raise SecondConnectionInUnit(
+                "a second database connection was opened while this flow holds a write transaction "
+                "(on SQLite it waits for our own lock); read through the unit's session instead\n" + where
+            )
+        from sigmatrade.logging import get_logger
+
+        get_logger("sigmatrade.db").warning("second_connection_in_unit", stack=where)
+
+    event.listen(sync_engine, "checkout", _on_checkout)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -93,8 +149,21 @@ async def unit(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """
     if session.in_transaction():
         await session.commit()
-    async with session.begin():
+    async with session.begin(), _holding(session):
         yield session
+
+
+@asynccontextmanager
+async def _holding(session: AsyncSession) -> AsyncIterator[None]:
+    """Record the open write transaction for this flow (after its connection is checked out)."""
+    await session.connection()
+    held = _HeldUnit(session, session.get_bind())
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        held.open = False
+        _held.reset(token)
 
 
 class Database:
@@ -119,7 +188,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session with one transaction: commit on success, roll back on error."""
-        async with self.sessionmaker() as session, session.begin():
+        async with self.sessionmaker() as session, session.begin(), _holding(session):
             yield session
 
     async def ping(self) -> None:
