@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from sigmatrade.db.session import Database
 
 def _dead_pid() -> int:
     proc = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
     )
     return int(proc.stdout)
 
@@ -55,12 +56,13 @@ async def test_live_holders_are_never_taken_over(db: Database) -> None:
     sibling = leases.holder_id()  # another runtime in this process (live)
     await _hold(db, "a", sibling)
     assert not await leases.acquire(db, "a", me)
-    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as proc:
-        try:
-            await _hold(db, "b", _holder(leases.machine_id(), proc.pid))
-            assert not await leases.acquire(db, "b", me)  # alive on this machine
-        finally:
-            proc.kill()
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "import time; time.sleep(30)")
+    try:
+        await _hold(db, "b", _holder(leases.machine_id(), proc.pid))
+        assert not await leases.acquire(db, "b", me)  # alive on this machine
+    finally:
+        proc.kill()
+        await proc.wait()
     # Another machine: its PIDs mean nothing here, so only expiry frees the lease.
     await _hold(db, "c", _holder("elsewhere/0123456789", _dead_pid()), seconds=leases.TTL)
     assert not await leases.acquire(db, "c", me)
