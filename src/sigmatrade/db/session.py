@@ -15,17 +15,20 @@ logged otherwise.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from sqlite3 import OperationalError as SqliteOperationalError
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
 
 from sigmatrade.stacks import current_stack
 
@@ -104,9 +107,71 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    writers = _WriterQueue()
+
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+            return
+        writers.enter(conn)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.leave(conn)
+            raise
+
+    @event.listens_for(sync_engine, "commit")
+    def _on_commit(conn: Any) -> None:
+        writers.leave(conn)
+
+    @event.listens_for(sync_engine, "rollback")
+    def _on_rollback(conn: Any) -> None:
+        writers.leave(conn)
+
+
+WRITER_WAIT_SECONDS = 30.0  # like the busy timeout: then "database is locked"
+
+
+class _WriterQueue:
+    """SQLite allows one writer; in this process writers queue here first-come first-served.
+
+    Without it every waiting connection polls the lock in SQLite's busy handler (sleeping up to
+    100 ms between tries), so under load a newcomer often wins and a waiter starves for seconds.
+    Other processes on the same file still meet the busy timeout.
+    """
+
+    KEY = "sigmatrade_writer"
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _current(self) -> asyncio.Lock | None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None  # a synchronous caller (migrations through run_sync are inside the loop)
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop = asyncio.Lock(), loop
+        return self._lock
+
+    def enter(self, conn: Any) -> None:
+        lock = self._current()
+        if lock is None:
+            return
+        try:
+            await_only(asyncio.wait_for(lock.acquire(), WRITER_WAIT_SECONDS))
+        except TimeoutError:
+            raise SqliteOperationalError("database is locked (waited for this process's writers)") from None
+        except exc.InvalidRequestError:
+            return  # not inside the async adapter (a plain synchronous connection): SQLite alone decides
+        conn.info[self.KEY] = lock
+
+    def leave(self, conn: Any) -> None:
+        lock = conn.info.pop(self.KEY, None)
+        if lock is not None and lock.locked():
+            lock.release()
 
 
 READ_ONLY = "sigmatrade_read_only"

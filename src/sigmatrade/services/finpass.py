@@ -7,7 +7,6 @@ result is reported in ``CheckResult.recovery_completed`` so callers see it happe
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -55,10 +54,10 @@ async def check(session: AsyncSession, store: SettingsStore, user_id: int, typed
         user.finpass_locked_until = None
         user.finpass_failed_attempts = 0
     # Argon2 is slow by design: off the event loop, so other users' updates keep running meanwhile.
-    if await asyncio.to_thread(crypto.verify_secret, user.finpass_hash, typed.strip()):
+    if await crypto.verify_secret_off_loop(user.finpass_hash, typed.strip()):
         user.finpass_failed_attempts = 0
         if crypto.needs_rehash(user.finpass_hash):
-            user.finpass_hash = await asyncio.to_thread(crypto.hash_secret, typed.strip())
+            user.finpass_hash = await crypto.hash_secret_off_loop(typed.strip())
         completed = await complete_recovery(session, user.id)
         return CheckResult(CheckOutcome.OK, max_attempts, recovery_completed=completed)
     user.finpass_failed_attempts += 1

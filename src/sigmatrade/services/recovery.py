@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -227,7 +226,7 @@ async def decide(
         row.updated_at = now
         if approve:
             plaintext = new_finpass()
-            user.finpass_hash = await asyncio.to_thread(crypto.hash_secret, plaintext)  # off the loop
+            user.finpass_hash = await crypto.hash_secret_off_loop(plaintext)  # off the loop
             user.finpass_updated_at = now
             user.finpass_failed_attempts = 0
             user.finpass_locked_until = None

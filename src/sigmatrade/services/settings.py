@@ -6,6 +6,7 @@ a cache with a 10 s TTL so a change reaches every replica within 15 s.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.config import Config
 from sigmatrade.db.models import SystemSetting
-from sigmatrade.db.session import held_session, is_postgres
+from sigmatrade.db.session import begin_read, held_session, is_postgres
 from sigmatrade.domain.addresses import ParsedAddress, parse_address
 from sigmatrade.domain.jobs import JOB_INTERVALS
 from sigmatrade.domain.money import canonical, to_decimal
@@ -476,6 +477,7 @@ class SettingsStore:
         self._ttl = ttl
         self._cache: dict[str, Any] = {}
         self._loaded_at: float | None = None
+        self._refreshing = asyncio.Lock()
 
     def invalidate(self) -> None:
         self._loaded_at = None
@@ -498,12 +500,16 @@ class SettingsStore:
         unit_session = held_session()
         if unit_session is not None:
             return await self._load(unit_session)
-        async with self._sessionmaker() as session:
-            cache = await self._load(session)
-            await session.rollback()
-        self._cache = cache
-        self._loaded_at = time.monotonic()
-        return cache
+        # One refresh at a time: the readers that find the cache stale together share it.
+        async with self._refreshing:
+            if self._stale():
+                async with self._sessionmaker() as session:
+                    await begin_read(session)  # a snapshot read: no write lock on SQLite
+                    cache = await self._load(session)
+                    await session.rollback()
+                self._cache = cache
+                self._loaded_at = time.monotonic()
+            return self._cache
 
     async def get(self, key: str) -> Any:
         definition(key)

@@ -164,10 +164,7 @@ class UserClient:
             raise AssertionError(f"button {label!r} is not a callback button: {button}")
         return await self.press_data(button["callback_data"], message=msg, timeout=timeout)
 
-    async def press_data(
-        self, data: str, *, message: EmuMessage | None = None, timeout: float = 20
-    ) -> Exchange:
-        """Press a button with arbitrary callback data (forged data included)."""
+    def _callback_payload(self, data: str, message: EmuMessage | None) -> dict[str, Any]:
         self.user.started = True
         if message is None:
             msgs = self.emu.bot_messages(self.user.id)
@@ -182,7 +179,18 @@ class UserClient:
         if message is not None:
             payload["message"] = self.emu._message_json(message)
         self.emu._callbacks[query_id] = {"at": time.monotonic(), "chat_id": self.user.id, "answered": False}
-        return await self._run({"callback_query": payload}, timeout)
+        return {"callback_query": payload}
+
+    async def press_data(
+        self, data: str, *, message: EmuMessage | None = None, timeout: float = 20
+    ) -> Exchange:
+        """Press a button with arbitrary callback data (forged data included)."""
+        return await self._run(self._callback_payload(data, message), timeout)
+
+    def push_press(self, data: str, message: EmuMessage | None = None) -> PendingUpdate:
+        """Press a button without waiting for the bot (its receipt is ``pending.processed``)."""
+        self.user.blocked_bot = False
+        return self.emu.push_update(self._callback_payload(data, message), self.user.id)
 
     def block_bot(self) -> None:
         self.user.blocked_bot = True
