@@ -129,6 +129,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_rollback(conn: Any) -> None:
         writers.leave(conn)
 
+    # A connection that goes back to the pool (or is invalidated) never keeps the writer's place.
+    @event.listens_for(sync_engine, "checkin")
+    def _on_checkin(_dbapi: Any, record: Any) -> None:
+        writers.leave_record(record)
+
+    @event.listens_for(sync_engine, "invalidate")
+    def _on_invalidate(_dbapi: Any, record: Any, _exc: Any) -> None:
+        writers.leave_record(record)
+
 
 WRITER_WAIT_SECONDS = 30.0  # like the busy timeout: then "database is locked"
 
@@ -169,7 +178,15 @@ class _WriterQueue:
         conn.info[self.KEY] = lock
 
     def leave(self, conn: Any) -> None:
-        lock = conn.info.pop(self.KEY, None)
+        self._release(conn.info.pop(self.KEY, None))
+
+    def leave_record(self, record: Any) -> None:
+        info = getattr(record, "info", None)
+        if info is not None:
+            self._release(info.pop(self.KEY, None))
+
+    @staticmethod
+    def _release(lock: asyncio.Lock | None) -> None:
         if lock is not None and lock.locked():
             lock.release()
 
