@@ -21,8 +21,7 @@ from aiogram.types import Update
 
 from sigmatrade import metrics
 from sigmatrade.context import new_request_id, request_id_var
-from sigmatrade.logging import get_logger
-from sigmatrade.stacks import awaiting_stack
+from sigmatrade.logging import awaiting_stack, get_logger
 
 log = get_logger("sigmatrade.updates")
 Handler = Callable[[Update], Awaitable[Any]]

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
 
-from sigmatrade.stacks import current_stack
+from sigmatrade.logging import current_stack
 
 
 def _prepare_sqlite_path(url: str) -> None:
