@@ -21,6 +21,7 @@ import pytest
 from sigmatrade.db import leases
 from sigmatrade.db.session import Database
 from sigmatrade.sandbox.emulator import BotApiEmulator
+from sigmatrade.sandbox.emulator.client import user_client
 from sigmatrade.sandbox.harness import TEST_ENCRYPTION_KEY
 from tests.conftest import REDIS_URL
 
@@ -117,12 +118,12 @@ async def test_sigkill_then_restart_polls_at_once_and_answers_what_came_meanwhil
 ) -> None:
     first = spawn("first")  # type: ignore[operator]
     await first.wait_started()
-    ex = await emulator.user(8801, "Before", language_code="en").send("/start", timeout=60)
+    ex = await user_client(emulator, 8801, "Before", language_code="en").send("/start", timeout=60)
     assert "Welcome" in ex.text
 
     first.popen.send_signal(signal.SIGKILL)
     first.popen.wait(10)
-    waiting = emulator.user(8802, "Meanwhile", language_code="en")
+    waiting = user_client(emulator, 8802, "Meanwhile", language_code="en")
     sent_while_down = waiting.post("/start")
     calls = emulator.get_updates_calls
 
@@ -169,7 +170,7 @@ async def test_killing_the_polling_replica_lets_the_other_poll(
         pid = int(holder.rsplit(":", 2)[1])
         victim = next(r for r in replicas if r.pid == pid)
         survivor = next(r for r in replicas if r.pid != pid)
-        ex = await emulator.user(8811, "Before", language_code="en").send("/start", timeout=60)
+        ex = await user_client(emulator, 8811, "Before", language_code="en").send("/start", timeout=60)
         assert "Welcome" in ex.text
 
         victim.popen.send_signal(signal.SIGKILL)
@@ -179,7 +180,7 @@ async def test_killing_the_polling_replica_lets_the_other_poll(
         polled = await _next_get_updates(emulator, calls, timeout=60)
         print(f"the standby polled {polled - killed:.2f}s after the holder was killed")
         assert polled - killed <= 15.0
-        ex = await emulator.user(8812, "After", language_code="en").send("/start", timeout=20)
+        ex = await user_client(emulator, 8812, "After", language_code="en").send("/start", timeout=20)
         assert "Welcome" in ex.text
         holder = await leases.holder_of(db, POLLING)
         assert holder is not None and f":{survivor.pid}:" in holder
