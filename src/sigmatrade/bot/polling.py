@@ -83,7 +83,12 @@ class Poller:
         self.started.set()
         try:
             while not self._stop.is_set():
-                if not await self._hold_lease():
+                try:
+                    holding = await self._hold_lease()
+                except Exception:  # the database is unreachable or busy: keep trying, never die
+                    log.exception("polling_lease_failed")
+                    holding = self.has_lease = False
+                if not holding:
                     await self._pause(leases.RETRY_EVERY)
                     continue
                 if len(self.lanes.unfinished) >= self.max_in_flight:
