@@ -7,7 +7,7 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: all setup demo test test-sqlite test-postgres lint layers typecheck bench bench-chain bench-e2e bench-rewards clean contracts
+.PHONY: all setup demo test test-sqlite test-postgres lint layers typecheck bench bench-chain bench-e2e bench-rewards bench-register clean contracts
 
 all: test
 
@@ -66,6 +66,10 @@ bench-e2e: setup
 BENCH_REWARDS_ARGS ?=
 bench-rewards: setup
 	$(PY) benchmarks/bench_rewards.py $(BENCH_REWARDS_ARGS)
+
+## 1,000 registrations through the bot in parallel batches: p50/p90/p99/max per step.
+bench-register: setup
+	$(PY) benchmarks/bench_register.py
 
 contracts: $(NODE_STAMP)
 	npm run --silent compile-contracts
