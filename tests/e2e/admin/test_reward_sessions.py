@@ -20,9 +20,10 @@ from sigmatrade.domain.enums import AdminRole
 from sigmatrade.ledger.check import run_check
 from sigmatrade.sandbox.emulator.client import UserClient
 from sigmatrade.sandbox.harness import Harness
+from sigmatrade.services import settings
 from sigmatrade.services.rewards.run import run_once
 from tests.conftest import REDIS_URL
-from tests.e2e.admin.helpers import admin_client, press, row_counts, tap
+from tests.e2e.admin.helpers import admin_client, login, press, row_counts, tap
 from tests.factories import make_user
 from tests.rewards.builders import make_deposit, make_session
 
@@ -51,6 +52,12 @@ async def _sessions(h: Harness) -> list[RewardSession]:
 async def _accruals(h: Harness) -> int:
     async with h.rt.db.session() as session:
         return int(await session.scalar(select(func.count(RewardAccrual.id))) or 0)
+
+
+async def _set(h: Harness, key: str, value: object) -> None:
+    async with h.rt.db.transaction() as session:
+        await settings.write(session, key, value, None)
+    h.rt.store.invalidate()
 
 
 async def _check(h: Harness) -> None:
@@ -298,4 +305,21 @@ async def test_recalculate_matches_the_calculator_run(harness: Harness) -> None:
     assert "Accruals: 3, total 0.3351 USDT; deposits accrued: 1" in ex.text
     ex = await tap(boss, "🔁 Recalculate")
     assert "Recalculated: 0 accruals added, 0.00 USDT in total." in ex.text
+    assert "turned off" not in ex.text and "inactive:" not in ex.text
     assert await _accruals(h) == 3
+    # Rewards turned off: nothing accrues and the admin is told why; back-filled once on again.
+    await _set(h, "reward.enabled", False)
+    clock.travel(DAY)
+    await login(boss)  # a day later the admin session has expired
+    await press(boss, rs("view", row.id))
+    ex = await tap(boss, "🔁 Recalculate")
+    assert "0 accruals added" in ex.text and "Rewards are turned off" in ex.text
+    await _set(h, "reward.enabled", True)
+    ex = await tap(boss, "⏸ Deactivate")
+    ex = await tap(boss, "🔁 Recalculate")
+    assert "0 accruals added" in ex.text and "The session is inactive" in ex.text
+    ex = await tap(boss, "▶️ Activate")
+    ex = await tap(boss, "🔁 Recalculate")
+    assert "Recalculated: 1 accruals added, 0.1117 USDT in total." in ex.text
+    assert await _accruals(h) == 4
+    await _check(h)

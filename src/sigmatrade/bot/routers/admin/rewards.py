@@ -40,7 +40,7 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.services.admin.access import actor
 from sigmatrade.services.rewards import sessions as svc
 from sigmatrade.texts.i18n import Translator
-from sigmatrade.texts.render import Safe
+from sigmatrade.texts.render import Safe, join
 
 ORDER = 45
 ANY = {"role": AdminRole.ADMIN}
@@ -256,6 +256,12 @@ async def recalculate(
         await outdated(query, t)
         return
     note = t("adm.rs.recalculated", count=result.accruals, total=views.exact(t, result.total))
+    # Recalculation follows the calculator's rules: say why nothing can accrue, when that is so.
+    row = await svc.get(rt.db, callback_data.id)
+    if not await rt.store.get("reward.enabled"):
+        note = join([note, t("adm.rs.recalc_disabled")])
+    elif row is not None and not row.is_active:
+        note = join([note, t("adm.rs.recalc_inactive")])
     await _view(query, rt, admin, t, callback_data.id, note)
     await ack(query)
 

@@ -48,6 +48,14 @@ TEXTS: dict[str, str] = {
     "adm.rs.deleted": "🗑 Session #{id} deleted.",
     "adm.rs.delete_confirm": "🗑 Delete reward session #{id} ({name})? This cannot be undone.",
     "adm.rs.recalculated": "🔁 Recalculated: {count} accruals added, {total} USDT in total.",
+    "adm.rs.recalc_disabled": (
+        "ℹ️ Rewards are turned off (setting <code>reward.enabled</code>): nothing accrues until they are on; "
+        "missed periods are back-filled then."
+    ),
+    "adm.rs.recalc_inactive": (
+        "ℹ️ The session is inactive: it accrues nothing until it is activated; "
+        "missed periods are back-filled then."
+    ),
     "adm.rs.err.name_empty": "⚠️ The name is empty.",
     "adm.rs.err.name_too_long": "⚠️ The name is longer than 100 characters.",
     "adm.rs.err.moment_format": "⚠️ Not a date: use DD.MM.YYYY or DD.MM.YYYY HH:MM.",
