@@ -323,3 +323,29 @@ async def test_recalculate_matches_the_calculator_run(harness: Harness) -> None:
     assert "Recalculated: 1 accruals added, 0.1117 USDT in total." in ex.text
     assert await _accruals(h) == 4
     await _check(h)
+
+
+async def test_list_five_per_page_newest_first_and_unknown_ids(harness: Harness) -> None:
+    h = harness
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    async with h.rt.db.transaction() as session:
+        for n in range(7):
+            await make_session(
+                session,
+                starts_at=start + n * 10 * DAY,
+                ends_at=start + (n + 1) * 10 * DAY,
+                name=f"S{n}",
+                active=n % 2 == 0,
+            )
+    viewer = await admin_client(h, 8501, role=AdminRole.ADMIN)
+    ex = await tap(viewer, "🎁 Reward sessions")
+    assert "Reward sessions</b> (7)" in ex.last.source_html
+    names = [b.split(" ", 1)[1] for b in ex.buttons() if b.startswith("#")]
+    assert names == ["S6", "S5", "S4", "S3", "S2"]
+    assert "⭐" not in ex.text  # no session holds "now"
+    ex = await press(viewer, rs("list", page=2))
+    assert [b.split(" ", 1)[1] for b in ex.buttons() if b.startswith("#")] == ["S1", "S0"]
+    assert "inactive" in ex.text and "active" in ex.text
+    # A session that does not exist (deleted meanwhile, or a forged id): the outdated-button answer.
+    ex = await press(viewer, rs("view", 999_999))
+    assert ex.answer is not None and ex.answer.get("show_alert") and ex.screens == []
