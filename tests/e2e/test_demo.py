@@ -19,6 +19,7 @@ async def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
         "withdrawal request refused for a low balance",
         "cap trimmed to exactly 50 USDT, cycle completed and the user told",
         "level 1 can be bought again",
+        "reward session created by a super admin in the bot; its view and recalculation agree",
         "ledger check passes",
         "encrypted backup verified and restored: ledger check, audit verify and balances match",
         "none refused",

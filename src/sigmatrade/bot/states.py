@@ -70,3 +70,14 @@ class AdminUsers(StatesGroup):
 class AdminBlacklist(StatesGroup):
     add = State()
     remove = State()
+
+
+class AdminRewards(StatesGroup):
+    """The create-session wizard. FSM data: ``adm_rs_name``, ``adm_rs_start``/``adm_rs_end`` (UTC ISO
+    strings), ``adm_rs_rates`` (list of decimal strings)."""
+
+    name = State()
+    starts = State()
+    ends = State()
+    rates = State()
+    confirm = State()  # the summary; Create is a button

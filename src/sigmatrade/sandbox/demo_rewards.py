@@ -1,6 +1,7 @@
-"""The rewards part of ``sigmatrade demo`` (SPEC §10.4): a reward session with a high test rate, an
-accrual period of one second, real calculator runs through the job scheduler, cap trimming, the
-cycle-completion message and level 1 available again.
+"""The rewards part of ``sigmatrade demo`` (SPEC §10.4): a super admin creates a reward session with a
+high test rate in the admin screens (wizard, display timezone), an accrual period of one second, real
+calculator runs through the job scheduler, cap trimming, the cycle-completion message, level 1
+available again, and the session's view and recalculation.
 
 Demo acceleration (the only shortcut): the confirmed deposit's accrual period snapshot is set to 1 s
 instead of ``reward.accrual_period_hours`` (at least one hour); everything else runs as in production.
@@ -17,17 +18,16 @@ from sqlalchemy import select, update
 
 from sigmatrade import clock
 from sigmatrade.db.models import Deposit, RewardAccrual, User
-from sigmatrade.domain.enums import DepositStatus, JobStatus
-from sigmatrade.domain.reward_sessions import SessionDraft, parse_rates
+from sigmatrade.domain.enums import AdminRole, DepositStatus, JobStatus
 from sigmatrade.jobs.scheduler import Scheduler
 from sigmatrade.ledger.balances import user_balances
 from sigmatrade.sandbox.emulator.client import UserClient
 from sigmatrade.sandbox.harness import Harness
 from sigmatrade.sandbox.transcript import Transcript
-from sigmatrade.services import audit
-from sigmatrade.services.rewards import sessions
+from sigmatrade.services.admin import admins
 
 PERIOD_SECONDS = 1
+SUPER_ADMIN_TG = 700_001
 RATES_TYPED = "70 | 5 5,5 6 7"  # as an admin types them: level 1 earns 70 % per period
 
 
@@ -39,13 +39,19 @@ async def run(
     await out.send(carl, "/menu")
     await out.press(carl, "⚙️ Settings")
     await out.press(carl, "🔔 Turn notifications on")
-    now = clock.now()
-    draft = SessionDraft(
-        "Demo <b>boost</b>", now - timedelta(minutes=1), now + timedelta(days=1), parse_rates(RATES_TYPED)
-    )
-    created = await sessions.create(h.rt.db, draft, admin_id=None, actor=audit.CLI)
-    expect(created.outcome == sessions.Outcome.OK, "reward session created")
-    out.note(f"reward session created with rates typed as {RATES_TYPED!r}: level 1 earns 70 % per period")
+    olga = await _super_admin(h, out)
+    await out.press(olga, "🎁 Reward sessions")
+    await out.press(olga, "➕ Create session")
+    await out.send(olga, "Demo <b>boost</b>")
+    tz = h.rt.config.tz
+    start = (clock.now() - timedelta(minutes=1)).astimezone(tz)
+    await out.send(olga, start.strftime("%d.%m.%Y %H:%M"))
+    await out.send(olga, (start + timedelta(days=1)).strftime("%d.%m.%Y"))
+    shown = await out.send(olga, RATES_TYPED)
+    expect("Create this reward session?" in shown.text, "the wizard shows the summary")
+    created = await out.press(olga, "✅ Create")
+    expect("Session created and active" in created.text, "reward session created through the admin screens")
+    out.note(f"rates typed as {RATES_TYPED!r}: level 1 earns 70 % per period")
     async with h.rt.db.transaction() as session:
         carl_id = await session.scalar(select(User.id).where(User.telegram_id == carl.id))
         deposit = await session.scalar(
@@ -102,4 +108,24 @@ async def run(
     ex = await out.press(carl, "💼 Deposits")
     expect("cycles completed: 1" in ex.text and "available" in ex.text, "level 1 can be bought again")
     checks.append("a later calculator run adds nothing; level 1 can be bought again")
+    out.note("the super admin opens the session and recalculates it: the job already accrued everything")
+    listed = await out.press(olga, "⬅️ Reward sessions")
+    await out.press(olga, next(b for b in listed.buttons() if b.startswith("#")))
+    ex = await out.press(olga, "🔁 Recalculate")
+    expect(
+        "Recalculated: 0 accruals added" in ex.text and "L1: 8 accruals, 50.00 USDT" in ex.text,
+        "recalculation adds nothing; the view counts 8 level-1 accruals, 50 USDT",
+    )
+    checks.append("reward session created by a super admin in the bot; its view and recalculation agree")
     return checks
+
+
+async def _super_admin(h: Harness, out: Transcript) -> UserClient:
+    """A super admin added as an operator would (the CLI path), logging in through the bot."""
+    async with h.rt.db.transaction() as session:
+        issued = await admins.add(session, SUPER_ADMIN_TG, AdminRole.SUPER_ADMIN, username="olga")
+    out.note("a super admin is added as the operator would (CLI); she logs in with her master key")
+    olga = h.user(SUPER_ADMIN_TG, "Olga", language_code="en", username="olga")
+    await out.send(olga, "/admin")
+    await out.send(olga, issued.key)
+    return olga

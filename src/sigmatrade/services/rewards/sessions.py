@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade import clock
 from sigmatrade.db.aggregate import grouped_sums
 from sigmatrade.db.models import RewardAccrual, RewardSession
-from sigmatrade.db.session import Database, is_postgres
+from sigmatrade.db.session import Database, begin_read, is_postgres
 from sigmatrade.domain.reward_sessions import SessionDraft, check_draft, overlaps
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
@@ -213,3 +213,55 @@ async def stats(db: Database, session_id: int) -> SessionStats:
     result.accruals = sum(c for c, _ in result.per_level.values())
     result.total = sum((s for _, s in result.per_level.values()), Decimal(0))
     return result
+
+
+# ------------------------------------------------------------------------------------------ reading
+PAGE_SIZE = 5
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    rows: list[RewardSession]
+    page: int
+    pages: int
+    total: int
+    current_id: int | None  # the active session whose window holds "now", if any
+
+
+async def listing(db: Database, page: int, now: datetime) -> SessionPage:
+    """Sessions 5 per page, newest window first (SPEC §5.8 "Reward sessions")."""
+    async with db.session() as session:
+        await begin_read(session)
+        total = int(await session.scalar(select(func.count()).select_from(RewardSession)) or 0)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = 1 if page < 1 else min(page, pages)
+        rows = list(
+            (
+                await session.scalars(
+                    select(RewardSession)
+                    .order_by(RewardSession.starts_at.desc(), RewardSession.id.desc())
+                    .offset((page - 1) * PAGE_SIZE)
+                    .limit(PAGE_SIZE)
+                )
+            ).all()
+        )
+        current = await session.scalar(
+            select(RewardSession.id)
+            .where(
+                RewardSession.is_active.is_(True),
+                RewardSession.starts_at <= now,
+                RewardSession.ends_at > now,
+            )
+            .order_by(RewardSession.starts_at)
+            .limit(1)
+        )
+        await session.commit()
+    return SessionPage(rows, page, pages, total, current)
+
+
+async def get(db: Database, session_id: int) -> RewardSession | None:
+    async with db.session() as session:
+        await begin_read(session)
+        row = await session.get(RewardSession, session_id)
+        await session.commit()
+    return row
