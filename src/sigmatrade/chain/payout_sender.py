@@ -67,6 +67,9 @@ class RunReport:
     recovered: list[int] = field(default_factory=list)
     rebroadcast: list[int] = field(default_factory=list)
     dead_lettered: list[int] = field(default_factory=list)
+    replaced: list[int] = field(default_factory=list)
+    stuck: list[int] = field(default_factory=list)
+    errors: list[int] = field(default_factory=list)
 
 
 class PayoutSender:
@@ -141,29 +144,42 @@ class PayoutSender:
                 await self._track_one(wallet, payout, head, report)
             except RpcError as exc:
                 log.warning("payout_track_rpc_error", payout_id=payout.id, error=str(exc)[:200])
+            except Exception:  # one payout's failure never stops the others (alerted by the log)
+                log.exception("payout_track_error", payout_id=payout.id)
+                report.errors.append(payout.id)
 
-    async def _mined(self, txs: list[PayoutTransaction]) -> tuple[PayoutTransaction, dict[str, Any]] | None:
+    async def _mined(self, txs: list[PayoutTransaction]) -> list[tuple[PayoutTransaction, int, int]]:
+        """(transaction, block, receipt status) for each of ``txs`` that has a receipt now."""
+        out: list[tuple[PayoutTransaction, int, int]] = []
         for tx in txs:
             receipt = await self.provider.get_receipt(tx.tx_hash)
             if receipt is not None and receipt.get("blockNumber"):
-                return tx, receipt
-        return None
+                out.append((tx, int(str(receipt["blockNumber"]), 16), int(str(receipt["status"]), 16)))
+        return out
+
+    def _deep(self, head: int, block: int) -> bool:
+        return head - block >= self.chain.confirmation_blocks
 
     async def _track_one(self, wallet: str, payout: Payout, head: int, report: RunReport) -> None:
         txs = await pipeline.transactions(self.rt.db, payout.id)
         if not txs:
             return
         mined = await self._mined(txs)
-        if mined is not None:
-            tx, receipt = mined
-            block = int(str(receipt["blockNumber"]), 16)
-            if int(str(receipt["status"]), 16) == 1:
-                if head - block >= self.chain.confirmation_blocks:
+        for tx, block, status in mined:
+            if status == 1:  # whichever hash ever signed for the payout succeeded settles it
+                if self._deep(head, block):
                     confirmed = await pipeline.confirm(self.rt.db, payout.id, tx.id, block)
                     if confirmed is not None:
                         report.confirmed.append(payout.id)
                         await pipeline.notify_confirmed(self.rt, confirmed)
                 return
+        if payout.dead_lettered:
+            return  # left to an admin: only a success above settles it (§4.6.9)
+        current = [(tx, block) for tx, block, status in mined if tx.nonce == payout.nonce]
+        if current:
+            tx, block = current[0]
+            if not self._deep(head, block):
+                return  # a revert counts only once it has the confirmation depth (§4.6.5)
             failure = await pipeline.reverted(self.rt.db, payout.id, tx.id, block)
             report.reverted.append(payout.id)
             if failure is not None and failure.in_dlq:
@@ -173,7 +189,7 @@ class PayoutSender:
         assert payout.nonce is not None
         latest = await self.provider.get_transaction_count(wallet, "latest")
         if latest > payout.nonce:
-            if await self._mined(txs) is not None:
+            if await self._mined(txs):
                 return  # mined between the two reads: the next run settles it
             error = f"nonce {payout.nonce} used by a foreign transaction (latest {latest})"
             failure = await pipeline.fail_attempt(
@@ -184,7 +200,8 @@ class PayoutSender:
             if failure is not None:
                 await pipeline.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.NONCE_CONFLICT, error)
             return
-        newest = txs[0]
+        bound = [tx for tx in txs if tx.nonce == payout.nonce]
+        newest = bound[0]
         due = newest.broadcast_at is None or (
             (clock.now() - newest.broadcast_at).total_seconds() >= self.rebroadcast_seconds
         )
@@ -203,7 +220,7 @@ class PayoutSender:
         todo = await pipeline.candidates(self.rt.db, wallet, retries_only=retries_only)
         if not todo:
             return
-        in_flight = len(await pipeline.in_status(self.rt.db, wallet, PayoutStatus.SENT))
+        in_flight = await pipeline.in_flight_count(self.rt.db, wallet)
         if in_flight >= self.max_in_flight:
             return
         try:

@@ -91,20 +91,54 @@ async def in_status(db: Database, wallet: str, status: PayoutStatus) -> list[Pay
 
 
 async def transactions(db: Database, payout_id: int) -> list[PayoutTransaction]:
-    """The payout's signed transactions that may still be mined, newest first."""
+    """Every transaction ever signed for the payout, newest first. All of them stay tracked until the
+    payout is final: a revert undone by a reorg may still get the old signed bytes mined (§4.6.5)."""
     async with db.session() as session:
         rows = (
             await session.scalars(
                 select(PayoutTransaction)
-                .where(
-                    PayoutTransaction.payout_id == payout_id,
-                    PayoutTransaction.status.in_((PayoutTxStatus.SIGNED, PayoutTxStatus.BROADCAST)),
-                )
+                .where(PayoutTransaction.payout_id == payout_id)
                 .order_by(PayoutTransaction.id.desc())
             )
         ).all()
         await session.commit()
     return list(rows)
+
+
+async def in_flight_count(db: Database, wallet: str) -> int:
+    """Payouts of the wallet in ``sent`` that hold a sending slot: dead-lettered ones do not (§4.6.1)."""
+    async with db.session() as session:
+        value = await session.scalar(
+            select(func.count(Payout.id)).where(
+                Payout.status == PayoutStatus.SENT,
+                Payout.dead_lettered.is_(False),
+                func.lower(Payout.from_address) == wallet.lower(),
+            )
+        )
+        await session.commit()
+    return int(value or 0)
+
+
+async def wallets_in_flight(db: Database) -> list[str]:
+    """Every payout wallet with a payout in ``signing`` or ``sent``: a wallet change must not orphan
+    the payouts still in flight on the previous wallet."""
+    async with db.session() as session:
+        rows = (
+            await session.scalars(
+                select(Payout.from_address)
+                .where(
+                    Payout.status.in_((PayoutStatus.SIGNING, PayoutStatus.SENT)),
+                    Payout.from_address.is_not(None),
+                )
+                .distinct()
+            )
+        ).all()
+        await session.commit()
+    seen: dict[str, str] = {}
+    for address in rows:
+        if address is not None:
+            seen.setdefault(address.lower(), address)
+    return sorted(seen.values(), key=str.lower)
 
 
 async def banned_user(db: Database, user_id: int | None) -> bool:

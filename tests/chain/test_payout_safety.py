@@ -1,0 +1,145 @@
+"""Payout sender safety against anvil (issue 9, SPEC §4.6 revision 2): a revert undone by a reorg,
+stuck transactions replaced under the gas price cap, dead-lettered payouts out of the in-flight set,
+the sender re-checking the payout row before signing, and a wallet change with payouts in flight."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from eth_abi import encode as abi_encode
+from eth_account import Account
+from sqlalchemy import select, update
+
+from sigmatrade import clock
+from sigmatrade.chain import nonces
+from sigmatrade.db import leases
+from sigmatrade.db.models import PaymentRetry, Payout, PayoutTransaction
+from sigmatrade.domain.enums import PayoutStatus, PayoutTxKind, PayoutTxStatus
+from sigmatrade.ledger import accounts, entries
+from sigmatrade.ledger.journal import post
+from sigmatrade.sandbox.chain import LocalChain, selector
+from sigmatrade.services import settings as settings_service
+from tests.chain.payout_worker import open_runtime
+from tests.chain.test_payouts import (
+    CONFIRMATIONS,
+    Env,
+    approved_payout,
+    balance,
+    count,
+    ledger_ok,
+    notifications,
+    payout_row,
+    payout_settings,
+    setup_wallet,
+)
+
+pytestmark = pytest.mark.chain
+
+
+@pytest.fixture(scope="module")
+async def chain() -> AsyncIterator[LocalChain]:
+    async with LocalChain() as c:
+        await c.deploy_token()
+        yield c
+
+
+@pytest.fixture
+async def env(db_url: str, chain: LocalChain) -> AsyncIterator[Env]:
+    async with open_runtime(payout_settings(db_url, chain)) as (rt, chain_rt):
+        wallet = await setup_wallet(rt, chain)
+        yield Env(rt, chain_rt, chain, wallet)
+    await chain.set_automine(True)
+    await chain.set_paused(False)
+
+
+async def signed_txs(env: Env, payout_id: int) -> list[PayoutTransaction]:
+    async with env.db.session() as session:
+        rows = (
+            await session.scalars(
+                select(PayoutTransaction)
+                .where(PayoutTransaction.payout_id == payout_id)
+                .order_by(PayoutTransaction.id)
+            )
+        ).all()
+    return list(rows)
+
+
+async def retry_row(env: Env, payout_id: int) -> PaymentRetry | None:
+    async with env.db.session() as session:
+        row: PaymentRetry | None = await session.scalar(
+            select(PaymentRetry).where(PaymentRetry.payout_id == payout_id)
+        )
+    return row
+
+
+# ----------------------------------------------------------------------- finding 1: revert + reorg
+async def test_revert_undone_by_reorg_pays_once(env: Env) -> None:
+    """The transfer reverts (token paused just before it in the same block); the block is reorged out
+    and the identical signed bytes succeed in the new block. The revert must not have freed the payout
+    for a second transfer with a new nonce."""
+    _, payout_id, receiver = await approved_payout(env.db, "15")
+    await env.chain.set_automine(False)
+    try:
+        assert (await env.sender().run()).sent == [payout_id]
+        pause = selector("setPaused(bool)") + abi_encode(["bool"], [True])
+        await env.chain.send_tx(
+            env.chain.deployer, to=env.chain.token_address, data=pause, gas_price=3 * 10**9, wait=False
+        )
+        await env.mine(1)  # the pause runs first: the transfer reverts in this block
+    finally:
+        await env.chain.set_automine(True)
+    (tx,) = await signed_txs(env, payout_id)
+    receipt = await env.chain.rpc.call("eth_getTransactionReceipt", tx.tx_hash)
+    assert int(receipt["status"], 16) == 0
+    await env.sender().run()  # the revert is not final yet (no confirmation depth)
+
+    # the reverting block is replaced by one holding only the payout's signed bytes: now a success
+    await env.chain.reorg(1, [(tx.signed_raw, 0)])
+    try:
+        receipt = await env.chain.rpc.call("eth_getTransactionReceipt", tx.tx_hash)
+        assert int(receipt["status"], 16) == 1
+        for _ in range(3):
+            clock.travel(timedelta(minutes=1, seconds=1))
+            await env.sender().run(retries_only=True)
+            await env.sender().run()
+            await env.mine(CONFIRMATIONS)
+        await env.sender().run()
+    finally:
+        await env.chain.set_paused(False)
+    assert await env.chain.balance_of(receiver) == env.chain.raw("15")  # paid once
+    row = await payout_row(env.db, payout_id)
+    assert row.status == PayoutStatus.CONFIRMED and row.tx_hash == tx.tx_hash
+    assert [t.status for t in await signed_txs(env, payout_id)] == [PayoutTxStatus.MINED_SUCCESS]
+    await ledger_ok(env.db)
+
+
+async def test_confirmed_revert_retries_and_old_hash_stays_tracked(env: Env) -> None:
+    """A revert with the confirmation depth frees the nonce; the retry's transaction is tracked along
+    with the reverted one (every hash ever signed stays tracked until the payout is final)."""
+    _, payout_id, receiver = await approved_payout(env.db, "4")
+    await env.chain.set_automine(False)
+    try:
+        assert (await env.sender().run()).sent == [payout_id]
+        pause = selector("setPaused(bool)") + abi_encode(["bool"], [True])
+        await env.chain.send_tx(
+            env.chain.deployer, to=env.chain.token_address, data=pause, gas_price=3 * 10**9, wait=False
+        )
+        await env.mine(1)
+    finally:
+        await env.chain.set_automine(True)
+    await env.chain.set_paused(False)
+    await env.mine(CONFIRMATIONS)
+    assert (await env.sender().run()).reverted == [payout_id]
+    clock.travel(timedelta(minutes=1, seconds=1))
+    assert (await env.sender().run(retries_only=True)).sent == [payout_id]
+    await env.mine(CONFIRMATIONS)
+    assert (await env.sender().run()).confirmed == [payout_id]
+    assert [(t.nonce, t.status) for t in await signed_txs(env, payout_id)] == [
+        (0, PayoutTxStatus.MINED_REVERTED),
+        (1, PayoutTxStatus.MINED_SUCCESS),
+    ]
+    assert await env.chain.balance_of(receiver) == env.chain.raw("4")
+    await ledger_ok(env.db)
