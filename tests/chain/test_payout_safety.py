@@ -143,3 +143,35 @@ async def test_confirmed_revert_retries_and_old_hash_stays_tracked(env: Env) -> 
     ]
     assert await env.chain.balance_of(receiver) == env.chain.raw("4")
     await ledger_ok(env.db)
+
+
+# ------------------------------------------------------------- finding 6: nonce conflicts in flight
+async def test_dead_lettered_conflict_frees_its_slot_and_alerts_once(db_url: str, chain: LocalChain) -> None:
+    async with open_runtime(payout_settings(db_url, chain, payout_max_in_flight=1)) as (rt, chain_rt):
+        env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
+        _, first, first_receiver = await approved_payout(env.db, "6")
+        await chain.set_automine(False)
+        try:
+            assert (await env.sender().run()).sent == [first]
+            await chain.drop_all_pending()
+            await chain.send_tx(env.wallet, to=env.wallet.address, nonce=0, wait=False)  # foreign nonce 0
+            await env.mine(1)
+        finally:
+            await chain.set_automine(True)
+        assert (await env.sender().run()).dead_lettered == [first]
+        _, second, second_receiver = await approved_payout(env.db, "7")
+        for _ in range(4):  # the processor runs every few seconds
+            clock.travel(timedelta(seconds=15))
+            await env.sender().run()
+        await env.mine()
+        await env.sender().run()
+        assert (await payout_row(env.db, second)).status == PayoutStatus.CONFIRMED
+        assert await chain.balance_of(second_receiver) == chain.raw("7")
+        row = await payout_row(env.db, first)
+        assert row.status == PayoutStatus.SENT and row.dead_lettered
+        assert await chain.balance_of(first_receiver) == 0
+        alerts = [a for a in await notifications(env.db, "admin_alert") if "Nonce conflict" in a]
+        assert len(alerts) == 1
+        retry = await retry_row(env, first)
+        assert retry is not None and retry.in_dlq and retry.attempt_count == 0
+        await ledger_ok(env.db)

@@ -38,7 +38,8 @@ from sigmatrade.texts.render import link
 
 CATEGORY_CONFIRMED = "payout_confirmed"
 LOW_BALANCE_ALERT_SECONDS = 6 * 3600
-LOW_STATE_SECONDS = 30 * 86400  # how long a low state is remembered without a check
+LOW_STATE_SECONDS = 30 * 86400
+DLQ_ALERT_SECONDS = 86400  # one alert per payout and error kind a day while it waits in the DLQ
 
 
 @dataclass(frozen=True)
@@ -473,5 +474,7 @@ async def alert_dlq(rt: Runtime, payout_id: int, failure: Failure, kind: RetryEr
                 nonce=payout.nonce if payout.nonce is not None else "-",
                 address=payout.from_address or "-",
             )
-        )
+        ),
+        dedupe_key=f"payout_dlq:{payout.id}:{kind}",
+        dedupe_seconds=DLQ_ALERT_SECONDS,
     )
