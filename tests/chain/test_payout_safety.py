@@ -175,3 +175,36 @@ async def test_dead_lettered_conflict_frees_its_slot_and_alerts_once(db_url: str
         retry = await retry_row(env, first)
         assert retry is not None and retry.in_dlq and retry.attempt_count == 0
         await ledger_ok(env.db)
+
+
+# ------------------------------------------------------------------- finding 9: wallet change
+async def test_payout_in_flight_on_previous_wallet_is_tracked_to_the_end(env: Env) -> None:
+    _, payout_id, receiver = await approved_payout(env.db, "9.5")
+    await env.chain.set_automine(False)
+    try:
+        assert (await env.sender().run()).sent == [payout_id]  # pending on the old wallet
+    finally:
+        await env.chain.set_automine(True)
+    new_wallet = await setup_wallet(env.rt, env.chain)  # the operator switches payout wallets
+    assert (await env.sender().wallet()) == new_wallet.address
+    await env.mine()
+    report = await env.sender().run()
+    assert report.confirmed == [payout_id] and report.wallet == new_wallet.address
+    row = await payout_row(env.db, payout_id)
+    assert row.status == PayoutStatus.CONFIRMED and row.from_address == env.wallet.address
+    assert await env.chain.balance_of(receiver) == env.chain.raw("9.5")
+    await ledger_ok(env.db)
+
+
+async def test_signing_crash_on_previous_wallet_is_broadcast_there(env: Env) -> None:
+    _, payout_id, receiver = await approved_payout(env.db, "3")
+    assert (await env.sender().run()).sent == [payout_id]
+    async with env.db.transaction() as session:  # as if the process died before recording the broadcast
+        await session.execute(update(Payout).where(Payout.id == payout_id).values(status=PayoutStatus.SIGNING))
+    await setup_wallet(env.rt, env.chain)
+    report = await env.sender().run()
+    assert report.recovered == [payout_id]
+    await env.mine()
+    assert (await env.sender().run()).confirmed == [payout_id]
+    assert await env.chain.balance_of(receiver) == env.chain.raw("3")
+    await ledger_ok(env.db)

@@ -91,6 +91,7 @@ class PayoutSender:
         report = RunReport()
         wallet = await self.wallet()
         report.wallet = wallet
+        await self.finish_previous_wallets(wallet, report)
         if wallet is None:
             report.skipped = "no payout wallet configured"
             return report
@@ -109,6 +110,17 @@ class PayoutSender:
             ):
                 await self.check_low_balance(wallet)
         return report
+
+    async def finish_previous_wallets(self, wallet: str | None, report: RunReport) -> None:
+        """Payouts still in flight on a wallet that is no longer the payout wallet are recovered and
+        tracked to the end (never re-signed there: nothing new is sent from an old wallet)."""
+        for old in await pipeline.wallets_in_flight(self.rt.db):
+            if wallet is not None and old.lower() == wallet.lower():
+                continue
+            async with nonces.sender_slot(self.rt.db, old, self.rt.replica_id) as mine:
+                if mine:
+                    await self.recover(old, report)
+                    await self.track(old, report)
 
     # ------------------------------------------------------------------------------------ recovery
     async def recover(self, wallet: str, report: RunReport) -> None:
