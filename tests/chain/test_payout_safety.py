@@ -17,11 +17,10 @@ from sigmatrade import clock
 from sigmatrade.chain import nonces
 from sigmatrade.db import leases
 from sigmatrade.db.models import PaymentRetry, Payout, PayoutTransaction
-from sigmatrade.domain.enums import PayoutStatus, PayoutTxKind, PayoutTxStatus
+from sigmatrade.domain.enums import PayoutStatus, PayoutTxStatus
 from sigmatrade.ledger import accounts, entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.sandbox.chain import LocalChain, selector
-from sigmatrade.services import settings as settings_service
 from tests.chain.payout_worker import open_runtime
 from tests.chain.test_payouts import (
     CONFIRMATIONS,
@@ -208,3 +207,64 @@ async def test_signing_crash_on_previous_wallet_is_broadcast_there(env: Env) -> 
     assert (await env.sender().run()).confirmed == [payout_id]
     assert await env.chain.balance_of(receiver) == env.chain.raw("3")
     await ledger_ok(env.db)
+
+
+# --------------------------------------------------------------- finding 7: the row is not trusted
+async def test_tampered_payout_rows_are_never_signed(env: Env) -> None:
+    """Raw amount inflated, destination swapped, no hold at all: none is signed; each is dead-lettered
+    with an alert; an honest payout in the same run is paid."""
+    attacker = Account.create().address
+    _, inflated, inflated_to = await approved_payout(env.db, "5")
+    _, swapped, swapped_to = await approved_payout(env.db, "6")
+    _, honest, honest_to = await approved_payout(env.db, "7")
+    _, unheld, unheld_to = await approved_payout(env.db, "8")
+    async with env.db.transaction() as session:
+        await session.execute(
+            update(Payout).where(Payout.id == inflated).values(raw_amount=env.chain.raw("500"))
+        )
+        await session.execute(update(Payout).where(Payout.id == swapped).values(to_address=attacker))
+        payout = await session.get(Payout, unheld)
+        assert payout is not None and payout.user_id is not None
+        await post(session, entries.withdrawal_release(unheld, payout.user_id, payout.amount))
+    report = await env.sender().run()
+    assert report.sent == [honest]
+    assert sorted(report.dead_lettered) == sorted([inflated, swapped, unheld])
+    await env.mine()
+    await env.sender().run()
+    for receiver in (inflated_to, swapped_to, attacker, unheld_to):
+        assert await env.chain.balance_of(receiver) == 0
+    assert await env.chain.balance_of(honest_to) == env.chain.raw("7")
+    for payout_id in (inflated, swapped, unheld):
+        row = await payout_row(env.db, payout_id)
+        assert row.status == PayoutStatus.APPROVED and row.dead_lettered and row.nonce is None
+    assert await count(env.db, PayoutTransaction) == 1
+    alerts = await notifications(env.db, "admin_alert")
+    assert len([a for a in alerts if "dead-letter" in a]) == 3
+
+
+async def test_one_payout_failing_to_settle_does_not_stop_the_others(env: Env) -> None:
+    first_user, first, _ = await approved_payout(env.db, "5")
+    _, second, second_to = await approved_payout(env.db, "6")
+    assert (await env.sender().run()).sent == [first, second]
+    async with env.db.transaction() as session:  # the first hold vanishes: its settle entry cannot post
+        await post(session, entries.withdrawal_release(first, first_user, Decimal(5)))
+    await env.mine()
+    report = await env.sender().run()
+    assert report.confirmed == [second]
+    assert (await payout_row(env.db, second)).status == PayoutStatus.CONFIRMED
+    assert (await payout_row(env.db, first)).status == PayoutStatus.SENT
+    assert await env.chain.balance_of(second_to) == env.chain.raw("6")
+    assert await balance(env.db, accounts.held(first_user)) == 0
+
+
+async def test_sender_lease_is_renewed_while_a_run_lasts(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    monkeypatch.setattr(nonces, "LEASE_SECONDS", 1.5)
+    wallet = env.wallet.address
+    async with nonces.sender_slot(env.db, wallet, "replica-a") as slot:
+        assert slot
+        await asyncio.sleep(4)  # a long run: the lease would have expired twice
+        assert not await leases.acquire(env.db, nonces.lease_name(wallet), "replica-b", 60)
+        assert slot
+    assert await leases.acquire(env.db, nonces.lease_name(wallet), "replica-b", 60)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
-from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
@@ -54,6 +53,19 @@ def fault_point(name: str) -> None:
     """Crash-test hook: end the process abruptly (no cleanup, no commit) at the named point."""
     if os.environ.get(FAULT_ENV) == name:
         os._exit(FAULT_EXIT_CODE)
+
+
+@dataclass
+class _Budget:
+    """What one run may still spend: the wallet's balances and the free sending slots."""
+
+    usdt: int
+    bnb: int
+    in_flight: int
+
+
+class RefusedPayout(Exception):
+    """The payout row disagrees with the books: never signed, dead-lettered with a critical alert."""
 
 
 @dataclass
@@ -102,7 +114,7 @@ class PayoutSender:
             await self.recover(wallet, report)
             await self.track(wallet, report)
             if await self.rt.store.get("payout.sending_enabled"):
-                await self.send_approved(wallet, report, retries_only=retries_only)
+                await self.send_approved(wallet, report, mine, retries_only=retries_only)
             else:
                 report.skipped = "sending disabled"
             if monitor and await self.rt.counter.once(
@@ -228,7 +240,9 @@ class PayoutSender:
             await self.provider.eth_call(self.chain.token_address, encode_balance_of(wallet), tag)
         )
 
-    async def send_approved(self, wallet: str, report: RunReport, *, retries_only: bool) -> None:
+    async def send_approved(
+        self, wallet: str, report: RunReport, slot: nonces.Slot, *, retries_only: bool
+    ) -> None:
         todo = await pipeline.candidates(self.rt.db, wallet, retries_only=retries_only)
         if not todo:
             return
@@ -251,68 +265,86 @@ class PayoutSender:
             for payout in todo:
                 await self._fail(payout, RetryErrorKind.RPC, f"balance/gas price: {exc}", report)
             return
+        budget = _Budget(usdt=usdt, bnb=bnb, in_flight=in_flight)
         min_net = await self.rt.store.get("payout.min_net_amount")
         for payout in todo:
-            if in_flight >= self.max_in_flight:
+            if budget.in_flight >= self.max_in_flight or not slot:
                 break
-            if await pipeline.banned_user(self.rt.db, payout.user_id):
-                continue  # waits until an admin rejects it or unbans the user (§3.9)
-            if not is_valid_address(payout.to_address) or payout.net_amount < min_net:
-                await self._fail(
-                    payout, RetryErrorKind.OTHER, "invalid destination or net below minimum", report
-                )
-                continue
-            if usdt < payout.raw_amount:
-                await self._fail(
-                    payout,
-                    RetryErrorKind.INSUFFICIENT_USDT,
-                    f"USDT balance {usdt} < {payout.raw_amount}",
-                    report,
-                )
-                await self._low_balance_alert(wallet, usdt, bnb)
-                continue
-            data = encode_transfer(payout.to_address, payout.raw_amount)
             try:
-                estimate = await self.provider.estimate_gas(
-                    {"from": wallet, "to": self.chain.token_address, "data": data}
-                )
-            except RpcCallError as exc:
-                kind = (
-                    RetryErrorKind.REVERTED
-                    if any(m in exc.message.lower() for m in REVERT_MARKERS)
-                    else RetryErrorKind.RPC
-                )
-                await self._fail(payout, kind, f"gas estimate: {exc.message}", report)
-                continue
-            except RpcError as exc:
-                await self._fail(payout, RetryErrorKind.RPC, f"gas estimate: {exc}", report)
-                continue
-            gas_limit = int((Decimal(estimate) * self.multiplier).to_integral_value(rounding=ROUND_CEILING))
-            if bnb < gas_limit * gas_price:
-                await self._fail(
-                    payout,
-                    RetryErrorKind.INSUFFICIENT_GAS,
-                    f"BNB balance {bnb} < {gas_limit * gas_price}",
-                    report,
-                )
-                await self._low_balance_alert(wallet, usdt, bnb)
-                continue
-            try:
-                pending = await self.provider.get_transaction_count(wallet, "pending")
-            except RpcError as exc:
-                await self._fail(payout, RetryErrorKind.RPC, f"nonce: {exc}", report)
-                continue
-            tx = await self._sign_and_persist(payout.id, account, wallet, data, gas_limit, gas_price, pending)
-            if tx is None:
-                continue
-            fault_point("after_persist")
-            await self._broadcast(tx)
-            fault_point("after_broadcast")
-            await pipeline.mark_sent(self.rt.db, payout.id, tx.id)
-            report.sent.append(payout.id)
-            usdt -= payout.raw_amount
-            bnb -= gas_limit * gas_price
-            in_flight += 1
+                await self._send_one(wallet, account, payout, gas_price, min_net, budget, report)
+            except RefusedPayout as exc:
+                await self._refuse(payout, str(exc), report)
+            except Exception:  # one payout's failure never stops the others
+                log.exception("payout_send_error", payout_id=payout.id)
+                report.errors.append(payout.id)
+
+    async def _send_one(
+        self,
+        wallet: str,
+        account: LocalAccount,
+        payout: Payout,
+        gas_price: int,
+        min_net: Decimal,
+        budget: _Budget,
+        report: RunReport,
+    ) -> None:
+        usdt, bnb = budget.usdt, budget.bnb
+        if await pipeline.banned_user(self.rt.db, payout.user_id):
+            return  # waits until an admin rejects it or unbans the user (§3.9)
+        if not is_valid_address(payout.to_address) or payout.net_amount < min_net:
+            await self._fail(payout, RetryErrorKind.OTHER, "invalid destination or net below minimum", report)
+            return
+        if usdt < payout.raw_amount:
+            await self._fail(
+                payout,
+                RetryErrorKind.INSUFFICIENT_USDT,
+                f"USDT balance {usdt} < {payout.raw_amount}",
+                report,
+            )
+            await self._low_balance_alert(wallet, usdt, bnb)
+            return
+        data = encode_transfer(payout.to_address, payout.raw_amount)
+        try:
+            estimate = await self.provider.estimate_gas(
+                {"from": wallet, "to": self.chain.token_address, "data": data}
+            )
+        except RpcCallError as exc:
+            kind = (
+                RetryErrorKind.REVERTED
+                if any(m in exc.message.lower() for m in REVERT_MARKERS)
+                else RetryErrorKind.RPC
+            )
+            await self._fail(payout, kind, f"gas estimate: {exc.message}", report)
+            return
+        except RpcError as exc:
+            await self._fail(payout, RetryErrorKind.RPC, f"gas estimate: {exc}", report)
+            return
+        gas_limit = int((Decimal(estimate) * self.multiplier).to_integral_value(rounding=ROUND_CEILING))
+        if bnb < gas_limit * gas_price:
+            await self._fail(
+                payout,
+                RetryErrorKind.INSUFFICIENT_GAS,
+                f"BNB balance {bnb} < {gas_limit * gas_price}",
+                report,
+            )
+            await self._low_balance_alert(wallet, usdt, bnb)
+            return
+        try:
+            pending = await self.provider.get_transaction_count(wallet, "pending")
+        except RpcError as exc:
+            await self._fail(payout, RetryErrorKind.RPC, f"nonce: {exc}", report)
+            return
+        tx = await self._sign_and_persist(payout.id, account, wallet, data, gas_limit, gas_price, pending)
+        if tx is None:
+            return
+        fault_point("after_persist")
+        await self._broadcast(tx)
+        fault_point("after_broadcast")
+        await pipeline.mark_sent(self.rt.db, payout.id, tx.id)
+        report.sent.append(payout.id)
+        budget.usdt -= payout.raw_amount
+        budget.bnb -= gas_limit * gas_price
+        budget.in_flight += 1
 
     async def _sign_and_persist(
         self,
@@ -328,6 +360,11 @@ class PayoutSender:
             payout = await pipeline.begin_signing(session, payout_id)
             if payout is None:
                 return None
+            problem = await pipeline.integrity_problem(session, payout, self.chain.decimals)
+            if problem is None and data != encode_transfer(payout.to_address, payout.raw_amount):
+                problem = "the payout row changed after its pre-checks"
+            if problem is not None:
+                raise RefusedPayout(problem)  # rolls the signing state back: no nonce taken
             nonce = (
                 payout.nonce
                 if payout.nonce is not None
@@ -357,6 +394,18 @@ class PayoutSender:
             )
         log.info("payout_signed", payout_id=payout_id, nonce=nonce, tx_hash=tx.tx_hash)
         return tx
+
+    async def _refuse(self, payout: Payout, problem: str, report: RunReport) -> None:
+        """The row disagrees with the books (tampering or a bug): dead-lettered at once, never sent."""
+        log.error("payout_refused", payout_id=payout.id, problem=problem)
+        error = f"refused before signing: {problem}"
+        failure = await pipeline.fail_attempt(
+            self.rt.db, payout.id, RetryErrorKind.OTHER, error, dlq_now=True
+        )
+        report.failed.append((payout.id, str(RetryErrorKind.OTHER)))
+        report.dead_lettered.append(payout.id)
+        if failure is not None:
+            await pipeline.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.OTHER, error)
 
     async def _fail(self, payout: Payout, kind: RetryErrorKind, error: str, report: RunReport) -> None:
         failure = await pipeline.fail_attempt(self.rt.db, payout.id, kind, error)

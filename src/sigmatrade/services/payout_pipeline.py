@@ -17,7 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.db.aggregate import total
-from sigmatrade.db.models import PaymentRetry, Payout, PayoutTransaction, User
+from sigmatrade.db.models import (
+    ChainTransfer,
+    JournalEntry,
+    LedgerAccount,
+    LedgerPosting,
+    PaymentRetry,
+    Payout,
+    PayoutTransaction,
+    UnmatchedDeposit,
+    User,
+)
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import (
     PayoutKind,
@@ -27,7 +37,7 @@ from sigmatrade.domain.enums import (
     RetryErrorKind,
     RetryResolution,
 )
-from sigmatrade.domain.money import format_amount
+from sigmatrade.domain.money import MoneyError, amount_to_raw, format_amount
 from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.runtime import Runtime
@@ -156,6 +166,56 @@ async def waiting_amount(db: Database) -> Decimal:
         value = await total(session, select(Payout.net_amount).where(Payout.status == PayoutStatus.APPROVED))
         await session.commit()
     return value
+
+
+# ------------------------------------------------------------------------------------------ integrity
+async def integrity_problem(session: AsyncSession, payout: Payout, decimals: int) -> str | None:
+    """What is wrong with the payout row, checked against the rest of the books before signing
+    (None: nothing). The sender never trusts the row alone: the raw amount must be exactly the net
+    amount in token units, the destination the user's registered wallet (a refund's: the sender of
+    the refunded transfer), and the amount must be held for this payout and not released."""
+    try:
+        expected_raw = amount_to_raw(payout.net_amount, decimals)
+    except MoneyError:
+        return f"net amount {payout.net_amount} is not a whole number of token units"
+    if payout.raw_amount != expected_raw:
+        return f"raw amount {payout.raw_amount} != net {payout.net_amount} x 10^{decimals}"
+    if payout.amount != payout.fee + payout.net_amount or payout.net_amount <= 0:
+        return "amount != fee + net amount"
+    if payout.kind == PayoutKind.REFUND:
+        source = await session.scalar(
+            select(ChainTransfer.from_address)
+            .join(UnmatchedDeposit, UnmatchedDeposit.transfer_id == ChainTransfer.id)
+            .where(UnmatchedDeposit.refund_payout_id == payout.id)
+        )
+        if source is None:
+            return "no unmatched deposit is refunded by this payout"
+        if source.lower() != payout.to_address.lower():
+            return f"destination {payout.to_address} is not the refunded sender {source}"
+        return None
+    if payout.user_id is None:
+        return "no user"
+    wallet = await session.scalar(select(User.wallet_address).where(User.id == payout.user_id))
+    if wallet is None or wallet.lower() != payout.to_address.lower():
+        return f"destination {payout.to_address} is not the user's registered wallet {wallet}"
+    hold = entries.withdrawal_hold(payout.id, payout.user_id, payout.amount)
+    release = entries.withdrawal_release(payout.id, payout.user_id, payout.amount)
+    held = await session.scalar(
+        select(LedgerPosting.amount)
+        .join(JournalEntry, JournalEntry.id == LedgerPosting.entry_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(JournalEntry.idempotency_key == hold.key, LedgerAccount.code == hold.postings[1].account)
+    )
+    if held is None:
+        return "no hold for this payout"
+    if held != payout.amount:
+        return f"hold {held} != payout amount {payout.amount}"
+    released = await session.scalar(
+        select(JournalEntry.id).where(JournalEntry.idempotency_key == release.key)
+    )
+    if released is not None:
+        return "the hold of this payout was released"
+    return None
 
 
 # ---------------------------------------------------------------------------------------- transitions
