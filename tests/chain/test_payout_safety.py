@@ -17,7 +17,7 @@ from sigmatrade import clock
 from sigmatrade.chain import nonces
 from sigmatrade.db import leases
 from sigmatrade.db.models import PaymentRetry, Payout, PayoutTransaction
-from sigmatrade.domain.enums import PayoutStatus, PayoutTxStatus
+from sigmatrade.domain.enums import PayoutStatus, PayoutTxKind, PayoutTxStatus
 from sigmatrade.ledger import accounts, entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.sandbox.chain import LocalChain, selector
@@ -199,7 +199,9 @@ async def test_signing_crash_on_previous_wallet_is_broadcast_there(env: Env) -> 
     _, payout_id, receiver = await approved_payout(env.db, "3")
     assert (await env.sender().run()).sent == [payout_id]
     async with env.db.transaction() as session:  # as if the process died before recording the broadcast
-        await session.execute(update(Payout).where(Payout.id == payout_id).values(status=PayoutStatus.SIGNING))
+        await session.execute(
+            update(Payout).where(Payout.id == payout_id).values(status=PayoutStatus.SIGNING)
+        )
     await setup_wallet(env.rt, env.chain)
     report = await env.sender().run()
     assert report.recovered == [payout_id]
@@ -268,3 +270,71 @@ async def test_sender_lease_is_renewed_while_a_run_lasts(env: Env, monkeypatch: 
         assert not await leases.acquire(env.db, nonces.lease_name(wallet), "replica-b", 60)
         assert slot
     assert await leases.acquire(env.db, nonces.lease_name(wallet), "replica-b", 60)
+
+
+# ----------------------------------------------------------------------- finding 5: stuck payouts
+async def test_stuck_payout_replaced_with_same_nonce_and_paid_once(env: Env) -> None:
+    _, payout_id, receiver = await approved_payout(env.db, "11")
+    await env.chain.set_automine(False)
+    try:
+        assert (await env.sender().run()).sent == [payout_id]
+        clock.travel(timedelta(minutes=9))
+        report = await env.sender().run()
+        assert report.replaced == [] and report.stuck == []  # not stuck yet: only rebroadcast
+        clock.travel(timedelta(minutes=1, seconds=1))
+        report = await env.sender().run()
+        first, second = await signed_txs(env, payout_id)
+        assert report.replaced == [payout_id] and report.sent == []
+        assert second.kind == PayoutTxKind.REPLACEMENT and second.nonce == first.nonce == 0
+        assert second.gas_price_wei * 1000 >= first.gas_price_wei * 1125
+        assert second.gas_price_wei <= 5 * 10**9  # PAYOUT_MAX_GAS_PRICE_GWEI
+        assert (await payout_row(env.db, payout_id)).tx_hash == second.tx_hash
+        retry = await retry_row(env, payout_id)
+        assert retry is not None and retry.error_kind == "stuck" and retry.attempt_count == 0
+        alerts = await notifications(env.db, "admin_alert")
+        assert len(alerts) == 1 and f"#{payout_id}" in alerts[0] and "stuck" in alerts[0]
+        await env.mine(1 + CONFIRMATIONS)
+    finally:
+        await env.chain.set_automine(True)
+    report = await env.sender().run()
+    assert report.confirmed == [payout_id]
+    row = await payout_row(env.db, payout_id)
+    assert row.status == PayoutStatus.CONFIRMED and row.tx_hash == second.tx_hash
+    assert [t.status for t in await signed_txs(env, payout_id)] == [
+        PayoutTxStatus.SUPERSEDED,
+        PayoutTxStatus.MINED_SUCCESS,
+    ]
+    assert await env.chain.balance_of(receiver) == env.chain.raw("11")
+    retry = await retry_row(env, payout_id)
+    assert retry is not None and retry.resolved and retry.resolution == "succeeded"
+    await ledger_ok(env.db)
+
+
+async def test_stuck_payout_at_the_gas_price_cap_is_counted_and_alerted(
+    db_url: str, chain: LocalChain
+) -> None:
+    settings = payout_settings(db_url, chain, payout_max_gas_price_gwei=Decimal(1))  # anvil's price
+    async with open_runtime(settings) as (rt, chain_rt):
+        env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
+        _, payout_id, receiver = await approved_payout(env.db, "12")
+        await chain.set_automine(False)
+        try:
+            assert (await env.sender().run()).sent == [payout_id]
+            for attempt in range(3):
+                clock.travel(timedelta(minutes=10, seconds=1))
+                report = await env.sender().run()
+                retry = await retry_row(env, payout_id)
+                assert retry is not None and retry.error_kind == "stuck"
+                assert retry.attempt_count == attempt
+                assert report.stuck == [payout_id] and report.replaced == []
+            assert await count(env.db, PayoutTransaction) == 1  # never above the cap
+            alerts = await notifications(env.db, "admin_alert")
+            assert len(alerts) == 1 and "cap" in alerts[0] and f"#{payout_id}" in alerts[0]
+            row = await payout_row(env.db, payout_id)
+            assert row.status == PayoutStatus.SENT and row.nonce == 0 and not row.dead_lettered
+            await env.mine(1 + CONFIRMATIONS)
+        finally:
+            await chain.set_automine(True)
+        assert (await env.sender().run()).confirmed == [payout_id]
+        assert await chain.balance_of(receiver) == chain.raw("12")
+        await ledger_ok(env.db)

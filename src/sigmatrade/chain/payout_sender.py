@@ -47,6 +47,7 @@ FAULT_EXIT_CODE = 77
 BNB_DECIMALS = 18
 LOW_BALANCE_CHECK_SECONDS = 600
 REVERT_MARKERS = ("revert", "out of gas", "invalid opcode")
+REPLACEMENT_BUMP_NUM, REPLACEMENT_BUMP_DEN = 1125, 1000  # a replacement pays ≥ 112.5 % (§4.6.5)
 
 
 def fault_point(name: str) -> None:
@@ -94,6 +95,7 @@ class PayoutSender:
         self.multiplier = config.payout_gas_limit_multiplier
         self.max_gas_price = int(config.payout_max_gas_price_gwei * 10**9)
         self.rebroadcast_seconds = config.payout_rebroadcast_seconds
+        self.stuck_minutes = config.payout_stuck_minutes
 
     async def wallet(self) -> str | None:
         value = await self.rt.store.get("payout.wallet_address")
@@ -225,6 +227,8 @@ class PayoutSender:
                 await pipeline.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.NONCE_CONFLICT, error)
             return
         bound = [tx for tx in txs if tx.nonce == payout.nonce]
+        if await self._stuck(wallet, payout, bound, report):
+            return
         newest = bound[0]
         due = newest.broadcast_at is None or (
             (clock.now() - newest.broadcast_at).total_seconds() >= self.rebroadcast_seconds
@@ -233,6 +237,76 @@ class PayoutSender:
             await self._broadcast(newest)
             await pipeline.touch_broadcast(self.rt.db, newest.id)
             report.rebroadcast.append(payout.id)
+
+    async def _stuck(
+        self, wallet: str, payout: Payout, bound: list[PayoutTransaction], report: RunReport
+    ) -> bool:
+        """§4.6.5: the bound nonce not mined ``PAYOUT_STUCK_MINUTES`` after its newest transaction (or
+        the last stuck attempt) → a failed attempt (``stuck``) and, when the gas price cap allows a
+        bump of 12.5 %, a replacement with the same nonce, persisted before its broadcast. At the cap
+        nothing is replaced and admins are told. True when a replacement was just broadcast."""
+        newest = bound[0]
+        since = newest.created_at
+        last = await pipeline.last_attempt_at(self.rt.db, payout.id, RetryErrorKind.STUCK)
+        if last is not None and last > since:
+            since = last
+        if (clock.now() - since).total_seconds() < self.stuck_minutes * 60:
+            return False
+        report.stuck.append(payout.id)
+        minutes = int((clock.now() - bound[-1].created_at).total_seconds() // 60)
+        price = await self._replacement_price(newest.gas_price_wei)
+        tx: PayoutTransaction | None = None
+        if price is not None:
+            async with self.rt.db.session() as session:
+                account = await keystore.load_account(session, keystore.cipher_for(self.rt.config), wallet)
+                await session.commit()
+            assert payout.nonce is not None
+            data = encode_transfer(payout.to_address, payout.raw_amount)
+            raw_hex = self._sign(account, payout.nonce, data, newest.gas_limit, price)
+            tx = await pipeline.record_replacement(
+                self.rt.db,
+                payout.id,
+                wallet=wallet,
+                nonce=payout.nonce,
+                raw_hex=raw_hex,
+                tx_hash=transaction_hash(raw_hex),
+                gas_limit=newest.gas_limit,
+                gas_price_wei=price,
+            )
+        action = f"replaced at {price} wei" if tx is not None else "gas price cap reached, not replaced"
+        error = f"nonce {payout.nonce} not mined for {minutes} min; {action}"
+        log.warning(
+            "payout_stuck", payout_id=payout.id, nonce=payout.nonce, gas_price=price, replaced=bool(tx)
+        )
+        failure = await pipeline.fail_attempt(self.rt.db, payout.id, RetryErrorKind.STUCK, error)
+        await pipeline.alert_stuck(
+            self.rt,
+            payout,
+            minutes,
+            replaced_gwei=Decimal(price).scaleb(-9) if tx is not None and price is not None else None,
+            cap_gwei=Decimal(self.max_gas_price).scaleb(-9),
+        )
+        if failure is not None and failure.in_dlq:
+            report.dead_lettered.append(payout.id)
+            await pipeline.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.STUCK, error)
+        if tx is None:
+            return False
+        await self._broadcast(tx)
+        await pipeline.touch_broadcast(self.rt.db, tx.id)
+        report.replaced.append(payout.id)
+        return True
+
+    async def _replacement_price(self, previous: int) -> int | None:
+        """At least 112.5 % of the previous gas price (and the network's price), never above the cap;
+        None when the cap leaves no room for such a bump."""
+        bumped = -(-previous * REPLACEMENT_BUMP_NUM // REPLACEMENT_BUMP_DEN)
+        if bumped > self.max_gas_price:
+            return None
+        try:
+            network = await self.provider.gas_price()
+        except RpcError:
+            network = bumped
+        return min(max(bumped, network), self.max_gas_price)
 
     # -------------------------------------------------------------------------------------- sender
     async def _usdt_balance(self, wallet: str, tag: str = "pending") -> int:
@@ -346,6 +420,21 @@ class PayoutSender:
         budget.bnb -= gas_limit * gas_price
         budget.in_flight += 1
 
+    def _sign(self, account: LocalAccount, nonce: int, data: str, gas_limit: int, gas_price: int) -> str:
+        """A legacy (EIP-155) call of the token with ``data``; the signed bytes as hex."""
+        signed = account.sign_transaction(
+            {
+                "chainId": self.chain.chain_id,
+                "nonce": nonce,
+                "to": to_checksum_address(self.chain.token_address),
+                "value": 0,
+                "gas": gas_limit,
+                "gasPrice": gas_price,
+                "data": bytes.fromhex(data.removeprefix("0x")),
+            }
+        )
+        return "0x" + bytes(signed.raw_transaction).hex()
+
     async def _sign_and_persist(
         self,
         payout_id: int,
@@ -370,18 +459,7 @@ class PayoutSender:
                 if payout.nonce is not None
                 else await nonces.reserve(session, wallet, chain_pending)
             )
-            signed = account.sign_transaction(
-                {
-                    "chainId": self.chain.chain_id,
-                    "nonce": nonce,
-                    "to": to_checksum_address(self.chain.token_address),
-                    "value": 0,
-                    "gas": gas_limit,
-                    "gasPrice": gas_price,
-                    "data": bytes.fromhex(data.removeprefix("0x")),
-                }
-            )
-            raw_hex = "0x" + bytes(signed.raw_transaction).hex()
+            raw_hex = self._sign(account, nonce, data, gas_limit, gas_price)
             tx = await pipeline.record_signed(
                 session,
                 payout,

@@ -9,7 +9,7 @@ changes nothing. The chain side (RPC, signing, broadcast) lives in ``chain.payou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
@@ -49,6 +49,7 @@ from sigmatrade.texts.render import link
 CATEGORY_CONFIRMED = "payout_confirmed"
 LOW_BALANCE_ALERT_SECONDS = 6 * 3600
 LOW_STATE_SECONDS = 30 * 86400
+STUCK_ALERT_SECONDS = 3600
 DLQ_ALERT_SECONDS = 86400  # one alert per payout and error kind a day while it waits in the DLQ
 
 
@@ -264,6 +265,54 @@ async def record_signed(
     return tx
 
 
+async def record_replacement(
+    db: Database,
+    payout_id: int,
+    *,
+    wallet: str,
+    nonce: int,
+    raw_hex: str,
+    tx_hash: str,
+    gas_limit: int,
+    gas_price_wei: int,
+) -> PayoutTransaction | None:
+    """Persist a replacement (same nonce, higher gas price) of a stuck ``sent`` payout before it is
+    broadcast; None when the payout is no longer ``sent`` on that nonce."""
+    async with db.transaction() as session:
+        payout = await session.get(Payout, payout_id, populate_existing=True)
+        if payout is None or payout.status != PayoutStatus.SENT or payout.nonce != nonce:
+            return None
+        tx = PayoutTransaction(
+            payout_id=payout_id,
+            from_address=wallet,
+            nonce=nonce,
+            tx_hash=tx_hash,
+            signed_raw=raw_hex,
+            gas_limit=gas_limit,
+            gas_price_wei=gas_price_wei,
+            kind=PayoutTxKind.REPLACEMENT,
+            status=PayoutTxStatus.SIGNED,
+        )
+        session.add(tx)
+        payout.tx_hash = tx_hash
+        await session.flush()
+        return tx
+
+
+async def last_attempt_at(db: Database, payout_id: int, kind: RetryErrorKind) -> datetime | None:
+    """When the payout's open retry row last counted a failed attempt of ``kind``."""
+    async with db.session() as session:
+        value = await session.scalar(
+            select(PaymentRetry.last_attempt_at).where(
+                PaymentRetry.payout_id == payout_id,
+                PaymentRetry.resolved.is_(False),
+                PaymentRetry.error_kind == kind,
+            )
+        )
+        await session.commit()
+    return value
+
+
 async def signing_rows(db: Database) -> list[tuple[int, PayoutTransaction | None]]:
     """Payouts left in ``signing`` (crash) with their newest persisted transaction, if any."""
     async with db.session() as session:
@@ -311,6 +360,11 @@ async def touch_broadcast(db: Database, tx_id: int) -> None:
     async with db.transaction() as session:
         await session.execute(
             update(PayoutTransaction).where(PayoutTransaction.id == tx_id).values(broadcast_at=clock.now())
+        )
+        await session.execute(
+            update(PayoutTransaction)
+            .where(PayoutTransaction.id == tx_id, PayoutTransaction.status == PayoutTxStatus.SIGNED)
+            .values(status=PayoutTxStatus.BROADCAST)
         )
 
 
@@ -537,4 +591,28 @@ async def alert_dlq(rt: Runtime, payout_id: int, failure: Failure, kind: RetryEr
         ),
         dedupe_key=f"payout_dlq:{payout.id}:{kind}",
         dedupe_seconds=DLQ_ALERT_SECONDS,
+    )
+
+
+async def alert_stuck(
+    rt: Runtime, payout: Payout, minutes: int, *, replaced_gwei: Decimal | None, cap_gwei: Decimal
+) -> None:
+    """A payout's nonce is not mined after ``PAYOUT_STUCK_MINUTES``: replaced under the cap, or not
+    (the cap is reached: never exceeded silently). One alert per payout and outcome an hour."""
+    key = "po.alert.stuck_replaced" if replaced_gwei is not None else "po.alert.stuck_capped"
+    await notifier(rt).to_admins(
+        lambda t: Content(
+            t(
+                key,
+                id=payout.id,
+                nonce=payout.nonce if payout.nonce is not None else "-",
+                address=payout.from_address or "-",
+                minutes=minutes,
+                gwei=str(replaced_gwei.normalize()) if replaced_gwei is not None else "-",
+                cap=str(cap_gwei.normalize()),
+                amount=format_amount(payout.amount, t.lang),
+            )
+        ),
+        dedupe_key=f"payout_stuck:{payout.id}:{key}",
+        dedupe_seconds=STUCK_ALERT_SECONDS,
     )
