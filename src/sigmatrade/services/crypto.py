@@ -6,6 +6,7 @@ the first 8 hex characters of SHA-256(key), so rotated keys (``ENCRYPTION_KEYS_O
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import os
@@ -28,6 +29,17 @@ def verify_secret(hashed: str, secret: str) -> bool:
         return _hasher.verify(hashed, secret)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+async def hash_secret_off_loop(secret: str) -> str:
+    """:func:`hash_secret` in a worker thread: argon2 is slow by design and must not stall the event
+    loop (other updates, and the row lock the caller may hold, wait less)."""
+    return await asyncio.to_thread(hash_secret, secret)
+
+
+async def verify_secret_off_loop(hashed: str, secret: str) -> bool:
+    """:func:`verify_secret` in a worker thread (same result, the event loop keeps running)."""
+    return await asyncio.to_thread(verify_secret, hashed, secret)
 
 
 def needs_rehash(hashed: str) -> bool:
