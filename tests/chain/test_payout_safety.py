@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from sigmatrade import clock
 from sigmatrade.chain import nonces
+from sigmatrade.chain.reconcile_payouts import reconcile_payouts
 from sigmatrade.db import leases
 from sigmatrade.db.models import PaymentRetry, Payout, PayoutTransaction
 from sigmatrade.domain.enums import PayoutStatus, PayoutTxKind, PayoutTxStatus
@@ -66,6 +67,12 @@ async def signed_txs(env: Env, payout_id: int) -> list[PayoutTransaction]:
     return list(rows)
 
 
+async def reconciled(env: Env) -> None:
+    """§4.7, payout side: every token that left a payout wallet is a settled payout (or in flight)."""
+    result = await reconcile_payouts(env.chain_rt, to_block=await env.chain.block_number())
+    assert result.ok, result.render()
+
+
 async def retry_row(env: Env, payout_id: int) -> PaymentRetry | None:
     async with env.db.session() as session:
         row: PaymentRetry | None = await session.scalar(
@@ -113,6 +120,7 @@ async def test_revert_undone_by_reorg_pays_once(env: Env) -> None:
     assert row.status == PayoutStatus.CONFIRMED and row.tx_hash == tx.tx_hash
     assert [t.status for t in await signed_txs(env, payout_id)] == [PayoutTxStatus.MINED_SUCCESS]
     await ledger_ok(env.db)
+    await reconciled(env)
 
 
 async def test_confirmed_revert_retries_and_old_hash_stays_tracked(env: Env) -> None:
@@ -142,6 +150,7 @@ async def test_confirmed_revert_retries_and_old_hash_stays_tracked(env: Env) -> 
     ]
     assert await env.chain.balance_of(receiver) == env.chain.raw("4")
     await ledger_ok(env.db)
+    await reconciled(env)
 
 
 # ------------------------------------------------------------- finding 6: nonce conflicts in flight
@@ -174,6 +183,8 @@ async def test_dead_lettered_conflict_frees_its_slot_and_alerts_once(db_url: str
         retry = await retry_row(env, first)
         assert retry is not None and retry.in_dlq and retry.attempt_count == 0
         await ledger_ok(env.db)
+        await reconciled(env)
+    await reconciled(env)
 
 
 # ------------------------------------------------------------------- finding 9: wallet change
@@ -193,6 +204,7 @@ async def test_payout_in_flight_on_previous_wallet_is_tracked_to_the_end(env: En
     assert row.status == PayoutStatus.CONFIRMED and row.from_address == env.wallet.address
     assert await env.chain.balance_of(receiver) == env.chain.raw("9.5")
     await ledger_ok(env.db)
+    await reconciled(env)
 
 
 async def test_signing_crash_on_previous_wallet_is_broadcast_there(env: Env) -> None:
@@ -209,6 +221,7 @@ async def test_signing_crash_on_previous_wallet_is_broadcast_there(env: Env) -> 
     assert (await env.sender().run()).confirmed == [payout_id]
     assert await env.chain.balance_of(receiver) == env.chain.raw("3")
     await ledger_ok(env.db)
+    await reconciled(env)
 
 
 # --------------------------------------------------------------- finding 7: the row is not trusted
@@ -257,6 +270,7 @@ async def test_one_payout_failing_to_settle_does_not_stop_the_others(env: Env) -
     assert (await payout_row(env.db, first)).status == PayoutStatus.SENT
     assert await env.chain.balance_of(second_to) == env.chain.raw("6")
     assert await balance(env.db, accounts.held(first_user)) == 0
+    await reconciled(env)
 
 
 async def test_sender_lease_is_renewed_while_a_run_lasts(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -308,6 +322,7 @@ async def test_stuck_payout_replaced_with_same_nonce_and_paid_once(env: Env) -> 
     retry = await retry_row(env, payout_id)
     assert retry is not None and retry.resolved and retry.resolution == "succeeded"
     await ledger_ok(env.db)
+    await reconciled(env)
 
 
 async def test_stuck_payout_at_the_gas_price_cap_is_counted_and_alerted(
@@ -338,3 +353,56 @@ async def test_stuck_payout_at_the_gas_price_cap_is_counted_and_alerted(
         assert (await env.sender().run()).confirmed == [payout_id]
         assert await chain.balance_of(receiver) == chain.raw("12")
         await ledger_ok(env.db)
+        await reconciled(env)
+    await reconciled(env)
+
+
+# ------------------------------------------------------------- reconciliation (payout side, §4.7)
+async def test_payout_reconciliation_names_unsettled_and_mismatched_transactions(env: Env) -> None:
+    start = await env.chain.block_number()
+    ids = [(await approved_payout(env.db, amount))[1] for amount in ("5", "6.5")]
+    assert (await env.sender().run()).sent == ids
+    await env.mine()
+    assert (await env.sender().run()).confirmed == ids
+    result = await reconcile_payouts(env.chain_rt, from_block=start)
+    assert result.ok, result.render()
+    assert result.chain_total == result.settled_total == env.chain.raw("11.5")
+    assert len(result.chain_raw) == 2 and result.fees_wei > 0
+    assert result.wallets == [env.wallet.address.lower()]
+
+    # money leaves the payout wallet outside the sender: named, not OK
+    stray = await env.chain.transfer(env.wallet, Account.create().address, env.chain.raw("1"))
+    await env.mine()
+    result = await reconcile_payouts(env.chain_rt, from_block=start)
+    assert not result.ok and result.unsettled == [stray.lower()]
+    assert stray.lower() in result.render() and "unsettled transfer" in result.render()
+
+    # the books say another amount was paid by a transaction than the chain shows
+    async with env.db.transaction() as session:
+        await session.execute(
+            update(Payout).where(Payout.id == ids[0]).values(raw_amount=env.chain.raw("50"))
+        )
+    row = await payout_row(env.db, ids[0])
+    result = await reconcile_payouts(env.chain_rt, from_block=start)
+    assert result.mismatched == [str(row.tx_hash).lower()]
+
+    # a payout in flight (mined, not yet confirmed by the tracker) is not a difference
+    _, pending, _ = await approved_payout(env.db, "2")
+    assert (await env.sender().run()).sent == [pending]
+    await env.mine()
+    result = await reconcile_payouts(env.chain_rt, from_block=start)
+    assert len(result.in_flight) == 1 and result.unsettled == [stray.lower()]
+
+
+async def test_payout_reconciliation_catches_a_double_payment(env: Env) -> None:
+    """The double payment of finding 1 seen from the chain: two transfers for one settled payout."""
+    start = await env.chain.block_number()
+    _, payout_id, receiver = await approved_payout(env.db, "3")
+    assert (await env.sender().run()).sent == [payout_id]
+    await env.mine()
+    assert (await env.sender().run()).confirmed == [payout_id]
+    assert (await reconcile_payouts(env.chain_rt, from_block=start)).ok
+    second = await env.chain.transfer(env.wallet, receiver, env.chain.raw("3"))  # paid again
+    await env.mine()
+    result = await reconcile_payouts(env.chain_rt, from_block=start)
+    assert not result.ok and result.unsettled == [second.lower()]
