@@ -406,3 +406,37 @@ async def test_payout_reconciliation_catches_a_double_payment(env: Env) -> None:
     await env.mine()
     result = await reconcile_payouts(env.chain_rt, from_block=start)
     assert not result.ok and result.unsettled == [second.lower()]
+
+
+async def test_nonce_conflict_after_a_revert_is_still_detected(env: Env) -> None:
+    """The reverted transaction of an earlier nonce stays tracked; it must not hide a foreign use of
+    the payout's current nonce."""
+    _, payout_id, receiver = await approved_payout(env.db, "4")
+    await env.chain.set_automine(False)
+    try:
+        assert (await env.sender().run()).sent == [payout_id]
+        pause = selector("setPaused(bool)") + abi_encode(["bool"], [True])
+        await env.chain.send_tx(
+            env.chain.deployer, to=env.chain.token_address, data=pause, gas_price=3 * 10**9, wait=False
+        )
+        await env.mine(1 + CONFIRMATIONS)
+    finally:
+        await env.chain.set_automine(True)
+    await env.chain.set_paused(False)
+    assert (await env.sender().run()).reverted == [payout_id]
+    clock.travel(timedelta(minutes=1, seconds=1))
+    await env.chain.set_automine(False)
+    try:
+        assert (await env.sender().run(retries_only=True)).sent == [payout_id]  # nonce 1, pending
+        await env.chain.drop_all_pending()
+        await env.chain.send_tx(env.wallet, to=env.wallet.address, nonce=1, wait=False)  # foreign nonce 1
+        await env.mine(1)
+    finally:
+        await env.chain.set_automine(True)
+    report = await env.sender().run()
+    assert report.dead_lettered == [payout_id] and report.rebroadcast == []
+    row = await payout_row(env.db, payout_id)
+    assert row.dead_lettered and row.nonce == 1
+    assert await env.chain.balance_of(receiver) == 0
+    await ledger_ok(env.db)
+    await reconciled(env)

@@ -213,9 +213,12 @@ class PayoutSender:
                 await pipeline.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.REVERTED, "reverted")
             return
         assert payout.nonce is not None
+        bound = [tx for tx in txs if tx.nonce == payout.nonce]
+        if not bound:
+            return
         latest = await self.provider.get_transaction_count(wallet, "latest")
         if latest > payout.nonce:
-            if await self._mined(txs):
+            if await self._mined(bound):
                 return  # mined between the two reads: the next run settles it
             error = f"nonce {payout.nonce} used by a foreign transaction (latest {latest})"
             failure = await pipeline.fail_attempt(
@@ -226,7 +229,6 @@ class PayoutSender:
             if failure is not None:
                 await pipeline.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.NONCE_CONFLICT, error)
             return
-        bound = [tx for tx in txs if tx.nonce == payout.nonce]
         if await self._stuck(wallet, payout, bound, report):
             return
         newest = bound[0]
