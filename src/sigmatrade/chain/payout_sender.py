@@ -127,14 +127,18 @@ class PayoutSender:
 
     async def finish_previous_wallets(self, wallet: str | None, report: RunReport) -> None:
         """Payouts still in flight on a wallet that is no longer the payout wallet are recovered and
-        tracked to the end (never re-signed there: nothing new is sent from an old wallet)."""
+        tracked to the end under that wallet's own slot. No new payout is sent from an old wallet (a
+        stuck transaction may still be replaced at its own nonce)."""
         for old in await pipeline.wallets_in_flight(self.rt.db):
             if wallet is not None and old.lower() == wallet.lower():
                 continue
-            async with nonces.sender_slot(self.rt.db, old, self.rt.replica_id) as mine:
-                if mine:
-                    await self.recover(old, report)
-                    await self.track(old, report)
+            try:
+                async with nonces.sender_slot(self.rt.db, old, self.rt.replica_id) as mine:
+                    if mine:
+                        await self.recover(old, report)
+                        await self.track(old, report)
+            except RpcError as exc:  # the next run tries again; the current wallet is not held up
+                log.warning("payout_previous_wallet_rpc_error", wallet=old, error=str(exc)[:200])
 
     # ------------------------------------------------------------------------------------ recovery
     async def recover(self, wallet: str, report: RunReport) -> None:
