@@ -440,3 +440,36 @@ async def test_nonce_conflict_after_a_revert_is_still_detected(env: Env) -> None
     assert await env.chain.balance_of(receiver) == 0
     await ledger_ok(env.db)
     await reconciled(env)
+
+
+async def test_settled_by_an_older_nonce_alerts_to_cancel_the_open_one(env: Env) -> None:
+    """A reorg deeper than the confirmation depth undoes a confirmed revert after the retry was sent
+    with the next nonce: the payout is settled by the old bytes and admins are told to cancel the open
+    nonce (the newer transfer must not be mined too)."""
+    _, payout_id, _ = await approved_payout(env.db, "4")
+    await env.chain.set_automine(False)
+    try:
+        assert (await env.sender().run()).sent == [payout_id]
+        pause = selector("setPaused(bool)") + abi_encode(["bool"], [True])
+        await env.chain.send_tx(
+            env.chain.deployer, to=env.chain.token_address, data=pause, gas_price=3 * 10**9, wait=False
+        )
+        await env.mine(1)
+        unpause = selector("setPaused(bool)") + abi_encode(["bool"], [False])
+        await env.chain.send_tx(env.chain.deployer, to=env.chain.token_address, data=unpause, wait=False)
+        await env.mine(CONFIRMATIONS)
+        assert (await env.sender().run()).reverted == [payout_id]
+        clock.travel(timedelta(minutes=1, seconds=1))
+        assert (await env.sender().run(retries_only=True)).sent == [payout_id]  # nonce 1, pending
+        old = (await signed_txs(env, payout_id))[0]
+        await env.chain.drop_all_pending()
+        await env.chain.reorg(CONFIRMATIONS + 1, [(old.signed_raw, 0)])  # the old bytes now succeed
+    finally:
+        await env.chain.set_automine(True)
+    report = await env.sender().run()
+    assert report.confirmed == [payout_id]
+    row = await payout_row(env.db, payout_id)
+    assert row.status == PayoutStatus.CONFIRMED and row.tx_hash == old.tx_hash
+    alerts = [a for a in await notifications(env.db, "admin_alert") if "earlier transaction" in a]
+    assert len(alerts) == 1 and "nonce 1" in alerts[0]
+    await ledger_ok(env.db)

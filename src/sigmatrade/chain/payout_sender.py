@@ -202,6 +202,13 @@ class PayoutSender:
                     if confirmed is not None:
                         report.confirmed.append(payout.id)
                         await pipeline.notify_confirmed(self.rt, confirmed)
+                        if payout.nonce is not None and tx.nonce != payout.nonce:
+                            # settled by an older nonce (a reorg deeper than the depth undid its
+                            # revert): the newer transaction must not be mined too
+                            log.critical(
+                                "payout_settled_by_older_nonce", payout_id=payout.id, open_nonce=payout.nonce
+                            )
+                            await pipeline.alert_open_nonce(self.rt, confirmed, payout.nonce)
                 return
         if payout.dead_lettered:
             return  # left to an admin: only a success above settles it (§4.6.9)

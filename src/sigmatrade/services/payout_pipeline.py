@@ -701,3 +701,21 @@ async def alert_stuck(
         dedupe_key=f"payout_stuck:{payout.id}:{key}",
         dedupe_seconds=STUCK_ALERT_SECONDS,
     )
+
+
+async def alert_open_nonce(rt: Runtime, payout: Payout, nonce: int) -> None:
+    """A payout was settled by a transaction of an older nonce while a newer one of its transactions
+    is unmined: an admin must cancel that nonce (0-value self-transfer) or it pays a second time."""
+    await notifier(rt).to_admins(
+        lambda t: Content(
+            t(
+                "po.alert.open_nonce",
+                id=payout.id,
+                nonce=nonce,
+                address=payout.from_address or "-",
+                amount=format_amount(payout.amount, t.lang),
+            )
+        ),
+        dedupe_key=f"payout_open_nonce:{payout.id}:{nonce}",
+        dedupe_seconds=DLQ_ALERT_SECONDS,
+    )

@@ -45,4 +45,10 @@ TEXTS: dict[str, str] = {
         "PAYOUT_MAX_GAS_PRICE_GWEI or check the network.\n"
         "Amount: <code>{amount}</code> USDT"
     ),
+    "po.alert.open_nonce": (
+        "🚨 <b>Payout #{id} was settled by an earlier transaction</b>\n"
+        "Its newer transaction at nonce {nonce} of wallet <code>{address}</code> is not mined: cancel "
+        "that nonce now (0 BNB to the wallet itself, higher gas price) or the user is paid twice.\n"
+        "Amount: <code>{amount}</code> USDT"
+    ),
 }

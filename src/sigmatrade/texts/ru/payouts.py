@@ -45,4 +45,11 @@ TEXTS: dict[str, str] = {
         "PAYOUT_MAX_GAS_PRICE_GWEI или проверьте сеть.\n"
         "Сумма: <code>{amount}</code> USDT"
     ),
+    "po.alert.open_nonce": (
+        "🚨 <b>Выплата #{id} завершена более ранней транзакцией</b>\n"
+        "Её более новая транзакция с nonce {nonce} кошелька <code>{address}</code> не включена в блок: "
+        "отмените этот nonce сейчас (0 BNB на сам кошелёк, выше цена газа), иначе пользователь получит "
+        "выплату дважды.\n"
+        "Сумма: <code>{amount}</code> USDT"
+    ),
 }
