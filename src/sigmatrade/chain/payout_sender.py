@@ -4,14 +4,21 @@ One run (inside the payment processor or payment retry job), holding the wallet'
 
 1. **Recovery** — ``signing`` with a persisted transaction → the identical signed bytes are broadcast
    again and the payout is ``sent``; ``signing`` without one → ``approved`` (no nonce was reserved).
-2. **Tracker** — for each ``sent`` payout: a receipt with status 1 and enough confirmations →
-   ``confirmed`` (ledger settle, user notified); status 0 → ``approved`` unbound (a retry signs with a
-   new nonce); nothing mined and the wallet's ``latest`` nonce already past the bound nonce → nonce
-   conflict, dead-lettered, never resent; otherwise the identical bytes are rebroadcast when due.
-3. **Sender** — approved payouts oldest first (at most ``PAYOUT_MAX_IN_FLIGHT`` in ``sent``):
-   pre-checks (USDT, gas estimate, BNB) without touching a nonce; then in one DB transaction the
-   nonce is reserved, the transaction signed and persisted with its hash; only after the commit is it
-   broadcast. A broadcast error still leaves the payout ``sent``: the tracker decides, never a re-sign.
+2. **Tracker** — for each ``sent`` payout of the wallet (and of any previous payout wallet that still
+   has payouts in flight), the receipts of every transaction ever signed for it: a status-1 receipt
+   with enough confirmations → ``confirmed`` (ledger settle, user notified); a status-0 receipt of its
+   bound nonce → ``approved`` unbound only once the revert has the confirmation depth (a retry signs
+   a new nonce; the reverted hash stays tracked); nothing mined and the wallet's ``latest`` nonce
+   already past the bound nonce → nonce conflict, dead-lettered, never resent; nothing mined for
+   ``PAYOUT_STUCK_MINUTES`` → a failed attempt (``stuck``) and a replacement at the same nonce with
+   ≥ 112.5 % gas price under the cap (persisted first); otherwise the newest bytes are rebroadcast
+   when due. Dead-lettered payouts are only watched for a success.
+3. **Sender** — approved payouts oldest first (at most ``PAYOUT_MAX_IN_FLIGHT`` in ``sent``, not
+   counting dead-lettered ones): pre-checks (USDT, gas estimate, BNB) without touching a nonce; then
+   in one DB transaction the row is checked against the books (hold, raw amount, registered wallet),
+   the nonce reserved, the transaction signed and persisted with its hash; only after the commit is
+   it broadcast. A broadcast error still leaves the payout ``sent``: the tracker decides, never a
+   re-sign. One payout's exception never stops the others; the sender lease is renewed meanwhile.
 
 A payout keeps its nonce until a transaction with that nonce is mined, so two transfers for one
 payout can never both be mined. ``SIGMATRADE_FAULT`` (``after_persist`` / ``after_broadcast``)
