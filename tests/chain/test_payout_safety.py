@@ -473,3 +473,32 @@ async def test_settled_by_an_older_nonce_alerts_to_cancel_the_open_one(env: Env)
     alerts = [a for a in await notifications(env.db, "admin_alert") if "earlier transaction" in a]
     assert len(alerts) == 1 and "nonce 1" in alerts[0]
     await ledger_ok(env.db)
+
+
+async def test_endpoint_without_receipts_does_not_fake_a_nonce_conflict(
+    db_url: str, chain: LocalChain
+) -> None:
+    """An endpoint answering null for receipts while its nonce count has moved on: our own mined
+    transfer is not a foreign use of the nonce; the payout waits and settles once receipts come."""
+    from tests.chain.rpc_proxy import RpcProxy
+
+    proxy = await RpcProxy(chain.url).start()
+    try:
+        async with open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=proxy.url)) as (rt, chain_rt):
+            env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
+            _, payout_id, receiver = await approved_payout(env.db, "5")
+            proxy.null_results.add("eth_getTransactionReceipt")
+            assert (await env.sender().run()).sent == [payout_id]
+            await env.mine()
+            report = await env.sender().run()
+            assert report.dead_lettered == [] and report.confirmed == []
+            row = await payout_row(env.db, payout_id)
+            assert row.status == PayoutStatus.SENT and not row.dead_lettered
+            assert await notifications(env.db, "admin_alert") == []
+            proxy.null_results.clear()
+            assert (await env.sender().run()).confirmed == [payout_id]
+            assert await chain.balance_of(receiver) == chain.raw("5")
+            await ledger_ok(env.db)
+            await reconciled(env)
+    finally:
+        await proxy.stop()

@@ -194,6 +194,15 @@ class PayoutSender:
                 out.append((tx, int(str(receipt["blockNumber"]), 16), int(str(receipt["status"]), 16)))
         return out
 
+    async def _included(self, txs: list[PayoutTransaction]) -> bool:
+        """Whether a node knows one of ``txs`` as mined (``eth_getTransactionByHash`` with a block):
+        a missing receipt alone never turns our own mined transfer into a nonce conflict."""
+        for tx in txs:
+            found = await self.provider.call("eth_getTransactionByHash", [tx.tx_hash])
+            if isinstance(found, dict) and found.get("blockNumber"):
+                return True
+        return False
+
     def _deep(self, head: int, block: int) -> bool:
         return head - block >= self.chain.confirmation_blocks
 
@@ -236,8 +245,8 @@ class PayoutSender:
             return
         latest = await self.provider.get_transaction_count(wallet, "latest")
         if latest > payout.nonce:
-            if await self._mined(bound):
-                return  # mined between the two reads: the next run settles it
+            if await self._mined(bound) or await self._included(bound):
+                return  # mined (between the two reads, or its receipt not served yet): wait
             error = f"nonce {payout.nonce} used by a foreign transaction (latest {latest})"
             failure = await pipeline.fail_attempt(
                 self.rt.db, payout.id, RetryErrorKind.NONCE_CONFLICT, error, dlq_now=True
