@@ -4,7 +4,9 @@ Modes: ``forward`` (default), ``http_500`` (or any ``http_status``), ``hang`` (n
 changes — then answered as the new mode says — or the proxy stops), ``refuse`` (the listening socket is
 closed: connection refused), ``garbage`` (HTTP 200 with a non-JSON body). Per method: JSON-RPC errors (``fail_method``), a
 different chain id (``chain_id``), a head that lags (``head_lag``), an added delay (``delay``), and an
-``eth_getLogs`` block-range limit (``max_log_range``: wider ranges get the error real providers send).
+``eth_getLogs`` block-range limit (``max_log_range``: wider ranges get the error real providers send),
+and ``null_results``: methods answered with a JSON-RPC ``null`` result (a node that lost or never
+indexed the object, e.g. ``eth_getTransactionReceipt``).
 Every request is counted per method (``count``) and the peak of concurrent requests is kept.
 """
 
@@ -34,6 +36,7 @@ class RpcProxy:
         self.max_log_range: int | None = None
         self.range_refusals = 0
         self.method_errors: dict[str, tuple[int, str]] = {}
+        self.null_results: set[str] = set()
         self.requests: Counter[str] = Counter()
         self.inflight = 0
         self.peak_inflight = 0
@@ -134,6 +137,8 @@ class RpcProxy:
             return web.json_response(
                 {"jsonrpc": "2.0", "id": body.get("id"), "error": {"code": code, "message": message}}
             )
+        if method in self.null_results:
+            return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": None})
         if method == "eth_getLogs" and self.max_log_range is not None and self._too_wide(body):
             self.range_refusals += 1
             error = {"code": -32005, "message": f"block range is too large (max {self.max_log_range})"}

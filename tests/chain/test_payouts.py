@@ -305,6 +305,8 @@ async def test_reverted_transfer_retried_with_new_nonce(env: Env) -> None:
         await env.mine(1)  # the pause (higher gas price) runs first: the transfer reverts
     finally:
         await env.chain.set_automine(True)
+    assert (await env.sender().run()).reverted == []  # final only with the confirmation depth
+    await env.mine()
     report = await env.sender().run()
     assert report.reverted == [payout_id]
     row = await payout_row(env.db, payout_id)

@@ -740,3 +740,27 @@ async def test_fee_change_between_summary_and_password_is_refused(harness: Harne
     ex = await press(client, "✅ Confirm")
     assert "fee has changed" in ex.text and await _state(harness, 5022) is None
     await _consistent(harness)
+
+
+async def test_forged_payout_ids_beyond_the_database_range_are_outdated(harness: Harness) -> None:
+    """Callback ids are bounded where callback data is parsed (bot.callbacks): an id beyond BIGINT
+    never reaches SQL, it gets the standard "outdated button" alert and changes nothing."""
+    user = await _make(harness, 5020, "100")
+    client = harness.user(5020, "Forger", language_code="en")
+    await _request(client, "10")
+    before = await _books(harness, user.id)
+    for data in (
+        "wd:cancel:99999999999999999999:1",
+        "wd:cancel_ok:99999999999999999999:1",
+        f"wd:cancel:{2**63}:1",
+        f"wd:cancel_ok:{2**63}:1",
+        "wd:cancel_ok:-1:1",
+        f"wd:list:0:{2**64}",
+    ):
+        ex = await press_data(client, data)
+        assert ex.answer is not None and ex.answer["show_alert"], data
+        assert ex.answer["text"] == "This button is outdated. Please open the menu again.", data
+        assert not ex.screens, data
+    assert await _books(harness, user.id) == before
+    assert (await _payouts(harness))[-1].status == PayoutStatus.REQUESTED
+    await _consistent(harness)

@@ -333,3 +333,39 @@ async def test_fee_changed_after_the_summary_is_refused(rt: Runtime) -> None:
     assert created and payout.fee == D(1) and payout.net_amount == D(49)
     assert await _count(rt, Payout) == 1
     await _consistent(rt)
+
+
+async def test_finpass_check_in_the_withdrawal_runs_argon2_off_the_event_loop(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user row is locked while the finpass is checked: argon2 must run in a worker thread so the
+    event loop (every other update) keeps running meanwhile; the results are unchanged."""
+    import threading
+
+    from sigmatrade.services import crypto
+
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+    real = crypto._hasher
+
+    class Recording:
+        def verify(self, hashed: str, secret: str) -> bool:
+            threads.append(threading.get_ident())
+            return real.verify(hashed, secret)
+
+        def hash(self, secret: str) -> str:
+            threads.append(threading.get_ident())
+            return real.hash(secret)
+
+        def check_needs_rehash(self, hashed: str) -> bool:
+            return real.check_needs_rehash(hashed)
+
+    user = await _user(rt, "100")
+    monkeypatch.setattr(crypto, "_hasher", Recording())
+    async with rt.db.session() as session:
+        wrong = await svc.submit(session, rt, user, flow_id=1, amount=D(10), typed="Wrongpass1234")
+        assert wrong.check.outcome == CheckOutcome.WRONG and wrong.payout is None
+        ok = await svc.submit(session, rt, user, flow_id=1, amount=D(10), typed=FINPASS)
+        assert ok.created and ok.payout is not None
+    assert len(threads) == 2 and loop_thread not in threads
+    await _consistent(rt)

@@ -1,10 +1,22 @@
-"""Typed callback data (SPEC §5.4). Short prefixes; every packed value fits in 64 bytes (tested)."""
+"""Typed callback data (SPEC §5.4). Short prefixes; every packed value fits in 64 bytes (tested).
+
+Every number parsed from callback data is bounded HERE, the one place: an object id lies in
+0 … ``MAX_ID`` (the database's BIGINT; 0 = none), any other number in the BIGINT range. A forged
+value outside fails to unpack, so no handler matches it and the fallback router answers with the
+standard "outdated button" alert: it never reaches SQL.
+"""
 
 from __future__ import annotations
 
-from aiogram.filters.callback_data import CallbackData
+from typing import Annotated
 
-MAX_ID = 2**63 - 1  # the largest id any field may carry (tested for packing)
+from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+MAX_ID = 2**63 - 1  # the largest id any field may carry: BIGINT (tested for packing)
+
+Id = Annotated[int, Field(ge=0, le=MAX_ID)]  # an object id (0: none)
+Num = Annotated[int, Field(ge=-MAX_ID - 1, le=MAX_ID)]  # pages, levels, depths (clamped by handlers)
 
 
 class Nav(CallbackData, prefix="nav"):
@@ -21,34 +33,34 @@ class Reg(CallbackData, prefix="reg"):
 
 class Dep(CallbackData, prefix="dep"):
     action: str  # levels, level, activate, status, pending, history, cancel, cancel_ok
-    level: int = 0
-    id: int = 0
-    page: int = 0
+    level: Num = 0
+    id: Id = 0
+    page: Num = 0
 
 
 class Wd(CallbackData, prefix="wd"):
     action: str  # new, all, confirm, cancel, cancel_ok, list, abort
-    id: int = 0
-    page: int = 0
+    id: Id = 0
+    page: Num = 0
 
 
 class Hist(CallbackData, prefix="hist"):
     kind: str  # all, deposits, rewards, referral, payouts
-    page: int = 1
+    page: Num = 1
 
 
 class Ref(CallbackData, prefix="ref"):
     action: str  # home, link, list, comms, board
-    depth: int = 0
-    page: int = 1
+    depth: Num = 0
+    page: Num = 1
     metric: str = ""
 
 
 class Sup(CallbackData, prefix="sup"):
     action: str  # home, new, cat, send, discard, view, add, close, history
-    id: int = 0
+    id: Id = 0
     cat: str = ""
-    page: int = 1
+    page: Num = 1
 
 
 class Fp(CallbackData, prefix="fp"):
@@ -62,14 +74,14 @@ class Set(CallbackData, prefix="set"):
 class Pg(CallbackData, prefix="pg"):
     """Page indicator button (no-op)."""
 
-    n: int = 0
+    n: Num = 0
 
 
 class Adm(CallbackData, prefix="adm"):
     sec: str
     act: str = ""
-    id: int = 0
-    page: int = 0
+    id: Id = 0
+    page: Num = 0
     arg: str = ""
 
 

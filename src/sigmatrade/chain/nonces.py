@@ -8,6 +8,7 @@ nonce is taken, in the same transaction that persists the signed transaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade.db import leases
 from sigmatrade.db.models import WalletNonce
 from sigmatrade.db.session import Database, is_postgres
+from sigmatrade.logging import get_logger
 
 LEASE_SECONDS = 60.0
 _locks: dict[str, asyncio.Lock] = {}
+log = get_logger("sigmatrade.payouts")
 
 
 def lease_name(address: str) -> str:
@@ -29,21 +32,54 @@ def wallet_lock(address: str) -> asyncio.Lock:
     return _locks.setdefault(address.lower(), asyncio.Lock())
 
 
+class Slot:
+    """The wallet's sending slot: true while held. The lease is renewed every third of its time
+    while the run lasts; if a renewal fails (another replica took the lease after a stall) the slot
+    turns false and the sender signs nothing more in this run."""
+
+    def __init__(self, held: bool) -> None:
+        self.held = held
+        self.lost = False
+
+    def __bool__(self) -> bool:
+        return self.held and not self.lost
+
+
+async def _keep(db: Database, address: str, holder: str, slot: Slot) -> None:
+    while True:
+        await asyncio.sleep(LEASE_SECONDS / 3)
+        try:
+            renewed = await leases.acquire(db, lease_name(address), holder, LEASE_SECONDS)
+        except Exception:  # a failed renewal is retried; the lease still runs for two thirds
+            log.exception("payout_lease_renew_error", wallet=address)
+            continue
+        if not renewed:
+            slot.lost = True
+            log.error("payout_lease_lost", wallet=address, holder=holder)
+            return
+
+
 @asynccontextmanager
-async def sender_slot(db: Database, address: str, holder: str) -> AsyncIterator[bool]:
-    """Yields True while this process is the wallet's only sender; False when another holds it."""
+async def sender_slot(db: Database, address: str, holder: str) -> AsyncIterator[Slot]:
+    """Yields a true slot while this process is the wallet's only sender; false when another holds it."""
     lock = wallet_lock(address)
     if lock.locked():
-        yield False
+        yield Slot(False)
         return
     async with lock:
         if not await leases.acquire(db, lease_name(address), holder, LEASE_SECONDS):
-            yield False
+            yield Slot(False)
             return
+        slot = Slot(True)
+        keeper = asyncio.create_task(_keep(db, address, holder, slot))
         try:
-            yield True
+            yield slot
         finally:
-            await leases.release(db, lease_name(address), holder)
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            if not slot.lost:
+                await leases.release(db, lease_name(address), holder)
 
 
 async def reserve(session: AsyncSession, address: str, chain_pending: int) -> int:

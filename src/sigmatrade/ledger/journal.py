@@ -3,9 +3,10 @@
 * Every entry has >= 2 postings that sum to exactly zero; amounts are exact Decimals.
 * An idempotency key identifies the entry: posting it again is a no-op that returns the
   existing entry (safe under retries and concurrent replicas).
-* The touched accounts are locked (``FOR UPDATE`` on PostgreSQL, the database write lock on
-  SQLite) in id order, new balances are computed in Python, and a user account can never go
-  below zero: :class:`InsufficientFunds` is raised and nothing is written.
+* The touched accounts are locked (under the books lock of ``db.locks``, then ``FOR UPDATE`` on
+  PostgreSQL; the database write lock on SQLite) in id order, new balances are computed in
+  Python, and a user account can never go below zero: :class:`InsufficientFunds` is raised and
+  nothing is written.
 * Everything happens in the caller's transaction.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.context import current_request_id
+from sigmatrade.db.locks import lock_books
 from sigmatrade.db.models import JournalEntry, LedgerAccount, LedgerPosting
 from sigmatrade.db.session import is_postgres
 from sigmatrade.domain.enums import AccountKind, EntryType
@@ -84,6 +86,9 @@ async def _existing(session: AsyncSession, key: str) -> JournalEntry | None:
 
 
 async def lock_accounts(session: AsyncSession, codes: list[str]) -> dict[str, LedgerAccount]:
+    """Lock the accounts in id order, always under the books lock (taken first: the lock order of
+    ``db.locks``), so no two transactions ever wait on each other's accounts or audit tail."""
+    await lock_books(session)
     stmt = (
         select(LedgerAccount)
         .where(LedgerAccount.code.in_(sorted(set(codes))))

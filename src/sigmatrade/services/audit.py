@@ -1,7 +1,8 @@
 """Append-only, hash-chained audit log (SPEC §9.1).
 
-Rows are written inside the caller's transaction. Inserts are serialised (PostgreSQL
-advisory transaction lock; SQLite's write lock), the id is the previous id + 1, and
+Rows are written inside the caller's transaction. Inserts are serialised by the books lock
+(``db.locks``: a PostgreSQL advisory transaction lock, taken in the documented lock order; SQLite's
+write lock), the id is the previous id + 1, and
 hash = SHA-256(canonical JSON of every field except ``hash``, including ``prev_hash``).
 """
 
@@ -13,18 +14,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.context import current_request_id
+from sigmatrade.db.locks import lock_books
 from sigmatrade.db.models import AuditLog, UserAction
-from sigmatrade.db.session import is_postgres
 from sigmatrade.domain.enums import ActorType
 from sigmatrade.domain.jsonsafe import canonical_json, jsonable
 
 GENESIS = "0" * 64
-_ADVISORY_KEY = 0x5167_A0D1  # arbitrary constant identifying the audit chain lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +82,7 @@ async def log(
     details: Any = None,
 ) -> AuditLog:
     """Append one audit row in the caller's transaction."""
-    if is_postgres(session):
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
+    await lock_books(session)  # the lock order of docs/decisions.md: books lock, then the chain's tail
     last = (
         await session.execute(select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1))
     ).first()

@@ -45,10 +45,13 @@ _HASH_POOL = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) // 2), 
 
 
 async def hash_secret_off_loop(secret: str) -> str:
+    """:func:`hash_secret` on the argon2 pool: the event loop keeps running (other updates, and the row
+    lock the caller may hold, wait less)."""
     return await asyncio.get_running_loop().run_in_executor(_HASH_POOL, hash_secret, secret)
 
 
 async def verify_secret_off_loop(hashed: str, secret: str) -> bool:
+    """:func:`verify_secret` on the argon2 pool (same result, the event loop keeps running)."""
     return await asyncio.get_running_loop().run_in_executor(_HASH_POOL, verify_secret, hashed, secret)
 
 

@@ -30,7 +30,6 @@ from sigmatrade.services import audit, limits
 PAGE_SIZE = 5
 LIMIT_ACTION = "deposit_activation"
 DEPOSIT_CURSOR = "usdt_deposits"
-MAX_ID = 2**63 - 1  # ids beyond BIGINT come only from forged callbacks
 
 # Refusals of this module (the activation refusals use the codes of ``domain.levels``).
 NOT_FOUND = "not_found"
@@ -106,8 +105,9 @@ class HistoryPage:
 
 # ---------------------------------------------------------------------------------------------- reads
 def valid_id(value: int) -> bool:
-    """Ids from callbacks outside the id range are treated like missing objects."""
-    return 1 <= value <= MAX_ID
+    """0 (a button without an id) is a missing object. Ids arrive already bounded to the database's
+    range: every id parsed from callback data is checked where it is parsed (``bot.callbacks``)."""
+    return value >= 1
 
 
 async def load_table(rt: Runtime) -> tuple[LevelTable, dict[str, Any]]:

@@ -9,7 +9,7 @@ changes nothing. The chain side (RPC, signing, broadcast) lives in ``chain.payou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
@@ -17,7 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.db.aggregate import total
-from sigmatrade.db.models import PaymentRetry, Payout, PayoutTransaction, User
+from sigmatrade.db.models import (
+    ChainTransfer,
+    JournalEntry,
+    LedgerAccount,
+    LedgerPosting,
+    PaymentRetry,
+    Payout,
+    PayoutTransaction,
+    UnmatchedDeposit,
+    User,
+    WalletKey,
+)
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import (
     PayoutKind,
@@ -27,7 +38,7 @@ from sigmatrade.domain.enums import (
     RetryErrorKind,
     RetryResolution,
 )
-from sigmatrade.domain.money import format_amount
+from sigmatrade.domain.money import MoneyError, amount_to_raw, format_amount
 from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.runtime import Runtime
@@ -38,7 +49,9 @@ from sigmatrade.texts.render import link
 
 CATEGORY_CONFIRMED = "payout_confirmed"
 LOW_BALANCE_ALERT_SECONDS = 6 * 3600
-LOW_STATE_SECONDS = 30 * 86400  # how long a low state is remembered without a check
+LOW_STATE_SECONDS = 30 * 86400
+STUCK_ALERT_SECONDS = 3600
+DLQ_ALERT_SECONDS = 86400  # one alert per payout and error kind a day while it waits in the DLQ
 
 
 @dataclass(frozen=True)
@@ -91,20 +104,54 @@ async def in_status(db: Database, wallet: str, status: PayoutStatus) -> list[Pay
 
 
 async def transactions(db: Database, payout_id: int) -> list[PayoutTransaction]:
-    """The payout's signed transactions that may still be mined, newest first."""
+    """Every transaction ever signed for the payout, newest first. All of them stay tracked until the
+    payout is final: a revert undone by a reorg may still get the old signed bytes mined (§4.6.5)."""
     async with db.session() as session:
         rows = (
             await session.scalars(
                 select(PayoutTransaction)
-                .where(
-                    PayoutTransaction.payout_id == payout_id,
-                    PayoutTransaction.status.in_((PayoutTxStatus.SIGNED, PayoutTxStatus.BROADCAST)),
-                )
+                .where(PayoutTransaction.payout_id == payout_id)
                 .order_by(PayoutTransaction.id.desc())
             )
         ).all()
         await session.commit()
     return list(rows)
+
+
+async def in_flight_count(db: Database, wallet: str) -> int:
+    """Payouts of the wallet in ``sent`` that hold a sending slot: dead-lettered ones do not (§4.6.1)."""
+    async with db.session() as session:
+        value = await session.scalar(
+            select(func.count(Payout.id)).where(
+                Payout.status == PayoutStatus.SENT,
+                Payout.dead_lettered.is_(False),
+                func.lower(Payout.from_address) == wallet.lower(),
+            )
+        )
+        await session.commit()
+    return int(value or 0)
+
+
+async def wallets_in_flight(db: Database) -> list[str]:
+    """Every payout wallet with a payout in ``signing`` or ``sent``: a wallet change must not orphan
+    the payouts still in flight on the previous wallet."""
+    async with db.session() as session:
+        rows = (
+            await session.scalars(
+                select(Payout.from_address)
+                .where(
+                    Payout.status.in_((PayoutStatus.SIGNING, PayoutStatus.SENT)),
+                    Payout.from_address.is_not(None),
+                )
+                .distinct()
+            )
+        ).all()
+        await session.commit()
+    seen: dict[str, str] = {}
+    for address in rows:
+        if address is not None:
+            seen.setdefault(address.lower(), address)
+    return sorted(seen.values(), key=str.lower)
 
 
 async def banned_user(db: Database, user_id: int | None) -> bool:
@@ -121,6 +168,140 @@ async def waiting_amount(db: Database) -> Decimal:
         value = await total(session, select(Payout.net_amount).where(Payout.status == PayoutStatus.APPROVED))
         await session.commit()
     return value
+
+
+# ------------------------------------------------------------------------------------ reconciliation
+@dataclass(frozen=True)
+class SettledPayout:
+    payout_id: int
+    tx_hash: str
+    raw_amount: int
+    block: int
+
+
+@dataclass(frozen=True)
+class KnownTransaction:
+    """A transaction we signed for a payout (any status) and where it stands."""
+
+    payout_id: int
+    tx_hash: str
+    payout_status: str
+    mined_block: int | None
+
+
+async def payout_wallets(db: Database, configured: str | None) -> list[str]:
+    """Every wallet that is or was a payout wallet: the configured one, every key in the keystore and
+    every ``from_address`` a payout was signed from (lower-case, sorted)."""
+    async with db.session() as session:
+        keys = (await session.scalars(select(WalletKey.address))).all()
+        used = (
+            await session.scalars(
+                select(Payout.from_address).where(Payout.from_address.is_not(None)).distinct()
+            )
+        ).all()
+        await session.commit()
+    found = {a.lower() for a in [*keys, *used] if a}
+    if configured:
+        found.add(configured.lower())
+    return sorted(found)
+
+
+async def settled_between(db: Database, from_block: int, to_block: int) -> list[SettledPayout]:
+    """Confirmed payouts whose transfer was mined in [from_block, to_block]."""
+    async with db.session() as session:
+        rows = (
+            await session.execute(
+                select(Payout.id, Payout.tx_hash, Payout.raw_amount, Payout.block_number).where(
+                    Payout.status == PayoutStatus.CONFIRMED,
+                    Payout.block_number >= from_block,
+                    Payout.block_number <= to_block,
+                )
+            )
+        ).all()
+        await session.commit()
+    return [SettledPayout(r[0], str(r[1]).lower(), int(r[2]), int(r[3] or 0)) for r in rows]
+
+
+async def known_transactions(db: Database, tx_hashes: list[str]) -> dict[str, KnownTransaction]:
+    """Our signed payout transactions among ``tx_hashes`` (keyed by lower-case hash)."""
+    if not tx_hashes:
+        return {}
+    async with db.session() as session:
+        rows = (
+            await session.execute(
+                select(
+                    PayoutTransaction.payout_id, PayoutTransaction.tx_hash, Payout.status, Payout.block_number
+                )
+                .join(Payout, Payout.id == PayoutTransaction.payout_id)
+                .where(func.lower(PayoutTransaction.tx_hash).in_([h.lower() for h in tx_hashes]))
+            )
+        ).all()
+        await session.commit()
+    return {str(r[1]).lower(): KnownTransaction(int(r[0]), str(r[1]).lower(), str(r[2]), r[3]) for r in rows}
+
+
+async def mined_transactions_between(db: Database, from_block: int, to_block: int) -> list[str]:
+    """Hashes of our payout transactions recorded as mined in [from_block, to_block] (their BNB fees)."""
+    async with db.session() as session:
+        rows = (
+            await session.scalars(
+                select(PayoutTransaction.tx_hash).where(
+                    PayoutTransaction.mined_block >= from_block, PayoutTransaction.mined_block <= to_block
+                )
+            )
+        ).all()
+        await session.commit()
+    return [str(h).lower() for h in rows]
+
+
+# ------------------------------------------------------------------------------------------ integrity
+async def integrity_problem(session: AsyncSession, payout: Payout, decimals: int) -> str | None:
+    """What is wrong with the payout row, checked against the rest of the books before signing
+    (None: nothing). The sender never trusts the row alone: the raw amount must be exactly the net
+    amount in token units, the destination the user's registered wallet (a refund's: the sender of
+    the refunded transfer), and the amount must be held for this payout and not released."""
+    try:
+        expected_raw = amount_to_raw(payout.net_amount, decimals)
+    except MoneyError:
+        return f"net amount {payout.net_amount} is not a whole number of token units"
+    if payout.raw_amount != expected_raw:
+        return f"raw amount {payout.raw_amount} != net {payout.net_amount} x 10^{decimals}"
+    if payout.amount != payout.fee + payout.net_amount or payout.net_amount <= 0:
+        return "amount != fee + net amount"
+    if payout.kind == PayoutKind.REFUND:
+        source = await session.scalar(
+            select(ChainTransfer.from_address)
+            .join(UnmatchedDeposit, UnmatchedDeposit.transfer_id == ChainTransfer.id)
+            .where(UnmatchedDeposit.refund_payout_id == payout.id)
+        )
+        if source is None:
+            return "no unmatched deposit is refunded by this payout"
+        if source.lower() != payout.to_address.lower():
+            return f"destination {payout.to_address} is not the refunded sender {source}"
+        return None
+    if payout.user_id is None:
+        return "no user"
+    wallet = await session.scalar(select(User.wallet_address).where(User.id == payout.user_id))
+    if wallet is None or wallet.lower() != payout.to_address.lower():
+        return f"destination {payout.to_address} is not the user's registered wallet {wallet}"
+    hold = entries.withdrawal_hold(payout.id, payout.user_id, payout.amount)
+    release = entries.withdrawal_release(payout.id, payout.user_id, payout.amount)
+    held = await session.scalar(
+        select(LedgerPosting.amount)
+        .join(JournalEntry, JournalEntry.id == LedgerPosting.entry_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(JournalEntry.idempotency_key == hold.key, LedgerAccount.code == hold.postings[1].account)
+    )
+    if held is None:
+        return "no hold for this payout"
+    if held != payout.amount:
+        return f"hold {held} != payout amount {payout.amount}"
+    released = await session.scalar(
+        select(JournalEntry.id).where(JournalEntry.idempotency_key == release.key)
+    )
+    if released is not None:
+        return "the hold of this payout was released"
+    return None
 
 
 # ---------------------------------------------------------------------------------------- transitions
@@ -167,6 +348,54 @@ async def record_signed(
     payout.tx_hash = tx_hash
     await session.flush()
     return tx
+
+
+async def record_replacement(
+    db: Database,
+    payout_id: int,
+    *,
+    wallet: str,
+    nonce: int,
+    raw_hex: str,
+    tx_hash: str,
+    gas_limit: int,
+    gas_price_wei: int,
+) -> PayoutTransaction | None:
+    """Persist a replacement (same nonce, higher gas price) of a stuck ``sent`` payout before it is
+    broadcast; None when the payout is no longer ``sent`` on that nonce."""
+    async with db.transaction() as session:
+        payout = await session.get(Payout, payout_id, populate_existing=True)
+        if payout is None or payout.status != PayoutStatus.SENT or payout.nonce != nonce:
+            return None
+        tx = PayoutTransaction(
+            payout_id=payout_id,
+            from_address=wallet,
+            nonce=nonce,
+            tx_hash=tx_hash,
+            signed_raw=raw_hex,
+            gas_limit=gas_limit,
+            gas_price_wei=gas_price_wei,
+            kind=PayoutTxKind.REPLACEMENT,
+            status=PayoutTxStatus.SIGNED,
+        )
+        session.add(tx)
+        payout.tx_hash = tx_hash
+        await session.flush()
+        return tx
+
+
+async def last_attempt_at(db: Database, payout_id: int, kind: RetryErrorKind) -> datetime | None:
+    """When the payout's open retry row last counted a failed attempt of ``kind``."""
+    async with db.session() as session:
+        value = await session.scalar(
+            select(PaymentRetry.last_attempt_at).where(
+                PaymentRetry.payout_id == payout_id,
+                PaymentRetry.resolved.is_(False),
+                PaymentRetry.error_kind == kind,
+            )
+        )
+        await session.commit()
+    return value
 
 
 async def signing_rows(db: Database) -> list[tuple[int, PayoutTransaction | None]]:
@@ -216,6 +445,11 @@ async def touch_broadcast(db: Database, tx_id: int) -> None:
     async with db.transaction() as session:
         await session.execute(
             update(PayoutTransaction).where(PayoutTransaction.id == tx_id).values(broadcast_at=clock.now())
+        )
+        await session.execute(
+            update(PayoutTransaction)
+            .where(PayoutTransaction.id == tx_id, PayoutTransaction.status == PayoutTxStatus.SIGNED)
+            .values(status=PayoutTxStatus.BROADCAST)
         )
 
 
@@ -439,5 +673,49 @@ async def alert_dlq(rt: Runtime, payout_id: int, failure: Failure, kind: RetryEr
                 nonce=payout.nonce if payout.nonce is not None else "-",
                 address=payout.from_address or "-",
             )
-        )
+        ),
+        dedupe_key=f"payout_dlq:{payout.id}:{kind}",
+        dedupe_seconds=DLQ_ALERT_SECONDS,
+    )
+
+
+async def alert_stuck(
+    rt: Runtime, payout: Payout, minutes: int, *, replaced_gwei: Decimal | None, cap_gwei: Decimal
+) -> None:
+    """A payout's nonce is not mined after ``PAYOUT_STUCK_MINUTES``: replaced under the cap, or not
+    (the cap is reached: never exceeded silently). One alert per payout and outcome an hour."""
+    key = "po.alert.stuck_replaced" if replaced_gwei is not None else "po.alert.stuck_capped"
+    await notifier(rt).to_admins(
+        lambda t: Content(
+            t(
+                key,
+                id=payout.id,
+                nonce=payout.nonce if payout.nonce is not None else "-",
+                address=payout.from_address or "-",
+                minutes=minutes,
+                gwei=str(replaced_gwei.normalize()) if replaced_gwei is not None else "-",
+                cap=str(cap_gwei.normalize()),
+                amount=format_amount(payout.amount, t.lang),
+            )
+        ),
+        dedupe_key=f"payout_stuck:{payout.id}:{key}",
+        dedupe_seconds=STUCK_ALERT_SECONDS,
+    )
+
+
+async def alert_open_nonce(rt: Runtime, payout: Payout, nonce: int) -> None:
+    """A payout was settled by a transaction of an older nonce while a newer one of its transactions
+    is unmined: an admin must cancel that nonce (0-value self-transfer) or it pays a second time."""
+    await notifier(rt).to_admins(
+        lambda t: Content(
+            t(
+                "po.alert.open_nonce",
+                id=payout.id,
+                nonce=nonce,
+                address=payout.from_address or "-",
+                amount=format_amount(payout.amount, t.lang),
+            )
+        ),
+        dedupe_key=f"payout_open_nonce:{payout.id}:{nonce}",
+        dedupe_seconds=DLQ_ALERT_SECONDS,
     )

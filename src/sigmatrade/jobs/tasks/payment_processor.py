@@ -22,5 +22,8 @@ async def run(ctx: JobContext) -> None:
         sent=len(report.sent),
         confirmed=len(report.confirmed),
         failed=len(report.failed),
+        stuck=len(report.stuck),
+        replaced=len(report.replaced),
+        errors=len(report.errors),
         skipped=report.skipped,
     )

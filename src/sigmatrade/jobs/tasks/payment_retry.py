@@ -22,5 +22,8 @@ async def run(ctx: JobContext) -> None:
         sent=len(report.sent),
         failed=len(report.failed),
         dead_lettered=len(report.dead_lettered),
+        stuck=len(report.stuck),
+        replaced=len(report.replaced),
+        errors=len(report.errors),
         skipped=report.skipped,
     )

@@ -32,4 +32,23 @@ TEXTS: dict[str, str] = {
         "in the explorer before resolving it.\n"
         "User: <code>{user}</code>, amount: <code>{amount}</code> USDT"
     ),
+    "po.alert.stuck_replaced": (
+        "⚠️ <b>Payout #{id} stuck</b>\n"
+        "Nonce {nonce} of wallet <code>{address}</code> not mined for {minutes} min; "
+        "replaced with gas price {gwei} gwei (cap {cap} gwei).\n"
+        "Amount: <code>{amount}</code> USDT"
+    ),
+    "po.alert.stuck_capped": (
+        "🚨 <b>Payout #{id} stuck at the gas price cap</b>\n"
+        "Nonce {nonce} of wallet <code>{address}</code> not mined for {minutes} min and the gas price "
+        "cap ({cap} gwei) allows no replacement: later payouts wait behind it. Raise "
+        "PAYOUT_MAX_GAS_PRICE_GWEI or check the network.\n"
+        "Amount: <code>{amount}</code> USDT"
+    ),
+    "po.alert.open_nonce": (
+        "🚨 <b>Payout #{id} was settled by an earlier transaction</b>\n"
+        "Its newer transaction at nonce {nonce} of wallet <code>{address}</code> is not mined: cancel "
+        "that nonce now (0 BNB to the wallet itself, higher gas price) or the user is paid twice.\n"
+        "Amount: <code>{amount}</code> USDT"
+    ),
 }

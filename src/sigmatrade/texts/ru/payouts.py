@@ -32,4 +32,24 @@ TEXTS: dict[str, str] = {
         "кошелька в обозревателе перед разрешением.\n"
         "Пользователь: <code>{user}</code>, сумма: <code>{amount}</code> USDT"
     ),
+    "po.alert.stuck_replaced": (
+        "⚠️ <b>Выплата #{id} зависла</b>\n"
+        "Nonce {nonce} кошелька <code>{address}</code> не включён в блок {minutes} мин; "
+        "транзакция заменена с ценой газа {gwei} gwei (предел {cap} gwei).\n"
+        "Сумма: <code>{amount}</code> USDT"
+    ),
+    "po.alert.stuck_capped": (
+        "🚨 <b>Выплата #{id} зависла на пределе цены газа</b>\n"
+        "Nonce {nonce} кошелька <code>{address}</code> не включён в блок {minutes} мин, а предел цены "
+        "газа ({cap} gwei) не позволяет замену: следующие выплаты ждут за ней. Поднимите "
+        "PAYOUT_MAX_GAS_PRICE_GWEI или проверьте сеть.\n"
+        "Сумма: <code>{amount}</code> USDT"
+    ),
+    "po.alert.open_nonce": (
+        "🚨 <b>Выплата #{id} завершена более ранней транзакцией</b>\n"
+        "Её более новая транзакция с nonce {nonce} кошелька <code>{address}</code> не включена в блок: "
+        "отмените этот nonce сейчас (0 BNB на сам кошелёк, выше цена газа), иначе пользователь получит "
+        "выплату дважды.\n"
+        "Сумма: <code>{amount}</code> USDT"
+    ),
 }
