@@ -39,7 +39,7 @@ from sigmatrade.domain.enums import (
 )
 from sigmatrade.sandbox.chain import LocalChain
 from sigmatrade.sandbox.harness import Harness
-from sigmatrade.services import audit, deposit_confirmation
+from sigmatrade.services import audit, deposit_lifecycle
 from sigmatrade.services import settings as settings_service
 from tests.chain.watch_env import CONFIRMATIONS, WatchEnv, new_account, settings_for, watch_env
 
@@ -332,7 +332,7 @@ async def test_scenario_23_expired_then_a_matching_transfer_is_deposit_expired(
 
         # §4.3.6: activating again claims the queued deposit_expired transfer at once
         again = await env.pending(payer, "10")
-        confirmation = await deposit_confirmation.late_match(env.rt, again.id)
+        confirmation = await deposit_lifecycle.late_match(env.rt, again.id)
         assert confirmation is not None and confirmation.unmatched_id == item.id
         assert (await env.deposit(again.id)).status == DepositStatus.CONFIRMED
         (item,) = await _items(env)

@@ -24,7 +24,7 @@ One :meth:`DepositWatcher.scan` is one cycle:
 Per log (idempotent by (chain id, tx hash, log index)): an existing row is skipped unless it is
 ``orphaned``, in which case it is revived (new block data, confirmation ``pending``, matching re-run).
 New rows record the raw value exactly, amount = raw / 10^decimals, lower-case addresses and block data;
-classification and the deposit claim are :func:`services.deposit_confirmation.detect`. After commit the
+recording, classification and the deposit claim are :func:`services.deposit_lifecycle.record_transfer`. After commit the
 user of a matched deposit is told (and admins on a significant deviation).
 """
 
@@ -43,20 +43,15 @@ from sigmatrade import clock, metrics
 from sigmatrade.chain.provider import ProviderManager, RpcRangeTooLarge, RpcUnavailable
 from sigmatrade.chain.runtime import DEPOSIT_CURSOR, ChainRuntime, WatcherState
 from sigmatrade.chain.token import TRANSFER_TOPIC, TransferEvent, address_topic, decode_transfer_log
-from sigmatrade.db.models import ChainCursor, ChainTransfer, WalletChangeRequest
+from sigmatrade.db.models import ChainCursor, WalletChangeRequest
 from sigmatrade.db.session import is_postgres
-from sigmatrade.domain.enums import (
-    ConfirmationStatus,
-    MatchStatus,
-    UnmatchedReason,
-    WalletChangeStatus,
-    WalletChangeType,
-)
+from sigmatrade.domain.enums import MatchStatus, WalletChangeStatus, WalletChangeType
 from sigmatrade.domain.matching import MatchRules
 from sigmatrade.domain.money import raw_to_amount
 from sigmatrade.logging import get_logger
-from sigmatrade.services import audit, deposit_confirmation
+from sigmatrade.services import deposit_lifecycle, deposit_matching
 from sigmatrade.services import deposit_notices as notices
+from sigmatrade.services.deposit_events import ObservedTransfer
 
 if TYPE_CHECKING:
     from sigmatrade.config import Config
@@ -328,7 +323,7 @@ class DepositWatcher:
         cursor, result.reorg = await self._check_reorg(cursor, head)
         result.start_cursor = cursor.last_block
         topics: list[Any] = [TRANSFER_TOPIC, None, [address_topic(a) for a in addresses]]
-        rules = await deposit_confirmation.load_rules(self.rt.store)
+        rules = await deposit_matching.load_rules(self.rt.store)
         watched = set(addresses)
         while cursor.last_block < head and time.monotonic() < deadline:
             start = cursor.last_block + 1
@@ -424,24 +419,10 @@ class DepositWatcher:
             row = await session.scalar(stmt.execution_options(populate_existing=True))
             if row is None or int(row.last_block) != cursor.last_block:
                 return None
-            audits: list[_Detection] = []
             for event, block_time in events:
                 detection = await self._record(session, event, block_time, rules, now, result)
                 if detection is not None:
-                    audits.append(detection)
-            for detection in audits:
-                await audit.log(
-                    session,
-                    audit.SYSTEM,
-                    "deposit_detected",
-                    target_type="deposit",
-                    target_id=detection.deposit.id,
-                    amount=detection.received,
-                    before={"status": "pending"},
-                    after={"status": "detected"},
-                    details={"tx_hash": detection.tx_hash, "user_id": detection.user.id},
-                )
-            detections = audits
+                    detections.append(detection)
             row.last_block = end
             row.last_block_hash = end_hash
             row.chunk_size = chunk
@@ -458,67 +439,24 @@ class DepositWatcher:
         result: ScanResult,
     ) -> _Detection | None:
         cfg = self.config
-        existing = await session.scalar(
-            select(ChainTransfer)
-            .where(
-                ChainTransfer.chain_id == cfg.chain_id,
-                ChainTransfer.tx_hash == event.tx_hash,
-                ChainTransfer.log_index == event.log_index,
-            )
-            .execution_options(populate_existing=True)
+        observed = ObservedTransfer(
+            chain_id=cfg.chain_id,
+            token=event.token,
+            tx_hash=event.tx_hash,
+            log_index=event.log_index,
+            block_number=event.block_number,
+            block_hash=event.block_hash,
+            block_time=block_time,
+            from_address=event.from_address,
+            to_address=event.to_address,
+            raw_value=event.raw_value,
+            amount=raw_to_amount(event.raw_value, cfg.decimals),
         )
-        amount = raw_to_amount(event.raw_value, cfg.decimals)
-        if existing is not None:
-            if existing.confirmation_status != ConfirmationStatus.ORPHANED:
-                return None
-            revived = await session.execute(
-                update(ChainTransfer)
-                .where(
-                    ChainTransfer.id == existing.id,
-                    ChainTransfer.confirmation_status == ConfirmationStatus.ORPHANED,
-                )
-                .values(
-                    block_number=event.block_number,
-                    block_hash=event.block_hash,
-                    block_time=block_time,
-                    confirmation_status=ConfirmationStatus.PENDING,
-                    orphaned_at=None,
-                    detected_at=now,
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if not getattr(revived, "rowcount", 0):
-                return None
-            await session.refresh(existing)
-            transfer = existing
-            log.info("chain_transfer_revived", transfer_id=transfer.id, tx_hash=event.tx_hash)
-        else:
-            transfer = ChainTransfer(
-                chain_id=cfg.chain_id,
-                token_address=event.token,
-                tx_hash=event.tx_hash,
-                log_index=event.log_index,
-                block_number=event.block_number,
-                block_hash=event.block_hash,
-                block_time=block_time,
-                from_address=event.from_address,
-                to_address=event.to_address,
-                raw_value=event.raw_value,
-                amount=amount,
-                match_status=MatchStatus.UNMATCHED,
-                unmatched_reason=UnmatchedReason.NO_PENDING_DEPOSIT,
-                confirmation_status=ConfirmationStatus.PENDING,
-                detected_at=now,
-            )
-            try:
-                async with session.begin_nested():
-                    session.add(transfer)
-                    await session.flush()
-            except IntegrityError:
-                return None  # recorded by a concurrent watcher
+        recorded = await deposit_lifecycle.record_transfer(session, observed, rules, now)
+        if recorded is None:
+            return None
         result.recorded += 1
-        match = await deposit_confirmation.detect(session, transfer, rules, now)
+        match, transfer = recorded.match, recorded.transfer
         if match.status == MatchStatus.DUST:
             result.dust += 1
             metrics.deposits_total.labels(event="dust").inc()

@@ -1,6 +1,7 @@
-"""What the deposit confirmation step did, as its notifications need it (SPEC §3.3.4, §4.4.4).
+"""What the deposit lifecycle observed and did (SPEC §3.3.4, §4.3.5, §4.4.4).
 
-Produced by ``services.deposit_confirmation`` inside its transaction and read by
+``ObservedTransfer`` is a Transfer log as the watcher read it from the chain; the other records are
+produced by ``services.deposit_lifecycle`` inside its transaction and read by
 ``services.deposit_notices`` after commit.
 """
 
@@ -48,3 +49,20 @@ class Queued:
     sender: str
     reason: UnmatchedReason
     tx_hash: str
+
+
+@dataclass(frozen=True)
+class ObservedTransfer:
+    """One Transfer log of the watched token to a watched address, normalised (lower-case hex)."""
+
+    chain_id: int
+    token: str
+    tx_hash: str
+    log_index: int
+    block_number: int
+    block_hash: str
+    block_time: datetime | None
+    from_address: str
+    to_address: str
+    raw_value: int
+    amount: Decimal

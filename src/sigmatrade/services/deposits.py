@@ -1,7 +1,7 @@
 """Deposits of a user (SPEC §3.2, §3.3.1–§3.3.2, §5.6): level statuses, activation (a ``pending``
 deposit with its amount and cap snapshot), cancel, the pending list and the history.
 
-Chain detection and confirmation live elsewhere. :func:`activate` returns the created deposit, so
+Status transitions (cancel included) are :mod:`services.deposit_lifecycle`. :func:`activate` returns the created deposit, so
 late matching (§4.3.6) can be applied to it by its caller.
 """
 
@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +25,7 @@ from sigmatrade.domain import levels as rules
 from sigmatrade.domain.enums import DepositSource, DepositStatus
 from sigmatrade.domain.levels import LevelSpec, LevelState, LevelTable, UserFacts
 from sigmatrade.runtime import Runtime
-from sigmatrade.services import audit, limits
+from sigmatrade.services import audit, deposit_lifecycle, limits
 
 PAGE_SIZE = 5
 LIMIT_ACTION = "deposit_activation"
@@ -400,20 +400,11 @@ async def cancel(session: AsyncSession, rt: Runtime, user: User, deposit_id: int
         raise DepositError(NOT_FOUND)
     now = clock.now()
     async with unit(session):
-        result = await session.execute(
-            update(Deposit)
-            .where(
-                Deposit.id == deposit_id,
-                Deposit.user_id == user.id,
-                Deposit.status == DepositStatus.PENDING,
-            )
-            .values(status=DepositStatus.CANCELLED, cancelled_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        cancelled = await deposit_lifecycle.cancel_pending(session, deposit_id, user.id, now)
         deposit = await session.get(Deposit, deposit_id, populate_existing=True)
         if deposit is None or deposit.user_id != user.id:
             raise DepositError(NOT_FOUND)
-        if getattr(result, "rowcount", 0) != 1:
+        if not cancelled:
             raise DepositError(NOT_CANCELLABLE, deposit_id=deposit.id, status=deposit.status)
         await audit.log_user_action(
             session,
