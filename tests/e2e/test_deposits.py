@@ -122,7 +122,7 @@ async def _add_deposit(
         session.add(deposit)
         await session.flush()
         if status in (DepositStatus.CONFIRMED, DepositStatus.COMPLETED):
-            await post(session, entries.deposit_confirmed(deposit.id, user_id, amount))
+            await post(session, entries.deposit_confirmed(f"seed-{deposit.id}", deposit.id, user_id, amount))
         return deposit.id
 
 
@@ -140,7 +140,10 @@ async def _transition(h: Harness, deposit_id: int, status: DepositStatus, *, blo
         if status == DepositStatus.CONFIRMED:
             deposit.confirmed_at = now
             deposit.accrual_period_seconds = 86400
-            await post(session, entries.deposit_confirmed(deposit.id, deposit.user_id, deposit.amount))
+            await post(
+                session,
+                entries.deposit_confirmed(f"seed-{deposit.id}", deposit.id, deposit.user_id, deposit.amount),
+            )
         if status == DepositStatus.COMPLETED:
             deposit.completed_at = now
         deposit.status = status

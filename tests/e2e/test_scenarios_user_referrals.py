@@ -58,6 +58,7 @@ async def _confirm(h: Harness, user: User, system_wallet: str) -> None:
             token_address=h.rt.config.usdt_contract_address,
             tx_hash="0x" + secrets.token_hex(32),
             log_index=0,
+            transfer_key=secrets.token_hex(32),
             block_number=1000 + deposit.id,
             block_hash="0x" + secrets.token_hex(32),
             from_address=user.wallet_address,

@@ -61,7 +61,7 @@ async def seed_deposit(
     session.add(deposit)
     await session.flush()
     if confirmed:
-        await post(session, entries.deposit_confirmed(deposit.id, user.id, value))
+        await post(session, entries.deposit_confirmed(f"seed-{deposit.id}", deposit.id, user.id, value))
         await credit_commissions(session, deposit, user, RATES)
     return deposit
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sigmatrade.db.models import Deposit, User
 from sigmatrade.domain.enums import CommissionStatus, UnmatchedReason
+from sigmatrade.domain.transfers import TransferIdentity
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,17 @@ class ObservedTransfer:
     to_address: str
     raw_value: int
     amount: Decimal
+    occurrence: int = 0  # rank among the transaction's logs of the same content (domain.transfers)
+
+    @property
+    def key(self) -> str:
+        """The on-chain identity (survives reorgs): the row's ``transfer_key``."""
+        return TransferIdentity(
+            self.chain_id,
+            self.tx_hash,
+            self.token,
+            self.from_address,
+            self.to_address,
+            self.raw_value,
+            self.occurrence,
+        ).key

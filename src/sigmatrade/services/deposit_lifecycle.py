@@ -171,9 +171,9 @@ async def confirm_deposit(
     assert user is not None
     received = transfer.amount
     if unmatched_id is not None:
-        spec = entries.unmatched_assigned(unmatched_id, user.id, deposit.id, received)
+        spec = entries.unmatched_assigned(transfer.transfer_key, user.id, deposit.id, received)
     else:
-        spec = entries.deposit_confirmed(deposit.id, user.id, received)
+        spec = entries.deposit_confirmed(transfer.transfer_key, deposit.id, user.id, received)
     await post(session, spec)
     commissions = await credit_commissions(session, deposit, user, terms.referral_rates)
     await audit.log(
@@ -289,7 +289,7 @@ async def queue_unmatched(
     session: AsyncSession, transfer: ChainTransfer, reason: UnmatchedReason, suspected_user_id: int | None
 ) -> Queued:
     """``unmatched_received`` entry + an open review item for a confirmed, unmatched transfer."""
-    await post(session, entries.unmatched_received(transfer.id, transfer.amount))
+    await post(session, entries.unmatched_received(transfer.transfer_key, transfer.id, transfer.amount))
     item = UnmatchedItem(
         transfer_id=transfer.id,
         reason=reason,
@@ -485,18 +485,16 @@ async def record_transfer(
 
     Idempotent: an existing row is skipped unless it is ``orphaned``, in which case it is revived (new
     block data, confirmation ``pending``, matching re-run). None when nothing was written."""
+    key = observed.key
     existing = await session.scalar(
         select(ChainTransfer)
-        .where(
-            ChainTransfer.chain_id == observed.chain_id,
-            ChainTransfer.tx_hash == observed.tx_hash,
-            ChainTransfer.log_index == observed.log_index,
-        )
+        .where(ChainTransfer.transfer_key == key)
         .execution_options(populate_existing=True)
     )
     revived = False
     if existing is not None:
         if existing.confirmation_status != ConfirmationStatus.ORPHANED:
+            await _follow(session, existing, observed, now)
             return None
         done = await session.execute(
             update(ChainTransfer)
@@ -505,6 +503,7 @@ async def record_transfer(
                 ChainTransfer.confirmation_status == ConfirmationStatus.ORPHANED,
             )
             .values(
+                log_index=observed.log_index,
                 block_number=observed.block_number,
                 block_hash=observed.block_hash,
                 block_time=observed.block_time,
@@ -527,6 +526,8 @@ async def record_transfer(
             token_address=observed.token,
             tx_hash=observed.tx_hash,
             log_index=observed.log_index,
+            occurrence=observed.occurrence,
+            transfer_key=key,
             block_number=observed.block_number,
             block_hash=observed.block_hash,
             block_time=observed.block_time,
@@ -562,37 +563,54 @@ async def record_transfer(
 
 
 # ---------------------------------------------------------------------------------------------- moved
+async def _follow(
+    session: AsyncSession, row: ChainTransfer, observed: ObservedTransfer, now: datetime
+) -> None:
+    """A recorded, pending transfer seen again in another block or at another log index: its block
+    data follow (its confirmations count from the new block). Confirmed rows are final."""
+    if row.confirmation_status != ConfirmationStatus.PENDING or (
+        row.block_hash == observed.block_hash and row.log_index == observed.log_index
+    ):
+        return
+    await _move(session, row, observed.block_number, observed.block_hash, observed.log_index, now)
+
+
+async def _move(
+    session: AsyncSession, row: ChainTransfer, number: int, block_hash: str, log_index: int, now: datetime
+) -> bool:
+    changed = await session.execute(
+        update(ChainTransfer)
+        .where(ChainTransfer.id == row.id, ChainTransfer.confirmation_status == ConfirmationStatus.PENDING)
+        .values(block_number=number, block_hash=block_hash, log_index=log_index, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    moved = bool(getattr(changed, "rowcount", 0))
+    if moved and row.deposit_id is not None:
+        await session.execute(
+            update(Deposit)
+            .where(Deposit.id == row.deposit_id, Deposit.transfer_id == row.id)
+            .values(block_number=number, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    if moved:
+        log.info(
+            "chain_transfer_moved",
+            transfer_id=row.id,
+            old_block=row.block_number,
+            new_block=number,
+            old_log_index=row.log_index,
+            new_log_index=log_index,
+            tx_hash=row.tx_hash,
+        )
+    return moved
+
+
 async def move_transfer(
     rt: Runtime, transfer: ChainTransfer, number: int, block_hash: str, log_index: int
 ) -> bool:
     """The transaction is now in another block (§4.4.2): record it; confirmations count from there."""
-    now = clock.now()
     async with rt.db.transaction() as session:
-        changed = await session.execute(
-            update(ChainTransfer)
-            .where(
-                ChainTransfer.id == transfer.id,
-                ChainTransfer.confirmation_status == ConfirmationStatus.PENDING,
-            )
-            .values(block_number=number, block_hash=block_hash, log_index=log_index, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        moved = bool(getattr(changed, "rowcount", 0))
-        if moved and transfer.deposit_id is not None:
-            await session.execute(
-                update(Deposit)
-                .where(Deposit.id == transfer.deposit_id, Deposit.transfer_id == transfer.id)
-                .values(block_number=number, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-    log.info(
-        "chain_transfer_moved",
-        transfer_id=transfer.id,
-        old_block=transfer.block_number,
-        new_block=number,
-        tx_hash=transfer.tx_hash,
-    )
-    return moved
+        return await _move(session, transfer, number, block_hash, log_index, clock.now())
 
 
 # ---------------------------------------------------------------------------------------------- confirm

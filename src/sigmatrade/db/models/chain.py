@@ -97,7 +97,8 @@ class ChainTransfer(Base):
         enum_check("match_status", MatchStatus),
         enum_check("unmatched_reason", UnmatchedReason, nullable=True),
         enum_check("confirmation_status", ConfirmationStatus),
-        Index("uq_chain_transfers_key", "chain_id", "tx_hash", "log_index", unique=True),
+        Index("uq_chain_transfers_identity", "transfer_key", unique=True),
+        Index("ix_chain_transfers_tx", "chain_id", "tx_hash"),
         Index("ix_chain_transfers_confirmation_block", "confirmation_status", "block_number"),
     )
 
@@ -105,7 +106,9 @@ class ChainTransfer(Base):
     chain_id: Mapped[int] = mapped_column(Integer, nullable=False)
     token_address: Mapped[str] = mapped_column(String(42), nullable=False)
     tx_hash: Mapped[str] = mapped_column(String(66), nullable=False)
-    log_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    log_index: Mapped[int] = mapped_column(Integer, nullable=False)  # current position (a reorg moves it)
+    occurrence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    transfer_key: Mapped[str] = mapped_column(String(64), nullable=False)  # domain.transfers identity
     block_number: Mapped[int] = mapped_column(BigInteger, nullable=False)
     block_hash: Mapped[str] = mapped_column(String(66), nullable=False)
     block_time: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -77,6 +77,9 @@ async def monitor_once(rt: Runtime, watcher: DepositWatcher | None = None) -> Mo
             result.confirm = await confirm_pass(rt, watcher.provider, watcher.config)
             if result.confirm.error:
                 result.errors.append(f"confirm: {result.confirm.error}")
+            for step, failed in (("scan", result.scan.failed), ("confirm", result.confirm.failed)):
+                if failed:
+                    result.errors.append(f"{step}: {failed} item(s) failed (see chain_*_failed logs)")
         except RpcError as exc:
             log.warning("blockchain_monitor_rpc_error", error=str(exc)[:300])
             result.errors.append(str(exc)[:300])
