@@ -8,14 +8,17 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from sigmatrade.db.models import ChainTransfer, JournalEntry
-from sigmatrade.domain.enums import ConfirmationStatus, DepositStatus, MatchStatus
+from sigmatrade.clicmds import reconcile as reconcile_cli
+from sigmatrade.config import load_config
+from sigmatrade.db.models import ChainTransfer, Deposit, JournalEntry
+from sigmatrade.domain.enums import ConfirmationStatus, DepositStatus, MatchStatus, UnmatchedReason
+from sigmatrade.domain.money import canonical
 from sigmatrade.jobs.tasks import blockchain_monitor
 from sigmatrade.sandbox.chain import LocalChain
 from tests.chain.rpc_proxy import RpcProxy
-from tests.chain.watch_env import CONFIRMATIONS, signed_transfer, watch_env
+from tests.chain.watch_env import CONFIRMATIONS, new_account, signed_transfer, watch_env
 
 pytestmark = pytest.mark.chain
 D = Decimal
@@ -175,3 +178,98 @@ async def test_an_endpoint_whose_logs_lag_its_head_cannot_make_the_cursor_skip_a
         assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
         assert len(await env.transfers()) == 1
         assert (await env.balances(payer)).principal == D(10)
+
+
+# ---------------------------------------------------------------------------------------------- reconciliation
+
+
+async def test_reconcile_names_a_transfer_the_books_lost_and_the_monitor_alerts(
+    db_url: str, chain: LocalChain
+) -> None:
+    """Credited, unmatched and dust transfers reconcile; a confirmed deposit whose transfer row the
+    books lost (orphaned by hand) is a difference naming its transaction: ``ledger reconcile`` fails
+    and the monitor alerts admins."""
+    async with watch_env(db_url, chain, super_admin_ids=str(ADMIN)) as env:
+        env.h.user(ADMIN, "Admin", language_code="en").user.started = True
+        payer, wallet = await env.depositor()
+        _, stranger_wallet = await env.depositor(new_account())
+        await env.pending(payer, "10")
+        paid = await env.pay(wallet, "10")
+        await env.pay(stranger_wallet, "7")  # no pending deposit → unmatched
+        await env.pay(wallet, "0.5")  # dust
+        for _ in range(3):
+            await env.mine_and_monitor(CONFIRMATIONS)
+        report = await env.reconcile_ok()
+        assert report.incoming_chain == D("17.5")
+        assert report.incoming_books == {"credited": D(10), "unmatched": D(7), "dust": D("0.5")}
+
+        async with env.rt.db.transaction() as session:
+            await session.execute(
+                update(ChainTransfer)
+                .where(ChainTransfer.tx_hash == paid.lower())
+                .values(confirmation_status=ConfirmationStatus.ORPHANED)
+            )
+        text, ok = await reconcile_cli.run(
+            load_config(
+                _env_file=None,
+                database_url=db_url,
+                bsc_rpc_urls=chain.url,
+                chain_id=chain.chain_id,
+                usdt_contract_address=chain.token_address,
+                confirmation_blocks=CONFIRMATIONS,
+            ),
+            None,
+            None,
+        )
+        assert not ok and f"incoming not_in_books: {paid.lower()}" in text, text
+        watcher = blockchain_monitor.watcher_for(env.rt)
+        assert watcher is not None
+        watcher.state.reconcile.clear()
+        result = await blockchain_monitor.monitor_once(env.rt, watcher)
+        assert result.reconciled is not None and not result.reconciled.ok
+        alerts = [m.body for m in env.h.emulator.bot_messages(ADMIN) if "do not match the chain" in m.body]
+        assert len(alerts) == 1 and paid.lower() in alerts[0], alerts
+        # put the books right again: the scenario's end checks reconcile too
+        async with env.rt.db.transaction() as session:
+            await session.execute(
+                update(ChainTransfer)
+                .where(ChainTransfer.tx_hash == paid.lower())
+                .values(confirmation_status=ConfirmationStatus.CONFIRMED)
+            )
+
+
+# ---------------------------------------------------------------------------------------------- finding 12
+
+
+async def test_a_squatted_exchange_wallet_collects_only_its_own_tagged_amount(
+    db_url: str, chain: LocalChain
+) -> None:
+    """Someone registers a shared sender address (an exchange's hot wallet) and activates level 1
+    through the bot. Another customer's 10 USDT withdrawal from that exchange is not matched to the
+    squatter's deposit (it goes to review); only the squatter's own exact tagged amount is."""
+    async with watch_env(db_url, chain) as env:
+        squatter, exchange = await env.depositor(usdt="100")
+        client = env.h.user(squatter.telegram_id, "Payer", language_code="en")
+        await client.send("/menu")
+        await client.press("💼 Deposits")
+        await client.press("Level 1")
+        screen = await client.press("🚀 Activate level 1")
+        async with env.rt.db.session() as session:
+            deposit = await session.scalar(select(Deposit).where(Deposit.user_id == squatter.id))
+        assert deposit is not None and deposit.amount_tag is not None
+        exact = canonical(deposit.expected_amount)
+        assert exact != "10" and exact in screen.text
+
+        await env.pay(exchange, "10")  # another customer of the exchange paying a nominal 10
+        for _ in range(2):
+            await env.mine_and_monitor(CONFIRMATIONS)
+        (foreign,) = await env.transfers()
+        assert foreign.deposit_id is None and foreign.unmatched_reason == UnmatchedReason.AMOUNT_MISMATCH
+        assert (await env.deposit(deposit.id)).status == DepositStatus.PENDING
+        assert (await env.balances(squatter)).principal == 0
+
+        await env.pay(exchange, exact)
+        for _ in range(2):
+            await env.mine_and_monitor(CONFIRMATIONS)
+        assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
+        assert (await env.balances(squatter)).principal == D(exact)

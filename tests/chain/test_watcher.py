@@ -349,7 +349,9 @@ async def test_unmatched_transfer_is_late_matched_when_the_user_activates(
 
 
 async def test_activation_through_the_bot_claims_a_queued_transfer(db_url: str, chain: LocalChain) -> None:
-    async with watch_env(db_url, chain) as env:
+    # A transfer sent before activation cannot carry an amount tag: late matching of it is the
+    # untagged rule (DEPOSIT_AMOUNT_TAG=false); with tags it goes to admin review (docs/decisions.md).
+    async with watch_env(db_url, chain, deposit_amount_tag=False) as env:
         payer, wallet = await env.depositor()
         await env.pay(wallet, "10")  # sent before any deposit exists: queued as no_pending_deposit
         await env.monitor()

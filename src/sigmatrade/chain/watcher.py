@@ -581,7 +581,7 @@ class DepositWatcher:
             match.deposit,
             transfer.amount,
             transfer.tx_hash,
-            rules.significant_deviation(match.deposit.amount, transfer.amount),
+            rules.significant_deviation(match.deposit.expected_amount, transfer.amount),
         )
 
     async def _record_isolated(

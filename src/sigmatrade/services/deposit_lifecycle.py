@@ -405,7 +405,7 @@ async def late_match_in(
         )
     ).all()
     for item_id, transfer in rows:
-        if not rules.matches(deposit.amount, transfer.amount):
+        if not rules.matches_deposit(deposit.amount, deposit.amount_tag, transfer.amount):
             continue
         savepoint = await session.begin_nested()
         try:

@@ -90,7 +90,9 @@ async def pending_candidates(
             .execution_options(populate_existing=True)
         )
     ).all()
-    return [d for d in rows if d.expires_at > mined_at and rules.matches(d.amount, received)]
+    return [
+        d for d in rows if d.expires_at > mined_at and rules.matches_deposit(d.amount, d.amount_tag, received)
+    ]
 
 
 async def unmatched_reason(
@@ -109,7 +111,8 @@ async def unmatched_reason(
     late = [
         d
         for d in recent
-        if rules.matches(d.amount, received) and (d.status == DepositStatus.EXPIRED or d.expires_at <= now)
+        if rules.matches_deposit(d.amount, d.amount_tag, received)
+        and (d.status == DepositStatus.EXPIRED or d.expires_at <= now)
     ]
     if late:
         return UnmatchedReason.DEPOSIT_EXPIRED

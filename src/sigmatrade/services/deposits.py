@@ -8,6 +8,7 @@ late matching (§4.3.6) can be applied to it by its caller.
 from __future__ import annotations
 
 import math
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from sigmatrade.db.session import is_postgres, unit
 from sigmatrade.domain import levels as rules
 from sigmatrade.domain.enums import DepositSource, DepositStatus
 from sigmatrade.domain.levels import LevelSpec, LevelState, LevelTable, UserFacts
+from sigmatrade.domain.matching import tag_values
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit, deposit_lifecycle, limits
 
@@ -315,6 +317,23 @@ async def history(session: AsyncSession, user_id: int, page: int) -> HistoryPage
 
 
 # --------------------------------------------------------------------------------------------- writes
+async def _free_tag(session: AsyncSession, amount: Decimal) -> Decimal:
+    """An amount tag no other open deposit of the same amount has (finding 12): a transfer from a
+    shared sender (an exchange's hot wallet) matches only the deposit whose tag it carries. Compared in
+    Python (exact on both dialects); a race between two users may rarely share a tag, which is
+    harmless (matching also needs the sender)."""
+    rows = (
+        await session.execute(
+            select(Deposit.amount, Deposit.amount_tag).where(
+                Deposit.status.in_(rules.OPEN), Deposit.amount_tag.is_not(None)
+            )
+        )
+    ).all()
+    used = {tag for nominal, tag in rows if nominal == amount}
+    free = [tag for tag in tag_values() if tag not in used]
+    return secrets.choice(free or tag_values())
+
+
 def _refuse(refusal: rules.Refusal) -> DepositError:
     return DepositError(refusal.code, **refusal.params)
 
@@ -350,6 +369,7 @@ async def activate(session: AsyncSession, rt: Runtime, user: User, level: int) -
             user_id=user.id,
             level=level,
             amount=spec.amount,
+            amount_tag=await _free_tag(session, spec.amount) if rt.config.deposit_amount_tag else None,
             cap_amount=spec.cap_amount,
             status=DepositStatus.PENDING,
             source=DepositSource.USER,
@@ -379,6 +399,7 @@ async def activate(session: AsyncSession, rt: Runtime, user: User, level: int) -
                 "level": level,
                 "amount": spec.amount,
                 "cap_amount": spec.cap_amount,
+                "amount_tag": deposit.amount_tag,
                 "expires_at": deposit.expires_at,
             },
         )

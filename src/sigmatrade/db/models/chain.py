@@ -72,6 +72,7 @@ class Deposit(Base):
     level: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
     cap_amount: Mapped[Decimal | None] = mapped_column(Money)
+    amount_tag: Mapped[Decimal | None] = mapped_column(Money)  # finding 12: pay amount + tag exactly
     status: Mapped[str] = enum_column(DepositStatus, default=DepositStatus.PENDING)
     source: Mapped[str] = enum_column(DepositSource, default=DepositSource.USER)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
@@ -89,6 +90,11 @@ class Deposit(Base):
     assigned_by_admin_id: Mapped[int | None] = mapped_column(BigIntPK, ForeignKey("admins.id"))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+    @property
+    def expected_amount(self) -> Decimal:
+        """What the user must send: the level amount plus its amount tag, if any."""
+        return self.amount + (self.amount_tag or 0)
 
 
 class ChainTransfer(Base):

@@ -4,6 +4,7 @@ confirmation pass, then the expiry of pending deposits past their deadline.
 * **Scan**: :meth:`chain.watcher.DepositWatcher.scan` (cursor, reorg check, detections).
 * **Confirmation pass** (§4.4): :func:`chain.confirmations.confirm_pass`.
 * **Expiry**: :func:`services.deposit_lifecycle.expire_pending`.
+* **Reconciliation** (§4.7) every ``CHAIN_RECONCILE_MINUTES``: :func:`chain.reconcile.periodic`.
 
 The job only orchestrates: every deposit and transfer status transition is
 :mod:`services.deposit_lifecycle`. Without an enabled chain runtime only the expiry runs.
@@ -14,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sigmatrade.chain import reconcile
 from sigmatrade.chain.confirmations import ConfirmResult, confirm_pass
 from sigmatrade.chain.provider import RpcError
+from sigmatrade.chain.reconcile import Reconciliation
 from sigmatrade.chain.runtime import WatcherState, active_chain
 from sigmatrade.chain.watcher import DepositWatcher, ScanResult, WatchConfig
 from sigmatrade.jobs.scheduler import JobContext
@@ -34,6 +37,7 @@ class MonitorResult:
     scan: ScanResult | None = None
     confirm: ConfirmResult | None = None
     expired: int = 0
+    reconciled: Reconciliation | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -77,6 +81,11 @@ async def monitor_once(rt: Runtime, watcher: DepositWatcher | None = None) -> Mo
             result.confirm = await confirm_pass(rt, watcher.provider, watcher.config)
             if result.confirm.error:
                 result.errors.append(f"confirm: {result.confirm.error}")
+            minutes = rt.config.chain_reconcile_minutes
+            if minutes > 0:
+                result.reconciled = await reconcile.periodic(rt, minutes * 60, watcher.state.reconcile)
+                if result.reconciled is not None and not result.reconciled.ok:
+                    result.errors.append(f"reconcile: {len(result.reconciled.differences)} difference(s)")
             for step, failed in (("scan", result.scan.failed), ("confirm", result.confirm.failed)):
                 if failed:
                     result.errors.append(f"{step}: {failed} item(s) failed (see chain_*_failed logs)")
