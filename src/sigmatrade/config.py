@@ -96,6 +96,7 @@ class Config(BaseSettings):
     chain_reorg_rewind_blocks: int | None = Field(None, ge=1)
     chain_orphan_grace_seconds: int = Field(120, ge=0)
     deposit_amount_tag: bool = True  # finding 12: a unique amount tag per pending deposit
+    chain_confirmation_quorum: int = Field(1, ge=1, le=10)
     chain_reconcile_minutes: float = Field(60, ge=0)  # 0: the monitor does not reconcile
     system_wallet_address: str | None = None
     payout_wallet_address: str | None = None

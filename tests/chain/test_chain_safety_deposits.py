@@ -273,3 +273,29 @@ async def test_a_squatted_exchange_wallet_collects_only_its_own_tagged_amount(
             await env.mine_and_monitor(CONFIRMATIONS)
         assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
         assert (await env.balances(squatter)).principal == D(exact)
+
+
+async def test_confirmation_quorum_waits_until_two_endpoints_agree(db_url: str, chain: LocalChain) -> None:
+    """CHAIN_CONFIRMATION_QUORUM=2 with two endpoints: while the second answers ``null`` receipts the
+    deposit stays detected; once both show the receipt it is confirmed."""
+    async with (
+        RpcProxy(chain.url) as first,
+        RpcProxy(chain.url) as second,
+        watch_env(
+            db_url, chain, bsc_rpc_urls=f"{first.url},{second.url}", chain_confirmation_quorum=2
+        ) as env,
+    ):
+        payer, wallet = await env.depositor()
+        deposit = await env.pending(payer, "10")
+        await env.pay(wallet, "10")
+        await env.monitor()
+        second.null_receipts = True
+        result = await env.mine_and_monitor(CONFIRMATIONS)
+        assert (
+            result.confirm is not None and result.confirm.below_quorum == 1 and result.confirm.confirmed == 0
+        )
+        assert (await env.deposit(deposit.id)).status == DepositStatus.DETECTED
+        second.null_receipts = False
+        result = await env.monitor()
+        assert result.confirm is not None and result.confirm.confirmed == 1
+        assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED

@@ -49,6 +49,7 @@ class ConfirmResult:
     moved: int = 0
     orphaned: int = 0
     missing: int = 0
+    below_quorum: int = 0  # CHAIN_CONFIRMATION_QUORUM endpoints do not agree yet: kept waiting
     held: int = 0  # receipt missing, but the recorded block is still canonical: kept waiting
     failed: int = 0  # items whose check or transition raised (logged, counted; the others went on)
     error: str | None = None
@@ -100,6 +101,28 @@ async def block_replaced(provider: ProviderManager, number: int, recorded_hash: 
     if not seen or recorded_hash in seen:
         return False
     return len(seen) == len(answers)
+
+
+async def quorum(provider: ProviderManager, transfer: ChainTransfer, needed: int) -> bool:
+    """At least ``needed`` endpoints show the transfer's receipt in its recorded block at its index
+    (optional, ``CHAIN_CONFIRMATION_QUORUM``; with fewer endpoints configured, all of them)."""
+    needed = min(needed, len(provider.endpoints))
+    agree = 0
+    for ep in provider.endpoints:
+        try:
+            receipt = await provider.call_on(ep.label, "eth_getTransactionReceipt", [transfer.tx_hash])
+        except RpcError:
+            continue
+        entry = receipt_log(dict(receipt) if receipt else None, transfer)
+        if (
+            entry is not None
+            and str(entry["blockHash"]).lower() == transfer.block_hash
+            and int(str(entry["logIndex"]), 16) == transfer.log_index
+        ):
+            agree += 1
+            if agree >= needed:
+                return True
+    return False
 
 
 async def due_transfers(rt: Runtime, cfg: WatchConfig) -> list[ChainTransfer]:
@@ -200,6 +223,9 @@ async def _check(
         number = int(str(entry["blockNumber"]), 16)
         await deposit_lifecycle.move_transfer(rt, transfer, number, block_hash, log_index)
         result.moved += 1
+        return
+    if cfg.confirmation_quorum > 1 and not await quorum(provider, transfer, cfg.confirmation_quorum):
+        result.below_quorum += 1
         return
     outcome = await deposit_lifecycle.confirm_transfer(rt, transfer, rules, terms)
     if isinstance(outcome, Confirmation):

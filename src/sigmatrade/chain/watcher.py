@@ -83,6 +83,7 @@ class WatchConfig:
     chunk_min: int = 10
     chunk_max: int = 5000
     orphan_grace_seconds: int = 120
+    confirmation_quorum: int = 1  # endpoints that must show the receipt in the same block to confirm
     missing_alert_seconds: float = 600.0  # a missing receipt of a still-canonical block: admins alerted
     time_budget_seconds: float = TIME_BUDGET_SECONDS
     cursor_name: str = DEPOSIT_CURSOR
@@ -109,6 +110,7 @@ class WatchConfig:
             "chunk_min": config.chain_log_chunk_min,
             "chunk_max": config.chain_log_chunk_max,
             "orphan_grace_seconds": config.chain_orphan_grace_seconds,
+            "confirmation_quorum": config.chain_confirmation_quorum,
         }
         values.update(overrides)
         return cls(**values)
