@@ -32,6 +32,7 @@ user of a matched deposit is told (and admins on a significant deviation).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 log = get_logger("sigmatrade.chain.watcher")
 
 GROW_AFTER = 3
+HASH_BATCH = 16  # concurrent block-hash reads when checking a range's logs
 TIME_BUDGET_SECONDS = 20.0
 
 
@@ -435,22 +437,27 @@ class DepositWatcher:
         }
 
     async def _canonical(self, pinned: Pinned, raw_logs: list[dict[str, Any]], known: dict[int, str]) -> bool:
-        """Every log's block hash equals the pinned endpoint's canonical hash at its height."""
-        hashes = dict(known)
+        """Every log's block hash equals the pinned endpoint's canonical hash at its height (the
+        hashes of the heights not yet known are read concurrently, ``HASH_BATCH`` at a time)."""
+        seen: dict[int, set[str]] = {}
         for entry in raw_logs:
             try:
                 number = _hex_int(entry["blockNumber"])
                 block_hash = str(entry["blockHash"]).lower()
             except (KeyError, TypeError, ValueError):
                 continue  # undecodable: left out by _events
-            if number not in hashes:
-                canonical = await pinned.block_hash(number)
+            seen.setdefault(number, set()).add(block_hash)
+        missing = sorted(n for n in seen if n not in known)
+        hashes = dict(known)
+        for start in range(0, len(missing), HASH_BATCH):
+            batch = missing[start : start + HASH_BATCH]
+            for number, canonical in zip(
+                batch, await asyncio.gather(*(pinned.block_hash(n) for n in batch)), strict=True
+            ):
                 if canonical is None:
                     return False
                 hashes[number] = canonical
-            if hashes[number] != block_hash:
-                return False
-        return True
+        return all(found == {hashes[number]} for number, found in seen.items())
 
     async def _rescan_window(
         self,
