@@ -215,6 +215,7 @@ async def reconcile_runtime(rt: Runtime) -> Reconciliation | None:
         token=chain.token_address,
         decimals=chain.decimals,
         confirmation_blocks=chain.confirmation_blocks,
+        from_block=rt.config.chain_start_block,
     )
 
 

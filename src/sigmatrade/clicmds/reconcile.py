@@ -14,7 +14,12 @@ def register(ledger_sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "reconcile",
         help="compare deposits credited and payouts settled with the chain (exit 1 on difference)",
     )
-    parser.add_argument("--from-block", type=int, default=None, help="first block (default: first recorded)")
+    parser.add_argument(
+        "--from-block",
+        type=int,
+        default=None,
+        help="first block (default: CHAIN_START_BLOCK, else the first recorded)",
+    )
     parser.add_argument("--to-block", type=int, default=None, help="last block (default: confirmed cursor)")
     parser.set_defaults(func=cmd_ledger_reconcile)
 
@@ -35,7 +40,7 @@ async def run(config: Config, from_block: int | None, to_block: int | None) -> t
             token=config.usdt_contract_address,
             decimals=config.usdt_decimals,
             confirmation_blocks=config.confirmation_blocks,
-            from_block=from_block,
+            from_block=from_block if from_block is not None else config.chain_start_block,
             to_block=to_block,
         )
     finally:
