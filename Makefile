@@ -7,7 +7,7 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: all setup demo test test-sqlite test-postgres lint layers typecheck bench bench-chain bench-e2e bench-rewards bench-register clean contracts
+.PHONY: all setup demo test test-sqlite test-postgres lint layers typecheck bench bench-chain bench-e2e bench-rewards bench-register soak-chain clean contracts
 
 all: test
 
@@ -70,6 +70,13 @@ bench-rewards: setup
 ## 1,000 registrations through the bot in parallel batches: p50/p90/p99/max per step.
 bench-register: setup
 	$(PY) benchmarks/bench_register.py
+
+## Randomized chain soak (issue 9) on PostgreSQL: CHAIN_SOAK_ROUNDS (200), CHAIN_SOAK_SEED,
+## TEST_POSTGRES_URL (a database the run may wipe), TEST_REDIS_URL.
+soak-chain: setup
+	CHAIN_SOAK_ROUNDS=$${CHAIN_SOAK_ROUNDS:-200} \
+	TEST_DATABASE_URL=$${TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/sigmatrade_test} \
+	$(PY) -m pytest tests/chain/test_chain_soak.py -q -p no:cacheprovider
 
 contracts: $(NODE_STAMP)
 	npm run --silent compile-contracts

@@ -31,6 +31,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from sigmatrade import clock
+from sigmatrade.chain.confirmations import confirm_pass
 from sigmatrade.db.models import Deposit, User
 from sigmatrade.domain.enums import DepositSource, DepositStatus
 from sigmatrade.jobs.tasks import blockchain_monitor
@@ -151,7 +152,7 @@ async def main() -> int:
             scan_s = time.perf_counter() - started
             assert detected == transfers, f"detected {detected} of {transfers}"
             confirm_started = time.perf_counter()
-            confirmed = await blockchain_monitor.confirm_pass(h.rt, watcher.provider, watcher.config)
+            confirmed = await confirm_pass(h.rt, watcher.provider, watcher.config)
             confirm_s = time.perf_counter() - confirm_started
             assert confirmed.confirmed == transfers, confirmed
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from sigmatrade.clicmds import reconcile as reconcile_cmd
 from sigmatrade.config import Config, ConfigError, load_config
 
 
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     ledger = sub.add_parser("ledger", help="ledger tools")
     ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
     ledger_sub.add_parser("check", help="verify the ledger invariants").set_defaults(func=cmd_ledger_check)
+    reconcile_cmd.register(ledger_sub)
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)

@@ -97,6 +97,9 @@ class Config(BaseSettings):
     chain_log_chunk_max: int = Field(5000, ge=1)
     chain_reorg_rewind_blocks: int | None = Field(None, ge=1)
     chain_orphan_grace_seconds: int = Field(120, ge=0)
+    deposit_amount_tag: bool = True  # finding 12: a unique amount tag per pending deposit
+    chain_confirmation_quorum: int = Field(1, ge=1, le=10)
+    chain_reconcile_minutes: float = Field(60, ge=0)  # 0: the monitor does not reconcile
     system_wallet_address: str | None = None
     payout_wallet_address: str | None = None
     payout_max_gas_price_gwei: Decimal = Field(Decimal(5), gt=0)

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from sigmatrade.db.models import LedgerAccount, User
+from sigmatrade.db.models import Deposit, LedgerAccount, User
 from sigmatrade.db.session import Database
+from sigmatrade.domain.money import canonical
 from sigmatrade.jobs.tasks import blockchain_monitor
 from sigmatrade.ledger.balances import user_balances
 from sigmatrade.ledger.check import run_check
@@ -147,14 +148,23 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
     await out.press(carl, "Level 1")
     ex = await out.press(carl, "🚀 Activate level 1")
     expect(str(h.rt.config.system_wallet_address) in ex.text, "payment instructions name the system wallet")
-    checks.append("deposit activation screen with the system wallet, amount, network and deadline")
+    async with h.rt.db.session() as session:
+        carl_row = await session.scalar(select(User).where(User.telegram_id == carl.id))
+        assert carl_row is not None
+        carl_deposit = await session.scalar(select(Deposit).where(Deposit.user_id == carl_row.id))
+        assert carl_deposit is not None
+    exact = canonical(carl_deposit.expected_amount)
+    expect(exact in ex.text and exact != "10", f"the screen asks for the exact tagged amount {exact} USDT")
+    checks.append(
+        "deposit activation screen with the system wallet, exact tagged amount, network and deadline"
+    )
 
-    out.section("7. Carl pays 10 USDT on the local chain; the watcher detects and confirms it")
+    out.section("7. Carl pays his exact amount on the local chain; the watcher detects and confirms it")
     carl_wallet = chain.accounts[3]
     system = str(h.rt.config.system_wallet_address)
     await chain.fund(carl_wallet.address, usdt="25")
-    tx = await chain.transfer(carl_wallet, system, chain.raw("10"))
-    out.note(f"transfer {tx}: 10 USDT from Carl's wallet to the system wallet")
+    tx = await chain.transfer(carl_wallet, system, chain.raw(exact))
+    out.note(f"transfer {tx}: {exact} USDT from Carl's wallet to the system wallet")
     await blockchain_monitor.monitor_once(h.rt)
     detected = await carl.wait_message("Transfer detected")
     out.message(detected)

@@ -60,6 +60,12 @@ chain_head = Gauge("sigmatrade_chain_head_block", "Chain head block", registry=R
 chain_cursor = Gauge("sigmatrade_chain_cursor_block", "Deposit watcher cursor", registry=REGISTRY)
 chain_lag = Gauge("sigmatrade_chain_lag_blocks", "Blocks between head and cursor", registry=REGISTRY)
 chain_reorgs = Counter("sigmatrade_chain_reorgs_total", "Reorgs detected", registry=REGISTRY)
+chain_item_errors = Counter(
+    "sigmatrade_chain_item_errors_total",
+    "Chain items (logs, pending transfers) whose processing failed; the pass went on with the others",
+    ["step"],
+    registry=REGISTRY,
+)
 deposits_total = Counter("sigmatrade_deposits_total", "Deposit events", ["event"], registry=REGISTRY)
 deposit_confirmation = Histogram(
     "sigmatrade_deposit_confirmation_seconds",

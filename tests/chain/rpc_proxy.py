@@ -4,9 +4,11 @@ Modes: ``forward`` (default), ``http_500`` (or any ``http_status``), ``hang`` (n
 changes — then answered as the new mode says — or the proxy stops), ``refuse`` (the listening socket is
 closed: connection refused), ``garbage`` (HTTP 200 with a non-JSON body). Per method: JSON-RPC errors (``fail_method``), a
 different chain id (``chain_id``), a head that lags (``head_lag``), an added delay (``delay``), and an
-``eth_getLogs`` block-range limit (``max_log_range``: wider ranges get the error real providers send),
-and ``null_results``: methods answered with a JSON-RPC ``null`` result (a node that lost or never
-indexed the object, e.g. ``eth_getTransactionReceipt``).
+``eth_getLogs`` block-range limit (``max_log_range``: wider ranges get the error real providers send).
+Chain views that lie or lag: ``null_results`` (the named methods answer a JSON-RPC ``null`` result, like
+a node that lost or never indexed the object), ``null_receipts`` (shorthand: every
+``eth_getTransactionReceipt`` answers ``null``), ``logs_lag`` (``eth_getLogs`` leaves out the logs of the
+last N blocks below the head, like a node whose log index lags its head).
 Every request is counted per method (``count``) and the peak of concurrent requests is kept.
 """
 
@@ -33,6 +35,8 @@ class RpcProxy:
         self.delay = 0.0
         self.chain_id: int | None = None
         self.head_lag = 0
+        self.null_receipts = False
+        self.logs_lag = 0
         self.max_log_range: int | None = None
         self.range_refusals = 0
         self.method_errors: dict[str, tuple[int, str]] = {}
@@ -143,6 +147,8 @@ class RpcProxy:
             self.range_refusals += 1
             error = {"code": -32005, "message": f"block range is too large (max {self.max_log_range})"}
             return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "error": error})
+        if method == "eth_getTransactionReceipt" and self.null_receipts:
+            return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": None})
         if method == "eth_chainId" and self.chain_id is not None:
             return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": hex(self.chain_id)})
         assert self._client is not None
@@ -150,7 +156,17 @@ class RpcProxy:
             data = json.loads(await resp.read())
         if method == "eth_blockNumber" and self.head_lag and "result" in data:
             data["result"] = hex(max(0, int(data["result"], 16) - self.head_lag))
+        if method == "eth_getLogs" and self.logs_lag and isinstance(data.get("result"), list):
+            head = await self._head()
+            indexed = head - self.logs_lag
+            data["result"] = [e for e in data["result"] if int(str(e["blockNumber"]), 16) <= indexed]
         return web.json_response(data)
+
+    async def _head(self) -> int:
+        assert self._client is not None
+        body = {"jsonrpc": "2.0", "id": 0, "method": "eth_blockNumber", "params": []}
+        async with self._client.post(self.target, json=body) as resp:
+            return int(json.loads(await resp.read())["result"], 16) - self.head_lag
 
     def _too_wide(self, body: dict[str, Any]) -> bool:
         assert self.max_log_range is not None

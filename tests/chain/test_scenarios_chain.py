@@ -39,7 +39,7 @@ from sigmatrade.domain.enums import (
 )
 from sigmatrade.sandbox.chain import LocalChain
 from sigmatrade.sandbox.harness import Harness
-from sigmatrade.services import audit, deposit_confirmation
+from sigmatrade.services import audit, deposit_lifecycle
 from sigmatrade.services import settings as settings_service
 from tests.chain.watch_env import CONFIRMATIONS, WatchEnv, new_account, settings_for, watch_env
 
@@ -138,7 +138,7 @@ async def test_scenario_13_applied_wallet_change_is_shown_and_both_addresses_are
         # The watcher follows: the new address, and the old one during its grace period (48 h).
         d_new = (await _deposits_of(env, payer))[0]
         d_old = await env.pending(late, "10")
-        await chain.transfer(wallet, new, chain.raw("10"))
+        await chain.transfer(wallet, new, chain.raw(d_new.expected_amount))  # the tagged amount shown
         await chain.transfer(late_wallet, old, chain.raw("10"))
         scan = (await env.monitor()).scan
         assert scan is not None and scan.matched == 2 and set(scan.watched) == {old.lower(), new.lower()}
@@ -332,7 +332,7 @@ async def test_scenario_23_expired_then_a_matching_transfer_is_deposit_expired(
 
         # §4.3.6: activating again claims the queued deposit_expired transfer at once
         again = await env.pending(payer, "10")
-        confirmation = await deposit_confirmation.late_match(env.rt, again.id)
+        confirmation = await deposit_lifecycle.late_match(env.rt, again.id)
         assert confirmation is not None and confirmation.unmatched_id == item.id
         assert (await env.deposit(again.id)).status == DepositStatus.CONFIRMED
         (item,) = await _items(env)
@@ -350,7 +350,7 @@ async def test_scenario_24_cancel_refused_after_a_real_detection(db_url: str, ch
         await client.press("Level 1")
         await client.press("🚀 Activate level 1")
         (deposit,) = await _deposits_of(env, payer)
-        await env.pay(wallet, "10")
+        await env.pay(wallet, str(deposit.expected_amount))  # the exact (tagged) amount shown
         await env.monitor()
         assert (await env.deposit(deposit.id)).status == DepositStatus.DETECTED
         entries = await env.count(JournalEntry)

@@ -316,7 +316,7 @@ async def test_finalized_mode_waits_for_the_finalized_block(db_url: str, chain: 
 async def test_unmatched_transfer_is_late_matched_when_the_user_activates(
     db_url: str, chain: LocalChain
 ) -> None:
-    from sigmatrade.services import deposit_confirmation
+    from sigmatrade.services import deposit_lifecycle
 
     async with watch_env(db_url, chain) as env:
         payer, wallet = await env.depositor()
@@ -329,7 +329,7 @@ async def test_unmatched_transfer_is_late_matched_when_the_user_activates(
         assert (await env.balances(payer)).principal == 0
 
         deposit = await env.pending(payer, "10")
-        confirmation = await deposit_confirmation.late_match(env.rt, deposit.id)
+        confirmation = await deposit_lifecycle.late_match(env.rt, deposit.id)
         assert confirmation is not None and confirmation.unmatched_id is not None
         assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
         assert (await env.balances(payer)).principal == D(10)
@@ -343,13 +343,15 @@ async def test_unmatched_transfer_is_late_matched_when_the_user_activates(
         assert any("Deposit confirmed" in text for text in env.texts(payer))
         # a second attempt finds nothing left to match
         other = await env.pending(payer, "10", level=2)
-        assert await deposit_confirmation.late_match(env.rt, other.id) is None
+        assert await deposit_lifecycle.late_match(env.rt, other.id) is None
         assert (await env.deposit(other.id)).status == DepositStatus.PENDING
         await env.ledger_ok()
 
 
 async def test_activation_through_the_bot_claims_a_queued_transfer(db_url: str, chain: LocalChain) -> None:
-    async with watch_env(db_url, chain) as env:
+    # A transfer sent before activation cannot carry an amount tag: late matching of it is the
+    # untagged rule (DEPOSIT_AMOUNT_TAG=false); with tags it goes to admin review (docs/decisions.md).
+    async with watch_env(db_url, chain, deposit_amount_tag=False) as env:
         payer, wallet = await env.depositor()
         await env.pay(wallet, "10")  # sent before any deposit exists: queued as no_pending_deposit
         await env.monitor()

@@ -16,6 +16,8 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select
 
 from sigmatrade import clock
+from sigmatrade.chain.provider import ProviderManager
+from sigmatrade.chain.reconcile import Reconciliation, reconcile
 from sigmatrade.chain.token import encode_transfer
 from sigmatrade.db.models import ChainTransfer, Deposit, User
 from sigmatrade.domain.enums import DepositSource, DepositStatus
@@ -129,8 +131,32 @@ class WatchEnv:
             report = await run_check(session)
         assert report.ok, report.render() if hasattr(report, "render") else report.violations
 
+    async def reconcile(self) -> Reconciliation:
+        """SPEC §4.7 against the node itself (not the app's possibly faulty endpoints)."""
+        return await reconcile_with_chain(self.rt.db, self.chain, CONFIRMATIONS)
+
+    async def reconcile_ok(self) -> Reconciliation:
+        report = await self.reconcile()
+        assert report.ok, report.render()
+        return report
+
     def texts(self, user: User) -> list[str]:
         return [m.body for m in self.h.emulator.bot_messages(user.telegram_id)]
+
+
+async def reconcile_with_chain(db: Any, chain: LocalChain, confirmations: int) -> Reconciliation:
+    """``ledger reconcile`` of the books in ``db`` against ``chain`` (for every chain test's end;
+    payout tests can call it the same way)."""
+    assert chain.token_address is not None
+    async with ProviderManager([chain.url], chain_id=chain.chain_id) as provider:
+        return await reconcile(
+            db,
+            provider,
+            chain_id=chain.chain_id,
+            token=chain.token_address,
+            decimals=chain.token_decimals,
+            confirmation_blocks=confirmations,
+        )
 
 
 async def signed_transfer(chain: LocalChain, wallet: LocalAccount, to: str, raw: int) -> str:
@@ -183,6 +209,7 @@ async def watch_env(db_url: str, chain: LocalChain, **overrides: Any) -> AsyncIt
             chain_of_audit = await audit.verify(session)
         assert ledger.ok, ledger.render()
         assert chain_of_audit.ok, chain_of_audit.render()
+        await env.reconcile_ok()  # the books agree with the chain (SPEC §4.7)
     finally:
         await h.stop()
     rejected = h.emulator.rejected()

@@ -28,6 +28,7 @@ from sigmatrade.db.models import (
     UserAction,
 )
 from sigmatrade.domain.enums import DepositStatus
+from sigmatrade.domain.money import canonical
 from sigmatrade.ledger import entries
 from sigmatrade.ledger.check import run_check
 from sigmatrade.ledger.journal import post
@@ -122,7 +123,7 @@ async def _add_deposit(
         session.add(deposit)
         await session.flush()
         if status in (DepositStatus.CONFIRMED, DepositStatus.COMPLETED):
-            await post(session, entries.deposit_confirmed(deposit.id, user_id, amount))
+            await post(session, entries.deposit_confirmed(f"seed-{deposit.id}", deposit.id, user_id, amount))
         return deposit.id
 
 
@@ -140,7 +141,10 @@ async def _transition(h: Harness, deposit_id: int, status: DepositStatus, *, blo
         if status == DepositStatus.CONFIRMED:
             deposit.confirmed_at = now
             deposit.accrual_period_seconds = 86400
-            await post(session, entries.deposit_confirmed(deposit.id, deposit.user_id, deposit.amount))
+            await post(
+                session,
+                entries.deposit_confirmed(f"seed-{deposit.id}", deposit.id, deposit.user_id, deposit.amount),
+            )
         if status == DepositStatus.COMPLETED:
             deposit.completed_at = now
         deposit.status = status
@@ -241,14 +245,18 @@ async def test_level1_activation_shows_the_system_wallet_from_the_db_setting(har
     )
     assert deposit.expires_at - deposit.created_at == timedelta(hours=24)
     text = ex.text
-    assert f"Deposit #{deposit.id} · level 1" in text and "Send exactly 10.00 USDT: 10" in text
+    # finding 12: the exact amount to send carries the deposit's own amount tag
+    assert deposit.amount_tag is not None and Decimal("0.0001") <= deposit.amount_tag < Decimal("0.1")
+    exact = canonical(deposit.expected_amount)
+    assert f"Deposit #{deposit.id} · level 1" in text
+    assert f"Send exactly {exact} USDT (level amount 10.00 USDT" in text
     assert "BNB Smart Chain (BEP-20)" in text and "0x55d398326f99059fF775485246999027B3197955" in text
     assert wallet_a in text and user.wallet_address in text
     assert "From your registered wallet only" in text and "BNB on your wallet to pay the network fee" in text
     assert "confirmed after 12 block confirmations" in text and "non-refundable" in text
     deadline = deposit.expires_at.strftime("%Y-%m-%d %H:%M")
     assert f"Deadline: {deadline} (UTC) — 24 h 0 min left" in text
-    assert wallet_a in _codes(ex) and "10" in _codes(ex) and user.wallet_address in _codes(ex)
+    assert wallet_a in _codes(ex) and exact in _codes(ex) and user.wallet_address in _codes(ex)
     assert ex.buttons() == ["📨 I have sent it", "✖️ Cancel deposit", "◀️ Back"]
     after = await _books(harness)
     assert after.audit_rows == before.audit_rows + 1 and after.user_actions == before.user_actions + 1
@@ -389,8 +397,9 @@ async def test_level2_hidden_at_max_1_and_its_rules_at_max_5(harness: Harness) -
     ex = await press(client, "Level 2")
     assert "✅ Verified direct referrals: 1 of 1" in ex.text and "Reward cap: none." in ex.text
     ex = await press(client, "🚀 Activate level 2 · 50.00 USDT")
-    assert "Deposit #2 · level 2" in ex.text and "Send exactly 50.00 USDT: 50" in ex.text
     deposit = (await _deposits(harness))[-1]
+    assert "Deposit #2 · level 2" in ex.text
+    assert f"Send exactly {canonical(deposit.expected_amount)} USDT (level amount 50.00 USDT" in ex.text
     assert (deposit.level, deposit.amount, deposit.cap_amount, deposit.status) == (
         2,
         Decimal(50),
@@ -736,7 +745,8 @@ async def test_pending_list_age_deadline_and_russian_screens(harness: Harness) -
     await press(client, "Уровень 1")
     ex = await press(client, "🚀 Активировать уровень 1")
     [deposit] = await _deposits(harness)
-    assert "Депозит #1 · уровень 1" in ex.text and "Отправьте ровно 10,00 USDT: 10" in ex.text
+    assert "Депозит #1 · уровень 1" in ex.text
+    assert f"Отправьте ровно {canonical(deposit.expected_amount)} USDT (сумма уровня 10,00 USDT" in ex.text
     assert wallet in ex.text and user.wallet_address in ex.text
     assert deposit.expires_at.strftime("%d.%m.%Y %H:%M") in ex.text
     assert ex.buttons() == ["📨 Я отправил(а)", "✖️ Отменить депозит", "◀️ Назад"]

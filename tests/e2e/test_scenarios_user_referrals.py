@@ -1,7 +1,7 @@
 """Acceptance scenario 35 with commissions produced by the real deposit confirmation (SPEC §12).
 
 Chain alice → bob → carol → dave. Carol and dave activate level 1 through the bot; the deposits are
-confirmed by ``deposit_confirmation.confirm_deposit`` (the step the chain monitor runs), which posts the
+confirmed by ``deposit_lifecycle.confirm_deposit`` (the step the chain monitor runs), which posts the
 principal and the uplines' commissions. The referral screens then show exactly those numbers; the test
 ends with ``ledger check`` and ``audit verify``.
 """
@@ -22,7 +22,7 @@ from sigmatrade.ledger import accounts
 from sigmatrade.ledger.check import run_check
 from sigmatrade.sandbox.emulator.client import Exchange, UserClient
 from sigmatrade.sandbox.harness import Harness
-from sigmatrade.services import audit, deposit_confirmation, settings
+from sigmatrade.services import audit, deposit_lifecycle, deposit_matching, settings
 from tests.factories import make_user, random_wallet
 
 
@@ -58,6 +58,7 @@ async def _confirm(h: Harness, user: User, system_wallet: str) -> None:
             token_address=h.rt.config.usdt_contract_address,
             tx_hash="0x" + secrets.token_hex(32),
             log_index=0,
+            transfer_key=secrets.token_hex(32),
             block_number=1000 + deposit.id,
             block_hash="0x" + secrets.token_hex(32),
             from_address=user.wallet_address,
@@ -71,12 +72,12 @@ async def _confirm(h: Harness, user: User, system_wallet: str) -> None:
         )
         session.add(transfer)
         await session.flush()
-        done = await deposit_confirmation.confirm_deposit(
+        done = await deposit_lifecycle.confirm_deposit(
             session,
             deposit_id=deposit.id,
             transfer=transfer,
             from_status=DepositStatus.PENDING,
-            terms=await deposit_confirmation.load_confirmation_terms(store),
+            terms=await deposit_matching.load_confirmation_terms(store),
             now=now,
         )
         assert done is not None and len(done.commissions) >= 1

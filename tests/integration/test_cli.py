@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from sigmatrade.db import schema
 from sigmatrade.db.session import Database
 from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import post
@@ -51,7 +52,7 @@ def test_db_upgrade_on_empty_sqlite(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
     result = _cli("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "revision 0001" in result.stdout
+    assert f"revision {schema.head_revision()}" in result.stdout
 
 
 async def test_ledger_check_passes_then_fails(db: Database, db_url: str, tmp_path: Path) -> None:

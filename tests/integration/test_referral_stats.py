@@ -1,6 +1,6 @@
 """Referral statistics, leaderboards and the merged history at the service level (SPEC §3.4.6–§3.4.7,
 §5.6; scenario 35). Rows are written the way the real services write them: confirmed deposits with
-their principal entry and commissions through ``deposit_confirmation.credit_commissions``, accruals
+their principal entry and commissions through ``deposit_lifecycle.credit_commissions``, accruals
 with their ledger entry, payouts with their hold / settle entries. Every test ends with ``ledger check``.
 
 The seeding helpers here are shared by tests/e2e/test_referrals.py and tests/e2e/test_history.py.
@@ -23,7 +23,7 @@ from sigmatrade.ledger.check import run_check
 from sigmatrade.ledger.journal import post
 from sigmatrade.sandbox.harness import Harness
 from sigmatrade.services import history, referrals
-from sigmatrade.services.deposit_confirmation import credit_commissions
+from sigmatrade.services.deposit_lifecycle import credit_commissions
 from tests.factories import credit, make_payout, make_user
 
 RATES = (Decimal(3), Decimal(2), Decimal(5))
@@ -61,7 +61,7 @@ async def seed_deposit(
     session.add(deposit)
     await session.flush()
     if confirmed:
-        await post(session, entries.deposit_confirmed(deposit.id, user.id, value))
+        await post(session, entries.deposit_confirmed(f"seed-{deposit.id}", deposit.id, user.id, value))
         await credit_commissions(session, deposit, user, RATES)
     return deposit
 

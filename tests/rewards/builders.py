@@ -37,7 +37,7 @@ async def make_deposit(
     )
     session.add(deposit)
     await session.flush()
-    await post(session, entries.deposit_confirmed(deposit.id, user.id, amount))
+    await post(session, entries.deposit_confirmed(f"seed-{deposit.id}", deposit.id, user.id, amount))
     return deposit
 
 

@@ -786,3 +786,73 @@ class ProviderManager:
 
     async def get_balance(self, address: str, tag: str = "latest") -> int:
         return int(await self.call("eth_getBalance", [address, tag]), 16)
+
+    # ------------------------------------------------------------------ one endpoint
+    async def call_on(self, label: str, method: str, params: list[Any] | None = None) -> Any:
+        """Call ``method`` on the endpoint ``label`` only (no failover): reads that must agree with
+        each other come from one node. Endpoint trouble raises :class:`RpcUnavailable`."""
+        ep = next((e for e in self.endpoints if e.label == label), None)
+        if ep is None or not ep.chain_ok:
+            raise RpcUnavailable(f"{method}: endpoint {label} is not usable")
+        if ep.down_until is not None and not (
+            self._half_open(ep) and not ep.trial_inflight and await self._trial(ep)
+        ):
+            raise RpcUnavailable(f"{method}: endpoint {label} is down")
+        try:
+            result = await self._request(ep, method, params or [])
+        except _EndpointFailure as exc:
+            raise RpcUnavailable(f"{method}: {label}: {exc.kind}: {exc}") from exc
+        if method == "eth_blockNumber":
+            self._observe_head(ep, result)
+        return result
+
+    def pin(self, exclude: set[str] | None = None) -> Pinned:
+        """The best endpoint now (not in ``exclude``), for one scan step (SPEC §4.3.3: head, hashes
+        and logs of one step never mix endpoints); a half-open endpoint gets its recovery trial on
+        its first call. With none usable, the first configured (its calls fail as unavailable)."""
+        ranked = self.ranked(exclude=exclude) or self.ranked()
+        return Pinned(self, (ranked[0] if ranked else self.endpoints[0]).label)
+
+    def has_other(self, tried: set[str]) -> bool:
+        """A usable endpoint not in ``tried`` remains."""
+        return bool(self.ranked(exclude=tried))
+
+    async def block_hashes(self, number: int) -> dict[str, str | None]:
+        """The hash of block ``number`` as every usable endpoint sees it (None: it has no such block).
+        Endpoints that fail to answer are left out."""
+        answers: dict[str, str | None] = {}
+
+        async def ask(label: str) -> None:
+            try:
+                block = await self.call_on(label, "eth_getBlockByNumber", [hex(number), False])
+            except RpcError:
+                return
+            answers[label] = str(block["hash"]).lower() if block else None
+
+        await asyncio.gather(*(ask(ep.label) for ep in self.endpoints if self._usable(ep) and not ep.is_down))
+        return answers
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """Reads of one scan step, all from the endpoint ``label``."""
+
+    provider: ProviderManager
+    label: str
+
+    async def block_number(self) -> int:
+        return int(await self.provider.call_on(self.label, "eth_blockNumber"), 16)
+
+    async def get_block(self, block: int | str) -> dict[str, Any] | None:
+        tag = hex(block) if isinstance(block, int) else block
+        result = await self.provider.call_on(self.label, "eth_getBlockByNumber", [tag, False])
+        return dict(result) if result else None
+
+    async def block_hash(self, number: int) -> str | None:
+        if number < 0:
+            return None
+        block = await self.get_block(number)
+        return str(block["hash"]).lower() if block else None
+
+    async def get_logs(self, flt: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(await self.provider.call_on(self.label, "eth_getLogs", [flt]))

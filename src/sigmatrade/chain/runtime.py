@@ -97,6 +97,7 @@ class WatcherState:
 
     successes: int = 0
     no_address_logged: bool = False
+    reconcile: dict[str, float] = field(default_factory=dict)  # chain.reconcile.periodic's clock
 
 
 @dataclass

@@ -21,15 +21,18 @@ One :meth:`DepositWatcher.scan` is one cycle:
 5. **Adaptive chunk**: halved on "range too large" refusals and on timeouts (not below the minimum),
    doubled after 3 consecutive successful ranges (not above the maximum), persisted with the cursor.
 
-Per log (idempotent by (chain id, tx hash, log index)): an existing row is skipped unless it is
-``orphaned``, in which case it is revived (new block data, confirmation ``pending``, matching re-run).
+Per log (idempotent by the transfer's on-chain identity, ``domain.transfers``: tx hash + token, from,
+to, value and occurrence within the transaction, never the log index a reorg can change): an existing
+row is skipped (a pending one follows the log to its new block / index) unless it is ``orphaned``, in
+which case it is revived (new block data, confirmation ``pending``, matching re-run).
 New rows record the raw value exactly, amount = raw / 10^decimals, lower-case addresses and block data;
-classification and the deposit claim are :func:`services.deposit_confirmation.detect`. After commit the
+recording, classification and the deposit claim are :func:`services.deposit_lifecycle.record_transfer`. After commit the
 user of a matched deposit is told (and admins on a significant deviation).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,23 +43,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock, metrics
-from sigmatrade.chain.provider import ProviderManager, RpcRangeTooLarge, RpcUnavailable
+from sigmatrade.chain.provider import Pinned, ProviderManager, RpcRangeTooLarge, RpcUnavailable
 from sigmatrade.chain.runtime import DEPOSIT_CURSOR, ChainRuntime, WatcherState
 from sigmatrade.chain.token import TRANSFER_TOPIC, TransferEvent, address_topic, decode_transfer_log
-from sigmatrade.db.models import ChainCursor, ChainTransfer, WalletChangeRequest
+from sigmatrade.db.models import ChainCursor, WalletChangeRequest
 from sigmatrade.db.session import is_postgres
-from sigmatrade.domain.enums import (
-    ConfirmationStatus,
-    MatchStatus,
-    UnmatchedReason,
-    WalletChangeStatus,
-    WalletChangeType,
-)
+from sigmatrade.domain.enums import MatchStatus, WalletChangeStatus, WalletChangeType
 from sigmatrade.domain.matching import MatchRules
 from sigmatrade.domain.money import raw_to_amount
+from sigmatrade.domain.transfers import content, occurrences
 from sigmatrade.logging import get_logger
-from sigmatrade.services import audit, deposit_confirmation
+from sigmatrade.services import deposit_lifecycle, deposit_matching
 from sigmatrade.services import deposit_notices as notices
+from sigmatrade.services.deposit_events import ObservedTransfer
 
 if TYPE_CHECKING:
     from sigmatrade.config import Config
@@ -66,6 +65,7 @@ if TYPE_CHECKING:
 log = get_logger("sigmatrade.chain.watcher")
 
 GROW_AFTER = 3
+HASH_BATCH = 16  # concurrent block-hash reads when checking a range's logs
 TIME_BUDGET_SECONDS = 20.0
 
 
@@ -85,6 +85,8 @@ class WatchConfig:
     chunk_min: int = 10
     chunk_max: int = 5000
     orphan_grace_seconds: int = 120
+    confirmation_quorum: int = 1  # endpoints that must show the receipt in the same block to confirm
+    missing_alert_seconds: float = 600.0  # a missing receipt of a still-canonical block: admins alerted
     time_budget_seconds: float = TIME_BUDGET_SECONDS
     cursor_name: str = DEPOSIT_CURSOR
     batch_size: int = 500
@@ -110,6 +112,7 @@ class WatchConfig:
             "chunk_min": config.chain_log_chunk_min,
             "chunk_max": config.chain_log_chunk_max,
             "orphan_grace_seconds": config.chain_orphan_grace_seconds,
+            "confirmation_quorum": config.chain_confirmation_quorum,
         }
         values.update(overrides)
         return cls(**values)
@@ -149,6 +152,8 @@ class ScanResult:
     recorded: int = 0  # new or revived transfer rows
     matched: int = 0
     dust: int = 0
+    rescued: int = 0  # transfers first recorded by the trailing re-scan (missed when the cursor passed)
+    failed: int = 0  # logs whose recording raised (logged, counted; re-tried by the trailing re-scan)
     reorg: bool = False
     chunk: int | None = None
     error: str | None = None
@@ -168,6 +173,17 @@ class ScanResult:
         if self.cursor is None or self.start_cursor is None:
             return 0
         return max(0, self.cursor - self.start_cursor)
+
+
+@dataclass(frozen=True)
+class _Event:
+    event: TransferEvent
+    block_time: datetime | None
+    occurrence: int  # domain.transfers: rank among the transaction's logs of the same content
+
+
+def _content(event: TransferEvent) -> tuple[str, ...]:
+    return content(event.tx_hash, event.token, event.from_address, event.to_address, event.raw_value)
 
 
 @dataclass
@@ -223,6 +239,7 @@ class DepositWatcher:
         self.provider = provider
         self.config = config
         self.state = state if state is not None else WatcherState()
+        self._view: Pinned = provider.pin()  # replaced at the start of every scan attempt
 
     # ------------------------------------------------------------------ cursor
     async def read_cursor(self) -> CursorState | None:
@@ -236,8 +253,7 @@ class DepositWatcher:
     async def _block_hash(self, number: int) -> str | None:
         if number < 0:
             return None
-        block = await self.provider.get_block(number)
-        return str(block["hash"]).lower() if block else None
+        return await self._view.block_hash(number)
 
     async def _init_cursor(self, head: int) -> CursorState:
         cfg = self.config
@@ -310,8 +326,11 @@ class DepositWatcher:
 
     # ------------------------------------------------------------------ scan
     async def scan(self) -> ScanResult:
-        """One cycle: reorg check, then ranges up to the head or the time budget."""
-        cfg = self.config
+        """One cycle: reorg check, the trailing re-scan, then ranges up to the head or the time budget.
+
+        The whole cycle reads one endpoint (``ProviderManager.pin``): head, hashes and logs never mix
+        nodes. When that endpoint fails, the cycle starts again from the stored cursor on the next
+        best one (each endpoint at most once per cycle)."""
         result = ScanResult()
         addresses = await watched_addresses(self.rt)
         result.watched = addresses
@@ -321,15 +340,38 @@ class DepositWatcher:
                 self.state.no_address_logged = True
             return result
         self.state.no_address_logged = False
-        deadline = time.monotonic() + cfg.time_budget_seconds
-        head = await self.provider.block_number()
+        deadline = time.monotonic() + self.config.time_budget_seconds
+        tried: set[str] = set()
+        while True:
+            pinned = self.provider.pin(exclude=tried)
+            tried.add(pinned.label)
+            self._view = pinned
+            result.error = None
+            try:
+                await self._scan_on(pinned, addresses, deadline, result)
+            except RpcUnavailable as exc:
+                result.error = str(exc)[:300]
+                log.warning("chain_scan_endpoint_failed", endpoint=pinned.label, error=result.error)
+                if self.provider.has_other(tried):
+                    continue
+                raise
+            return result
+
+    async def _scan_on(
+        self, pinned: Pinned, addresses: list[str], deadline: float, result: ScanResult
+    ) -> None:
+        cfg = self.config
+        head = await pinned.block_number()
         result.head = head
         cursor = await self.read_cursor() or await self._init_cursor(head)
-        cursor, result.reorg = await self._check_reorg(cursor, head)
-        result.start_cursor = cursor.last_block
+        cursor, reorg = await self._check_reorg(cursor, head)
+        result.reorg = result.reorg or reorg
+        if result.start_cursor is None:
+            result.start_cursor = cursor.last_block
         topics: list[Any] = [TRANSFER_TOPIC, None, [address_topic(a) for a in addresses]]
-        rules = await deposit_confirmation.load_rules(self.rt.store)
+        rules = await deposit_matching.load_rules(self.rt.store)
         watched = set(addresses)
+        await self._rescan_window(pinned, cursor, topics, watched, rules, result)
         while cursor.last_block < head and time.monotonic() < deadline:
             start = cursor.last_block + 1
             end = min(head, cursor.last_block + cursor.chunk_size)
@@ -337,14 +379,10 @@ class DepositWatcher:
                 end_hash = await self._block_hash(end)
                 if end_hash is None:  # the head moved back under us (reorg): next cycle
                     break
-                raw_logs = await self.provider.get_logs(
-                    {
-                        "fromBlock": hex(start),
-                        "toBlock": hex(end),
-                        "address": cfg.token_address,
-                        "topics": topics,
-                    }
-                )
+                raw_logs = await pinned.get_logs(self._filter(start, end, topics))
+                if not await self._canonical(pinned, raw_logs, {end: end_hash}):
+                    log.warning("chain_logs_not_canonical", endpoint=pinned.label, start=start, end=end)
+                    break  # the endpoint's chain changed during the step: next cycle re-checks
             except RpcRangeTooLarge as exc:
                 self.state.successes = 0
                 if cursor.chunk_size <= cfg.chunk_min:
@@ -357,13 +395,13 @@ class DepositWatcher:
                 continue
             except RpcUnavailable as exc:
                 self.state.successes = 0
-                result.error = str(exc)[:300]
                 if _is_timeout(exc) and cursor.chunk_size > cfg.chunk_min:
                     cursor.chunk_size = max(cfg.chunk_min, cursor.chunk_size // 2)
                     await self._save_chunk(cursor.chunk_size)
                     log.info("chain_logs_chunk_shrunk", chunk=cursor.chunk_size, reason="timeout")
-                log.warning("chain_logs_unavailable", start=start, end=end, error=result.error)
-                break
+                log.warning("chain_logs_unavailable", start=start, end=end, error=str(exc)[:300])
+                self._finish(result, head, cursor)
+                raise
             events = self._events(raw_logs, watched)
             grow = self.state.successes + 1 >= GROW_AFTER and cursor.chunk_size < cfg.chunk_max
             chunk = min(cfg.chunk_max, cursor.chunk_size * 2) if grow else cursor.chunk_size
@@ -381,16 +419,88 @@ class DepositWatcher:
             result.ranges += 1
             result.logs += len(events)
             await self._after_commit(committed, rules)
+        self._finish(result, head, cursor)
+
+    def _finish(self, result: ScanResult, head: int, cursor: CursorState) -> None:
         result.cursor = cursor.last_block
         result.chunk = cursor.chunk_size
         metrics.chain_head.set(head)
         metrics.chain_cursor.set(max(cursor.last_block, 0))
         metrics.chain_lag.set(max(0, head - cursor.last_block))
-        return result
 
-    def _events(
-        self, raw_logs: list[dict[str, Any]], watched: set[str]
-    ) -> list[tuple[TransferEvent, datetime | None]]:
+    def _filter(self, start: int, end: int, topics: list[Any]) -> dict[str, Any]:
+        return {
+            "fromBlock": hex(start),
+            "toBlock": hex(end),
+            "address": self.config.token_address,
+            "topics": topics,
+        }
+
+    async def _canonical(self, pinned: Pinned, raw_logs: list[dict[str, Any]], known: dict[int, str]) -> bool:
+        """Every log's block hash equals the pinned endpoint's canonical hash at its height (the
+        hashes of the heights not yet known are read concurrently, ``HASH_BATCH`` at a time)."""
+        seen: dict[int, set[str]] = {}
+        for entry in raw_logs:
+            try:
+                number = _hex_int(entry["blockNumber"])
+                block_hash = str(entry["blockHash"]).lower()
+            except (KeyError, TypeError, ValueError):
+                continue  # undecodable: left out by _events
+            seen.setdefault(number, set()).add(block_hash)
+        missing = sorted(n for n in seen if n not in known)
+        hashes = dict(known)
+        for start in range(0, len(missing), HASH_BATCH):
+            batch = missing[start : start + HASH_BATCH]
+            for number, canonical in zip(
+                batch, await asyncio.gather(*(pinned.block_hash(n) for n in batch)), strict=True
+            ):
+                if canonical is None:
+                    return False
+                hashes[number] = canonical
+        return all(found == {hashes[number]} for number, found in seen.items())
+
+    async def _rescan_window(
+        self,
+        pinned: Pinned,
+        cursor: CursorState,
+        topics: list[Any],
+        watched: set[str],
+        rules: MatchRules,
+        result: ScanResult,
+    ) -> None:
+        """Re-read the last ``confirmation_blocks`` blocks up to the cursor (SPEC §4.3.3): a log an
+        endpoint had not indexed yet when the cursor passed its block is recorded now. Idempotent (the
+        transfer identity); the cursor does not move. Trouble here only skips the re-scan."""
+        cfg = self.config
+        floor = cfg.start_block if cfg.start_block is not None else 0
+        start = max(floor, cursor.last_block - max(cfg.confirmation_blocks, 1) + 1)
+        if cursor.last_block < 0 or start > cursor.last_block:
+            return
+        try:
+            raw_logs = await pinned.get_logs(self._filter(start, cursor.last_block, topics))
+            if not await self._canonical(pinned, raw_logs, {}):
+                return
+        except RpcRangeTooLarge:
+            return
+        events = self._events(raw_logs, watched)
+        if not events:
+            return
+        before = result.recorded
+        now = clock.now()
+        detections: list[_Detection] = []
+        async with self.rt.db.transaction() as session:
+            for item in events:
+                detection = await self._record_isolated(session, item, rules, now, result)
+                if detection is not None:
+                    detections.append(detection)
+        if result.recorded > before:
+            result.rescued += result.recorded - before
+            log.warning(
+                "chain_trailing_rescan_recorded", count=result.recorded - before, endpoint=pinned.label
+            )
+        await self._after_commit(detections, rules)
+
+    def _events(self, raw_logs: list[dict[str, Any]], watched: set[str]) -> list[_Event]:
         events: list[tuple[TransferEvent, datetime | None]] = []
         for entry in raw_logs:
             try:
@@ -402,7 +512,11 @@ class DepositWatcher:
                 continue
             events.append((event, block_time_of(entry)))
         events.sort(key=lambda pair: (pair[0].block_number, pair[0].log_index))
-        return events
+        ranks = occurrences((_content(event), event.log_index) for event, _ in events)
+        return [
+            _Event(event, block_time, ranks[(_content(event), event.log_index)])
+            for event, block_time in events
+        ]
 
     async def _commit_range(
         self,
@@ -410,7 +524,7 @@ class DepositWatcher:
         end: int,
         end_hash: str,
         chunk: int,
-        events: list[tuple[TransferEvent, datetime | None]],
+        events: list[_Event],
         rules: MatchRules,
         result: ScanResult,
     ) -> list[_Detection] | None:
@@ -424,24 +538,10 @@ class DepositWatcher:
             row = await session.scalar(stmt.execution_options(populate_existing=True))
             if row is None or int(row.last_block) != cursor.last_block:
                 return None
-            audits: list[_Detection] = []
-            for event, block_time in events:
-                detection = await self._record(session, event, block_time, rules, now, result)
+            for item in events:
+                detection = await self._record_isolated(session, item, rules, now, result)
                 if detection is not None:
-                    audits.append(detection)
-            for detection in audits:
-                await audit.log(
-                    session,
-                    audit.SYSTEM,
-                    "deposit_detected",
-                    target_type="deposit",
-                    target_id=detection.deposit.id,
-                    amount=detection.received,
-                    before={"status": "pending"},
-                    after={"status": "detected"},
-                    details={"tx_hash": detection.tx_hash, "user_id": detection.user.id},
-                )
-            detections = audits
+                    detections.append(detection)
             row.last_block = end
             row.last_block_hash = end_hash
             row.chunk_size = chunk
@@ -451,74 +551,32 @@ class DepositWatcher:
     async def _record(
         self,
         session: AsyncSession,
-        event: TransferEvent,
-        block_time: datetime | None,
+        item: _Event,
         rules: MatchRules,
         now: datetime,
         result: ScanResult,
     ) -> _Detection | None:
         cfg = self.config
-        existing = await session.scalar(
-            select(ChainTransfer)
-            .where(
-                ChainTransfer.chain_id == cfg.chain_id,
-                ChainTransfer.tx_hash == event.tx_hash,
-                ChainTransfer.log_index == event.log_index,
-            )
-            .execution_options(populate_existing=True)
+        event = item.event
+        observed = ObservedTransfer(
+            chain_id=cfg.chain_id,
+            token=event.token,
+            tx_hash=event.tx_hash,
+            log_index=event.log_index,
+            block_number=event.block_number,
+            block_hash=event.block_hash,
+            block_time=item.block_time,
+            from_address=event.from_address,
+            to_address=event.to_address,
+            raw_value=event.raw_value,
+            amount=raw_to_amount(event.raw_value, cfg.decimals),
+            occurrence=item.occurrence,
         )
-        amount = raw_to_amount(event.raw_value, cfg.decimals)
-        if existing is not None:
-            if existing.confirmation_status != ConfirmationStatus.ORPHANED:
-                return None
-            revived = await session.execute(
-                update(ChainTransfer)
-                .where(
-                    ChainTransfer.id == existing.id,
-                    ChainTransfer.confirmation_status == ConfirmationStatus.ORPHANED,
-                )
-                .values(
-                    block_number=event.block_number,
-                    block_hash=event.block_hash,
-                    block_time=block_time,
-                    confirmation_status=ConfirmationStatus.PENDING,
-                    orphaned_at=None,
-                    detected_at=now,
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if not getattr(revived, "rowcount", 0):
-                return None
-            await session.refresh(existing)
-            transfer = existing
-            log.info("chain_transfer_revived", transfer_id=transfer.id, tx_hash=event.tx_hash)
-        else:
-            transfer = ChainTransfer(
-                chain_id=cfg.chain_id,
-                token_address=event.token,
-                tx_hash=event.tx_hash,
-                log_index=event.log_index,
-                block_number=event.block_number,
-                block_hash=event.block_hash,
-                block_time=block_time,
-                from_address=event.from_address,
-                to_address=event.to_address,
-                raw_value=event.raw_value,
-                amount=amount,
-                match_status=MatchStatus.UNMATCHED,
-                unmatched_reason=UnmatchedReason.NO_PENDING_DEPOSIT,
-                confirmation_status=ConfirmationStatus.PENDING,
-                detected_at=now,
-            )
-            try:
-                async with session.begin_nested():
-                    session.add(transfer)
-                    await session.flush()
-            except IntegrityError:
-                return None  # recorded by a concurrent watcher
+        recorded = await deposit_lifecycle.record_transfer(session, observed, rules, now)
+        if recorded is None:
+            return None
         result.recorded += 1
-        match = await deposit_confirmation.detect(session, transfer, rules, now)
+        match, transfer = recorded.match, recorded.transfer
         if match.status == MatchStatus.DUST:
             result.dust += 1
             metrics.deposits_total.labels(event="dust").inc()
@@ -532,8 +590,26 @@ class DepositWatcher:
             match.deposit,
             transfer.amount,
             transfer.tx_hash,
-            rules.significant_deviation(match.deposit.amount, transfer.amount),
+            rules.significant_deviation(match.deposit.expected_amount, transfer.amount),
         )
+
+    async def _record_isolated(
+        self, session: AsyncSession, item: _Event, rules: MatchRules, now: datetime, result: ScanResult
+    ) -> _Detection | None:
+        """:meth:`_record` in a savepoint: one bad log never stops the range for the others."""
+        try:
+            async with session.begin_nested():
+                return await self._record(session, item, rules, now, result)
+        except Exception as exc:
+            result.failed += 1
+            metrics.chain_item_errors.labels(step="scan").inc()
+            log.exception(
+                "chain_log_record_failed",
+                tx_hash=item.event.tx_hash,
+                log_index=item.event.log_index,
+                error=str(exc)[:300],
+            )
+            return None
 
     async def _after_commit(self, detections: list[_Detection], rules: MatchRules) -> None:
         cfg = self.config
@@ -558,6 +634,23 @@ class DepositWatcher:
                 await notices.alert_deviation(
                     self.rt, detection.user, detection.deposit, detection.received, detection.tx_hash, rules
                 )
+
+
+async def rewind_cursor(rt: Runtime, cursor_name: str, before_block: int) -> bool:
+    """Move the cursor back so block ``before_block`` is scanned again (a transfer orphaned there may
+    have been re-included at or after it). Never moves the cursor forward. True when it moved."""
+    target = max(-1, before_block - 1)
+    async with rt.db.transaction() as session:
+        result = await session.execute(
+            update(ChainCursor)
+            .where(ChainCursor.name == cursor_name, ChainCursor.last_block > target)
+            .values(last_block=target, last_block_hash=None, updated_at=clock.now())
+            .execution_options(synchronize_session=False)
+        )
+    moved = bool(getattr(result, "rowcount", 0))
+    if moved:
+        log.info("chain_cursor_rewound", cursor=cursor_name, last_block=target, reason="orphaned_transfer")
+    return moved
 
 
 def block_time_of(entry: dict[str, Any]) -> datetime | None:

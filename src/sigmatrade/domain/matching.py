@@ -7,6 +7,14 @@ from decimal import Decimal
 
 from sigmatrade.domain.money import HUNDRED
 
+TAG_STEP = Decimal("0.0001")  # amount tags are multiples of it, below TAG_LIMIT
+TAG_LIMIT = Decimal("0.1000")
+
+
+def tag_values() -> list[Decimal]:
+    """Every amount tag (0.0001 … 0.0999 USDT)."""
+    return [TAG_STEP * n for n in range(1, int(TAG_LIMIT / TAG_STEP))]
+
 
 @dataclass(frozen=True)
 class MatchRules:
@@ -29,6 +37,15 @@ class MatchRules:
     def significant_deviation(self, expected: Decimal, received: Decimal) -> bool:
         """Deviation above half the tolerance: admins are alerted (§4.3.5 f)."""
         return abs(received - expected) * 2 > self.tolerance(expected)
+
+    def matches_deposit(self, nominal: Decimal, tag: Decimal | None, received: Decimal) -> bool:
+        """A deposit with an amount tag (issue 9, finding 12) matches only its exact tagged amount
+        (``nominal + tag`` up to the tag step: a few wei of rounding, never another deposit's tag);
+        an untagged one (admin assignment, tags off) the tolerance rule."""
+        if tag is None:
+            return self.matches(nominal, received)
+        expected = nominal + tag
+        return expected <= received < expected + TAG_STEP
 
     def is_dust(self, amount: Decimal) -> bool:
         return amount < self.dust_floor

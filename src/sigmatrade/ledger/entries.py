@@ -1,5 +1,8 @@
 """The entry catalogue of SPEC §3.5.2: which accounts move, and the idempotency key of each.
 
+Money that arrived on chain is keyed by the transfer's on-chain identity (``transfer_key``, see
+``domain.transfers``), never by a row id: a transfer recorded twice can still be credited only once.
+
 Every money movement of the product is built here and nowhere else.
 """
 
@@ -21,9 +24,10 @@ def _pair(debit: str, credit: str, amount: Decimal) -> tuple[Posting, Posting]:
     return (Posting(debit, -amount), Posting(credit, amount))
 
 
-def deposit_confirmed(deposit_id: int, user_id: int, received: Decimal) -> EntrySpec:
+def deposit_confirmed(transfer_key: str, deposit_id: int, user_id: int, received: Decimal) -> EntrySpec:
+    """The principal of a deposit, keyed by the on-chain transfer that paid it (credited once)."""
     return EntrySpec(
-        key=f"deposit:{deposit_id}:confirm",
+        key=f"deposit:{transfer_key}:confirm",
         entry_type=EntryType.DEPOSIT_CONFIRMED,
         postings=_pair(_S(SystemAccount.DEPOSITS_RECEIVED), acc.principal(user_id), received),
         reference_type="deposit",
@@ -31,9 +35,9 @@ def deposit_confirmed(deposit_id: int, user_id: int, received: Decimal) -> Entry
     )
 
 
-def unmatched_received(transfer_id: int, received: Decimal) -> EntrySpec:
+def unmatched_received(transfer_key: str, transfer_id: int, received: Decimal) -> EntrySpec:
     return EntrySpec(
-        key=f"unmatched:{transfer_id}:received",
+        key=f"unmatched:{transfer_key}:received",
         entry_type=EntryType.UNMATCHED_RECEIVED,
         postings=_pair(_S(SystemAccount.DEPOSITS_RECEIVED), _S(SystemAccount.UNMATCHED_SUSPENSE), received),
         reference_type="transfer",
@@ -41,9 +45,9 @@ def unmatched_received(transfer_id: int, received: Decimal) -> EntrySpec:
     )
 
 
-def unmatched_assigned(unmatched_id: int, user_id: int, deposit_id: int, received: Decimal) -> EntrySpec:
+def unmatched_assigned(transfer_key: str, user_id: int, deposit_id: int, received: Decimal) -> EntrySpec:
     return EntrySpec(
-        key=f"unmatched:{unmatched_id}:assign",
+        key=f"unmatched:{transfer_key}:assign",
         entry_type=EntryType.UNMATCHED_ASSIGNED,
         postings=_pair(_S(SystemAccount.UNMATCHED_SUSPENSE), acc.principal(user_id), received),
         reference_type="deposit",
@@ -51,9 +55,9 @@ def unmatched_assigned(unmatched_id: int, user_id: int, deposit_id: int, receive
     )
 
 
-def unmatched_ignored(unmatched_id: int, received: Decimal) -> EntrySpec:
+def unmatched_ignored(transfer_key: str, unmatched_id: int, received: Decimal) -> EntrySpec:
     return EntrySpec(
-        key=f"unmatched:{unmatched_id}:ignore",
+        key=f"unmatched:{transfer_key}:ignore",
         entry_type=EntryType.UNMATCHED_IGNORED,
         postings=_pair(_S(SystemAccount.UNMATCHED_SUSPENSE), _S(SystemAccount.ADJUSTMENTS), received),
         reference_type="unmatched",

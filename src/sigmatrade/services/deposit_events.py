@@ -1,6 +1,7 @@
-"""What the deposit confirmation step did, as its notifications need it (SPEC §3.3.4, §4.4.4).
+"""What the deposit lifecycle observed and did (SPEC §3.3.4, §4.3.5, §4.4.4).
 
-Produced by ``services.deposit_confirmation`` inside its transaction and read by
+``ObservedTransfer`` is a Transfer log as the watcher read it from the chain; the other records are
+produced by ``services.deposit_lifecycle`` inside its transaction and read by
 ``services.deposit_notices`` after commit.
 """
 
@@ -12,6 +13,7 @@ from decimal import Decimal
 
 from sigmatrade.db.models import Deposit, User
 from sigmatrade.domain.enums import CommissionStatus, UnmatchedReason
+from sigmatrade.domain.transfers import TransferIdentity
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,34 @@ class Queued:
     sender: str
     reason: UnmatchedReason
     tx_hash: str
+
+
+@dataclass(frozen=True)
+class ObservedTransfer:
+    """One Transfer log of the watched token to a watched address, normalised (lower-case hex)."""
+
+    chain_id: int
+    token: str
+    tx_hash: str
+    log_index: int
+    block_number: int
+    block_hash: str
+    block_time: datetime | None
+    from_address: str
+    to_address: str
+    raw_value: int
+    amount: Decimal
+    occurrence: int = 0  # rank among the transaction's logs of the same content (domain.transfers)
+
+    @property
+    def key(self) -> str:
+        """The on-chain identity (survives reorgs): the row's ``transfer_key``."""
+        return TransferIdentity(
+            self.chain_id,
+            self.tx_hash,
+            self.token,
+            self.from_address,
+            self.to_address,
+            self.raw_value,
+            self.occurrence,
+        ).key

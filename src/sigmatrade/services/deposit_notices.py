@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sigmatrade.db.models import Deposit, User
+from sigmatrade.db.models import ChainTransfer, Deposit, User
 from sigmatrade.domain.enums import CommissionStatus
 from sigmatrade.domain.matching import MatchRules
 from sigmatrade.domain.money import HUNDRED, canonical, format_amount, format_rate
@@ -200,6 +200,27 @@ async def alert_unmatched(rt: Runtime, queued: Queued) -> None:
         )
 
     await _safely("unmatched_alert", notifier(rt).to_admins(build))
+
+
+async def alert_receipt_missing(rt: Runtime, transfer: ChainTransfer, minutes: int) -> None:
+    """A pending transfer whose receipt stays missing while its block is still canonical (§4.4.3);
+    once per transfer."""
+
+    def build(t: Translator) -> Content:
+        return Content(
+            t(
+                "depev.alert.receipt_missing",
+                minutes=minutes,
+                amount=canonical(transfer.amount),
+                block=transfer.block_number,
+                link=_tx_link(rt, t, transfer.tx_hash),
+            )
+        )
+
+    notify = notifier(rt).to_admins(
+        build, dedupe_key=f"receipt_missing:{transfer.transfer_key}", dedupe_seconds=86400
+    )
+    await _safely("receipt_missing_alert", notify)
 
 
 def code_hash(tx_hash: str) -> Safe:

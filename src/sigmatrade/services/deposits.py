@@ -1,20 +1,21 @@
 """Deposits of a user (SPEC §3.2, §3.3.1–§3.3.2, §5.6): level statuses, activation (a ``pending``
 deposit with its amount and cap snapshot), cancel, the pending list and the history.
 
-Chain detection and confirmation live elsewhere. :func:`activate` returns the created deposit, so
+Status transitions (cancel included) are :mod:`services.deposit_lifecycle`. :func:`activate` returns the created deposit, so
 late matching (§4.3.6) can be applied to it by its caller.
 """
 
 from __future__ import annotations
 
 import math
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,8 +25,9 @@ from sigmatrade.db.session import is_postgres, unit
 from sigmatrade.domain import levels as rules
 from sigmatrade.domain.enums import DepositSource, DepositStatus
 from sigmatrade.domain.levels import LevelSpec, LevelState, LevelTable, UserFacts
+from sigmatrade.domain.matching import tag_values
 from sigmatrade.runtime import Runtime
-from sigmatrade.services import audit, limits
+from sigmatrade.services import audit, deposit_lifecycle, limits
 
 PAGE_SIZE = 5
 LIMIT_ACTION = "deposit_activation"
@@ -315,6 +317,23 @@ async def history(session: AsyncSession, user_id: int, page: int) -> HistoryPage
 
 
 # --------------------------------------------------------------------------------------------- writes
+async def _free_tag(session: AsyncSession, amount: Decimal) -> Decimal:
+    """An amount tag no other open deposit of the same amount has (finding 12): a transfer from a
+    shared sender (an exchange's hot wallet) matches only the deposit whose tag it carries. Compared in
+    Python (exact on both dialects); a race between two users may rarely share a tag, which is
+    harmless (matching also needs the sender)."""
+    rows = (
+        await session.execute(
+            select(Deposit.amount, Deposit.amount_tag).where(
+                Deposit.status.in_(rules.OPEN), Deposit.amount_tag.is_not(None)
+            )
+        )
+    ).all()
+    used = {tag for nominal, tag in rows if nominal == amount}
+    free = [tag for tag in tag_values() if tag not in used]
+    return secrets.choice(free or tag_values())
+
+
 def _refuse(refusal: rules.Refusal) -> DepositError:
     return DepositError(refusal.code, **refusal.params)
 
@@ -350,6 +369,7 @@ async def activate(session: AsyncSession, rt: Runtime, user: User, level: int) -
             user_id=user.id,
             level=level,
             amount=spec.amount,
+            amount_tag=await _free_tag(session, spec.amount) if rt.config.deposit_amount_tag else None,
             cap_amount=spec.cap_amount,
             status=DepositStatus.PENDING,
             source=DepositSource.USER,
@@ -379,6 +399,7 @@ async def activate(session: AsyncSession, rt: Runtime, user: User, level: int) -
                 "level": level,
                 "amount": spec.amount,
                 "cap_amount": spec.cap_amount,
+                "amount_tag": deposit.amount_tag,
                 "expires_at": deposit.expires_at,
             },
         )
@@ -400,20 +421,11 @@ async def cancel(session: AsyncSession, rt: Runtime, user: User, deposit_id: int
         raise DepositError(NOT_FOUND)
     now = clock.now()
     async with unit(session):
-        result = await session.execute(
-            update(Deposit)
-            .where(
-                Deposit.id == deposit_id,
-                Deposit.user_id == user.id,
-                Deposit.status == DepositStatus.PENDING,
-            )
-            .values(status=DepositStatus.CANCELLED, cancelled_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        cancelled = await deposit_lifecycle.cancel_pending(session, deposit_id, user.id, now)
         deposit = await session.get(Deposit, deposit_id, populate_existing=True)
         if deposit is None or deposit.user_id != user.id:
             raise DepositError(NOT_FOUND)
-        if getattr(result, "rowcount", 0) != 1:
+        if not cancelled:
             raise DepositError(NOT_CANCELLABLE, deposit_id=deposit.id, status=deposit.status)
         await audit.log_user_action(
             session,

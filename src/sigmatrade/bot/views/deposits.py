@@ -268,7 +268,7 @@ def activation(t: Translator, info: svc.DepositInfo, *, tz: tzinfo, tz_name: str
         id=deposit.id,
         level=deposit.level,
         amount=_money(t, deposit.amount),
-        exact=canonical(deposit.amount),
+        exact=canonical(deposit.expected_amount),
         contract=code(pay.contract),
         wallet=_wallet(t, pay),
         user_wallet=code(pay.user_wallet),
@@ -345,7 +345,7 @@ def deposit_status(t: Translator, info: svc.DepositInfo, *, tz: tzinfo, tz_name:
             "",
             t(
                 "dep.info.waiting",
-                exact=canonical(deposit.amount),
+                exact=canonical(deposit.expected_amount),
                 wallet=_wallet(t, pay),
                 user_wallet=code(pay.user_wallet),
             ),

@@ -72,6 +72,7 @@ class Deposit(Base):
     level: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
     cap_amount: Mapped[Decimal | None] = mapped_column(Money)
+    amount_tag: Mapped[Decimal | None] = mapped_column(Money)  # finding 12: pay amount + tag exactly
     status: Mapped[str] = enum_column(DepositStatus, default=DepositStatus.PENDING)
     source: Mapped[str] = enum_column(DepositSource, default=DepositSource.USER)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
@@ -90,6 +91,11 @@ class Deposit(Base):
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
+    @property
+    def expected_amount(self) -> Decimal:
+        """What the user must send: the level amount plus its amount tag, if any."""
+        return self.amount + (self.amount_tag or 0)
+
 
 class ChainTransfer(Base):
     __tablename__ = "chain_transfers"
@@ -97,7 +103,8 @@ class ChainTransfer(Base):
         enum_check("match_status", MatchStatus),
         enum_check("unmatched_reason", UnmatchedReason, nullable=True),
         enum_check("confirmation_status", ConfirmationStatus),
-        Index("uq_chain_transfers_key", "chain_id", "tx_hash", "log_index", unique=True),
+        Index("uq_chain_transfers_identity", "transfer_key", unique=True),
+        Index("ix_chain_transfers_tx", "chain_id", "tx_hash"),
         Index("ix_chain_transfers_confirmation_block", "confirmation_status", "block_number"),
     )
 
@@ -105,7 +112,9 @@ class ChainTransfer(Base):
     chain_id: Mapped[int] = mapped_column(Integer, nullable=False)
     token_address: Mapped[str] = mapped_column(String(42), nullable=False)
     tx_hash: Mapped[str] = mapped_column(String(66), nullable=False)
-    log_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    log_index: Mapped[int] = mapped_column(Integer, nullable=False)  # current position (a reorg moves it)
+    occurrence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    transfer_key: Mapped[str] = mapped_column(String(64), nullable=False)  # domain.transfers identity
     block_number: Mapped[int] = mapped_column(BigInteger, nullable=False)
     block_hash: Mapped[str] = mapped_column(String(66), nullable=False)
     block_time: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,6 +1,12 @@
 """Blockchain runtime alerts for admins (en): RPC endpoints, token check, thresholds."""
 
 TEXTS: dict[str, str] = {
+    "chain.alert.reconcile": (
+        "🚨 <b>The books do not match the chain</b>: {count} difference(s) in blocks {start}..{end}.\n"
+        "{lines}\n"
+        "{more} more in the log. Run <code>sigmatrade ledger reconcile</code>."
+    ),
+    "chain.alert.reconcile_line": "• {side} {kind}: <code>{tx}</code> chain {chain} / books {books}",
     "chain.alert.all_down": (
         "🚨 <b>All RPC endpoints are down</b> ({endpoints}).\n"
         "Deposit detection and payouts are paused until an endpoint answers again."

@@ -49,6 +49,13 @@ TEXTS: dict[str, str] = {
         "Reason: {reason}\n"
         "{link}"
     ),
+    "depev.alert.receipt_missing": (
+        "⚠️ <b>Transfer receipt missing for {minutes} min</b>\n"
+        "Amount: <code>{amount}</code> USDT, block {block}\n"
+        "Its block is still canonical, so the detection is kept (not reverted): an RPC endpoint "
+        "may be answering without the receipt. Check the endpoints.\n"
+        "{link}"
+    ),
     "depev.reason.unknown_sender": "unknown sender",
     "depev.reason.no_pending_deposit": "no pending deposit",
     "depev.reason.amount_mismatch": "amount does not match",

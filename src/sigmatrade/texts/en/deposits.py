@@ -95,7 +95,8 @@ TEXTS: dict[str, str] = {
     # ---- activation ---------------------------------------------------------------------------
     "dep.activation": (
         "🧾 <b>Deposit #{id} · level {level}</b>\n\n"
-        "Send exactly <b>{amount} USDT</b>: <code>{exact}</code>\n"
+        "Send exactly <code>{exact}</code> USDT (level amount {amount} USDT; the exact amount, to the last "
+        "digit, identifies your payment)\n"
         "Network: <b>BNB Smart Chain (BEP-20)</b>, token <b>USDT</b>\n"
         "Token contract: {contract}\n\n"
         "To the system deposit address:\n{wallet}\n\n"

@@ -1,6 +1,12 @@
 """Blockchain runtime alerts for admins (ru): RPC endpoints, token check, thresholds."""
 
 TEXTS: dict[str, str] = {
+    "chain.alert.reconcile": (
+        "🚨 <b>Учёт не сходится с блокчейном</b>: расхождений {count} в блоках {start}..{end}.\n"
+        "{lines}\n"
+        "Ещё {more} в журнале. Запустите <code>sigmatrade ledger reconcile</code>."
+    ),
+    "chain.alert.reconcile_line": "• {side} {kind}: <code>{tx}</code> блокчейн {chain} / учёт {books}",
     "chain.alert.all_down": (
         "🚨 <b>Все RPC-узлы недоступны</b> ({endpoints}).\n"
         "Обнаружение депозитов и выплаты приостановлены, пока хотя бы один узел не ответит."

@@ -55,6 +55,13 @@ TEXTS: dict[str, str] = {
         "Причина: {reason}\n"
         "{link}"
     ),
+    "depev.alert.receipt_missing": (
+        "⚠️ <b>Квитанция перевода отсутствует {minutes} мин</b>\n"
+        "Сумма: <code>{amount}</code> USDT, блок {block}\n"
+        "Блок по-прежнему в основной цепи, поэтому обнаружение сохранено (не отменено): возможно, "
+        "RPC-узел отвечает без квитанции. Проверьте узлы.\n"
+        "{link}"
+    ),
     "depev.reason.unknown_sender": "неизвестный отправитель",
     "depev.reason.no_pending_deposit": "нет ожидающего депозита",
     "depev.reason.amount_mismatch": "сумма не совпадает",

@@ -21,7 +21,7 @@ from sigmatrade.bot.views import deposits as views
 from sigmatrade.db.models import User
 from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.runtime import Runtime
-from sigmatrade.services import deposit_confirmation
+from sigmatrade.services import deposit_lifecycle
 from sigmatrade.services import deposits as svc
 from sigmatrade.texts.i18n import Translator
 
@@ -95,7 +95,7 @@ async def activate(
     try:
         deposit = await svc.activate(session, rt, me, callback_data.level)
         # §4.3.6: a queued transfer that fits the new deposit is claimed at once (own transaction)
-        if await deposit_confirmation.late_match(rt, deposit.id) is not None:
+        if await deposit_lifecycle.late_match(rt, deposit.id) is not None:
             await session.refresh(deposit)
         info = await svc.describe(session, rt, me, deposit)
     except svc.DepositError as err:

@@ -1,23 +1,26 @@
-"""Deposit matching and confirmation (SPEC §3.3.4, §3.4.4, §4.3.5 c–f, §4.3.6, §4.4.4).
+"""The deposit lifecycle (SPEC §3.3, §3.4.4, §4.3.5–§4.4.5): the one module that moves deposits and
+observed chain transfers from one status to another. The watcher, the confirmation step, the expiry, the
+bot (activation, cancel) and the admin paths call it; nothing else writes those statuses.
 
-Shared by the deposit watcher (detection), the confirmation step (confirm, or queue as unmatched) and
-deposit activation (late matching). Callers own the transaction; every function here works inside it,
-and the messages of ``services.deposit_notices`` are sent after commit.
+Functions taking a ``session`` work inside the caller's transaction; functions taking the ``Runtime``
+own theirs and send the messages of ``services.deposit_notices`` after commit. Every transition is a
+conditional update on the current status, so a concurrent worker or a re-run changes nothing twice.
 
-* **Matching** (§4.3.5 c–e): the sender's ``pending`` deposits whose amount is within tolerance
-  (``fixed``: |received − amount| ≤ tolerance_fixed; ``percent``: ≤ amount × tolerance_percent / 100)
-  and whose deadline had not passed when the transfer was mined (block time; detection time when the
-  node gives none) — the oldest wins. The claim is a conditional update on ``status = 'pending'``; a
-  lost race moves on to the next candidate. Without a candidate the reason is ``deposit_expired``
-  (a deposit of matching amount whose deadline passed within the last 48 h), ``amount_mismatch``
-  (a pending deposit of another amount) or ``no_pending_deposit``.
-* **Confirmation** (§3.3.4): one conditional update moves the deposit to ``confirmed`` (snapshotting
-  the received amount, the transaction and ``reward.accrual_period_hours``), then the principal entry
-  (``deposit_confirmed``, or ``unmatched_assigned`` for a late match), the referral commissions of every
-  closure row of the depositor (§3.4.4: ``credited`` with a ``referral_commission`` entry keyed
-  ``refcomm:deposit:<deposit>:<beneficiary>``, or ``skipped`` for banned / earnings-blocked uplines)
-  and the audit records.
-* **Unmatched** (§4.4.4): ``unmatched_received`` entry + an ``open`` review item.
+* **Record** (§4.3.5): an observed Transfer log becomes a ``chain_transfers`` row (or revives its
+  ``orphaned`` row), then **detection**: classified (dust / unmatched reason) and the oldest matching
+  ``pending`` deposit of the sender claimed (``pending`` → ``detected``; a lost race moves on to the next
+  candidate). Matching reads are :mod:`services.deposit_matching`.
+* **Moved** (§4.4.2): the transaction is in another block → new block data, confirmations restart.
+* **Confirmation** (§3.3.4, §4.4.4): transfer ``pending`` → ``confirmed``; its deposit ``detected`` →
+  ``confirmed`` (snapshotting the received amount, the transaction and ``reward.accrual_period_hours``),
+  the principal entry (``deposit_confirmed``, or ``unmatched_assigned`` for a late match), the referral
+  commissions of every closure row of the depositor (``credited`` with a ``referral_commission`` entry,
+  or ``skipped`` for banned / earnings-blocked uplines) and the audit records. Unmatched, not dust:
+  matching is re-run, else an ``unmatched_received`` entry + an ``open`` review item.
+* **Orphan** (§4.4.3): transfer ``orphaned``; its deposit ``detected`` → ``pending`` (``expired`` past
+  its deadline), the user told.
+* **Expiry** (§4.4.5): ``pending`` deposits past ``expires_at`` → ``expired``, the users told.
+* **Cancel** (§3.3.2): ``pending`` → ``cancelled`` by the user.
 * **Late matching** (§4.3.6): a new pending deposit claims the oldest open, confirmed review item of
   reason ``no_pending_deposit`` / ``deposit_expired`` from the user's wallet with a matching amount that
   arrived within ``deposit.pending_ttl_hours`` (conditional update ``open`` → ``assigned``) and is
@@ -33,6 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock, metrics
@@ -54,107 +58,22 @@ from sigmatrade.ledger.journal import post
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit, deposit_notices
-from sigmatrade.services.deposit_events import CommissionNote, Confirmation, Queued
+from sigmatrade.services.deposit_events import CommissionNote, Confirmation, ObservedTransfer, Queued
+from sigmatrade.services.deposit_matching import (
+    ConfirmationTerms,
+    Match,
+    load_confirmation_terms,
+    load_rules,
+    pending_candidates,
+    sender_user,
+    unmatched_reason,
+)
 from sigmatrade.services.settings import SettingsStore
 
 log = get_logger("sigmatrade.deposits")
 
-EXPIRED_MATCH_WINDOW = timedelta(hours=48)
 LATE_MATCH_REASONS = (UnmatchedReason.NO_PENDING_DEPOSIT, UnmatchedReason.DEPOSIT_EXPIRED)
 LATE_MATCH_NOTE = "matched automatically when the user activated the deposit"
-
-
-# ---------------------------------------------------------------------------------------------- rules
-async def load_rules(store: SettingsStore) -> MatchRules:
-    values = await store.many(
-        [
-            "deposit.tolerance_mode",
-            "deposit.tolerance_fixed",
-            "deposit.tolerance_percent",
-            "deposit.dust_floor",
-            "deposit.pending_ttl_hours",
-        ]
-    )
-    return MatchRules(
-        mode=str(values["deposit.tolerance_mode"]),
-        fixed=values["deposit.tolerance_fixed"],
-        percent=values["deposit.tolerance_percent"],
-        dust_floor=values["deposit.dust_floor"],
-        pending_ttl_hours=int(values["deposit.pending_ttl_hours"]),
-    )
-
-
-@dataclass(frozen=True)
-class ConfirmationTerms:
-    accrual_period_hours: int = 24
-    referral_rates: tuple[Decimal, ...] = (Decimal(3), Decimal(2), Decimal(5))
-
-
-async def load_confirmation_terms(store: SettingsStore) -> ConfirmationTerms:
-    values = await store.many(["reward.accrual_period_hours", "referral.rates"])
-    return ConfirmationTerms(
-        accrual_period_hours=int(values["reward.accrual_period_hours"]),
-        referral_rates=tuple(values["referral.rates"]),
-    )
-
-
-# ---------------------------------------------------------------------------------------------- matching
-@dataclass
-class Match:
-    status: MatchStatus
-    reason: UnmatchedReason | None = None
-    user: User | None = None
-    deposit: Deposit | None = None
-
-
-async def sender_user(session: AsyncSession, address: str) -> User | None:
-    user: User | None = await session.scalar(select(User).where(User.wallet_address_lc == address.lower()))
-    return user
-
-
-async def pending_candidates(
-    session: AsyncSession, user_id: int, received: Decimal, rules: MatchRules, mined_at: datetime
-) -> list[Deposit]:
-    """The user's pending deposits matching ``received`` whose deadline was after ``mined_at``, oldest first.
-
-    Amounts are compared in Python (exact on both dialects)."""
-    rows = (
-        await session.scalars(
-            select(Deposit)
-            .where(Deposit.user_id == user_id, Deposit.status == DepositStatus.PENDING)
-            .order_by(Deposit.created_at, Deposit.id)
-            .execution_options(populate_existing=True)
-        )
-    ).all()
-    return [d for d in rows if d.expires_at > mined_at and rules.matches(d.amount, received)]
-
-
-async def unmatched_reason(
-    session: AsyncSession, user_id: int, received: Decimal, rules: MatchRules, now: datetime
-) -> UnmatchedReason:
-    """Why a registered, non-banned sender's transfer found no deposit (§4.3.5 e)."""
-    recent = (
-        await session.scalars(
-            select(Deposit).where(
-                Deposit.user_id == user_id,
-                Deposit.status.in_([DepositStatus.EXPIRED, DepositStatus.PENDING]),
-                Deposit.expires_at >= now - EXPIRED_MATCH_WINDOW,
-            )
-        )
-    ).all()
-    late = [
-        d
-        for d in recent
-        if rules.matches(d.amount, received) and (d.status == DepositStatus.EXPIRED or d.expires_at <= now)
-    ]
-    if late:
-        return UnmatchedReason.DEPOSIT_EXPIRED
-    has_pending = await session.scalar(
-        select(Deposit.id).where(Deposit.user_id == user_id, Deposit.status == DepositStatus.PENDING).limit(1)
-    )
-    if has_pending is not None:
-        return UnmatchedReason.AMOUNT_MISMATCH
-    return UnmatchedReason.NO_PENDING_DEPOSIT
 
 
 async def _claim_for_detection(
@@ -252,9 +171,9 @@ async def confirm_deposit(
     assert user is not None
     received = transfer.amount
     if unmatched_id is not None:
-        spec = entries.unmatched_assigned(unmatched_id, user.id, deposit.id, received)
+        spec = entries.unmatched_assigned(transfer.transfer_key, user.id, deposit.id, received)
     else:
-        spec = entries.deposit_confirmed(deposit.id, user.id, received)
+        spec = entries.deposit_confirmed(transfer.transfer_key, deposit.id, user.id, received)
     await post(session, spec)
     commissions = await credit_commissions(session, deposit, user, terms.referral_rates)
     await audit.log(
@@ -370,7 +289,7 @@ async def queue_unmatched(
     session: AsyncSession, transfer: ChainTransfer, reason: UnmatchedReason, suspected_user_id: int | None
 ) -> Queued:
     """``unmatched_received`` entry + an open review item for a confirmed, unmatched transfer."""
-    await post(session, entries.unmatched_received(transfer.id, transfer.amount))
+    await post(session, entries.unmatched_received(transfer.transfer_key, transfer.id, transfer.amount))
     item = UnmatchedItem(
         transfer_id=transfer.id,
         reason=reason,
@@ -486,7 +405,7 @@ async def late_match_in(
         )
     ).all()
     for item_id, transfer in rows:
-        if not rules.matches(deposit.amount, transfer.amount):
+        if not rules.matches_deposit(deposit.amount, deposit.amount_tag, transfer.amount):
             continue
         savepoint = await session.begin_nested()
         try:
@@ -547,3 +466,317 @@ async def late_match(rt: Runtime, deposit_id: int) -> Confirmation | None:
         metrics.deposits_total.labels(event="confirmed").inc()
         await deposit_notices.notify_confirmed(rt, confirmation)
     return confirmation
+
+
+# ---------------------------------------------------------------------------------------------- record
+@dataclass
+class Recorded:
+    """A transfer row written (new or revived) by :func:`record_transfer`, with its detection."""
+
+    transfer: ChainTransfer
+    match: Match
+    revived: bool = False
+
+
+async def record_transfer(
+    session: AsyncSession, observed: ObservedTransfer, rules: MatchRules, now: datetime
+) -> Recorded | None:
+    """Record an observed transfer and run detection (§4.3.5), in the caller's transaction.
+
+    Idempotent: an existing row is skipped unless it is ``orphaned``, in which case it is revived (new
+    block data, confirmation ``pending``, matching re-run). None when nothing was written."""
+    key = observed.key
+    existing = await session.scalar(
+        select(ChainTransfer)
+        .where(ChainTransfer.transfer_key == key)
+        .execution_options(populate_existing=True)
+    )
+    revived = False
+    if existing is not None:
+        if existing.confirmation_status != ConfirmationStatus.ORPHANED:
+            await _follow(session, existing, observed, now)
+            return None
+        done = await session.execute(
+            update(ChainTransfer)
+            .where(
+                ChainTransfer.id == existing.id,
+                ChainTransfer.confirmation_status == ConfirmationStatus.ORPHANED,
+            )
+            .values(
+                log_index=observed.log_index,
+                block_number=observed.block_number,
+                block_hash=observed.block_hash,
+                block_time=observed.block_time,
+                confirmation_status=ConfirmationStatus.PENDING,
+                orphaned_at=None,
+                detected_at=now,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(done, "rowcount", 0):
+            return None
+        await session.refresh(existing)
+        transfer = existing
+        revived = True
+        log.info("chain_transfer_revived", transfer_id=transfer.id, tx_hash=observed.tx_hash)
+    else:
+        transfer = ChainTransfer(
+            chain_id=observed.chain_id,
+            token_address=observed.token,
+            tx_hash=observed.tx_hash,
+            log_index=observed.log_index,
+            occurrence=observed.occurrence,
+            transfer_key=key,
+            block_number=observed.block_number,
+            block_hash=observed.block_hash,
+            block_time=observed.block_time,
+            from_address=observed.from_address,
+            to_address=observed.to_address,
+            raw_value=observed.raw_value,
+            amount=observed.amount,
+            match_status=MatchStatus.UNMATCHED,
+            unmatched_reason=UnmatchedReason.NO_PENDING_DEPOSIT,
+            confirmation_status=ConfirmationStatus.PENDING,
+            detected_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(transfer)
+                await session.flush()
+        except IntegrityError:
+            return None  # recorded by a concurrent watcher
+    match = await detect(session, transfer, rules, now)
+    if match.deposit is not None and match.user is not None:
+        await audit.log(
+            session,
+            audit.SYSTEM,
+            "deposit_detected",
+            target_type="deposit",
+            target_id=match.deposit.id,
+            amount=transfer.amount,
+            before={"status": "pending"},
+            after={"status": "detected"},
+            details={"tx_hash": transfer.tx_hash, "user_id": match.user.id},
+        )
+    return Recorded(transfer, match, revived)
+
+
+# ---------------------------------------------------------------------------------------------- moved
+async def _follow(
+    session: AsyncSession, row: ChainTransfer, observed: ObservedTransfer, now: datetime
+) -> None:
+    """A recorded, pending transfer seen again in another block or at another log index: its block
+    data follow (its confirmations count from the new block). Confirmed rows are final."""
+    if row.confirmation_status != ConfirmationStatus.PENDING or (
+        row.block_hash == observed.block_hash and row.log_index == observed.log_index
+    ):
+        return
+    await _move(session, row, observed.block_number, observed.block_hash, observed.log_index, now)
+
+
+async def _move(
+    session: AsyncSession, row: ChainTransfer, number: int, block_hash: str, log_index: int, now: datetime
+) -> bool:
+    changed = await session.execute(
+        update(ChainTransfer)
+        .where(ChainTransfer.id == row.id, ChainTransfer.confirmation_status == ConfirmationStatus.PENDING)
+        .values(block_number=number, block_hash=block_hash, log_index=log_index, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    moved = bool(getattr(changed, "rowcount", 0))
+    if moved and row.deposit_id is not None:
+        await session.execute(
+            update(Deposit)
+            .where(Deposit.id == row.deposit_id, Deposit.transfer_id == row.id)
+            .values(block_number=number, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    if moved:
+        log.info(
+            "chain_transfer_moved",
+            transfer_id=row.id,
+            old_block=row.block_number,
+            new_block=number,
+            old_log_index=row.log_index,
+            new_log_index=log_index,
+            tx_hash=row.tx_hash,
+        )
+    return moved
+
+
+async def move_transfer(
+    rt: Runtime, transfer: ChainTransfer, number: int, block_hash: str, log_index: int
+) -> bool:
+    """The transaction is now in another block (§4.4.2): record it; confirmations count from there."""
+    async with rt.db.transaction() as session:
+        return await _move(session, transfer, number, block_hash, log_index, clock.now())
+
+
+# ---------------------------------------------------------------------------------------------- confirm
+async def confirm_transfer(
+    rt: Runtime, transfer: ChainTransfer, rules: MatchRules, terms: ConfirmationTerms
+) -> Confirmation | Queued | None:
+    """A transfer whose receipt checks passed (§4.4.4): ``confirmed`` and settled in one transaction.
+
+    Conditional on the row still being ``pending`` in the checked block. Notifications are the caller's
+    (after this returns, i.e. after commit)."""
+    now = clock.now()
+    async with rt.db.transaction() as session:
+        moved = await session.execute(
+            update(ChainTransfer)
+            .where(
+                ChainTransfer.id == transfer.id,
+                ChainTransfer.confirmation_status == ConfirmationStatus.PENDING,
+                ChainTransfer.block_hash == transfer.block_hash,
+            )
+            .values(confirmation_status=ConfirmationStatus.CONFIRMED, confirmed_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(moved, "rowcount", 0):
+            return None
+        fresh = await session.get(ChainTransfer, transfer.id, populate_existing=True)
+        assert fresh is not None
+        outcome = await settle_transfer(session, fresh, rules=rules, terms=terms, now=now)
+    log.info(
+        "chain_transfer_confirmed",
+        transfer_id=transfer.id,
+        tx_hash=transfer.tx_hash,
+        outcome=type(outcome).__name__ if outcome is not None else "dust",
+    )
+    return outcome
+
+
+# ---------------------------------------------------------------------------------------------- orphan
+async def orphan_transfer(rt: Runtime, transfer: ChainTransfer) -> bool:
+    """Transfer ``orphaned``; its detected deposit back to ``pending`` (``expired`` past its deadline),
+    the user told after commit. False when the row was no longer ``pending``."""
+    now = clock.now()
+    reverted: tuple[User, Deposit, bool] | None = None
+    async with rt.db.transaction() as session:
+        done = await session.execute(
+            update(ChainTransfer)
+            .where(
+                ChainTransfer.id == transfer.id,
+                ChainTransfer.confirmation_status == ConfirmationStatus.PENDING,
+            )
+            .values(confirmation_status=ConfirmationStatus.ORPHANED, orphaned_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(done, "rowcount", 0):
+            return False
+        deposit = (
+            await session.get(Deposit, transfer.deposit_id, populate_existing=True)
+            if transfer.deposit_id is not None
+            else None
+        )
+        if (
+            deposit is not None
+            and deposit.status == DepositStatus.DETECTED
+            and deposit.transfer_id == transfer.id
+        ):
+            expired = deposit.expires_at <= now
+            status = DepositStatus.EXPIRED if expired else DepositStatus.PENDING
+            await session.execute(
+                update(Deposit)
+                .where(
+                    Deposit.id == deposit.id,
+                    Deposit.status == DepositStatus.DETECTED,
+                    Deposit.transfer_id == transfer.id,
+                )
+                .values(
+                    status=status,
+                    transfer_id=None,
+                    tx_hash=None,
+                    block_number=None,
+                    detected_at=None,
+                    expired_at=now if expired else None,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            await session.execute(
+                update(ChainTransfer)
+                .where(ChainTransfer.id == transfer.id)
+                .values(deposit_id=None)
+                .execution_options(synchronize_session=False)
+            )
+            await audit.log(
+                session,
+                audit.SYSTEM,
+                "deposit_reverted",
+                target_type="deposit",
+                target_id=deposit.id,
+                before={"status": str(DepositStatus.DETECTED)},
+                after={"status": str(status)},
+                details={"transfer_id": transfer.id, "tx_hash": transfer.tx_hash},
+            )
+            await session.refresh(deposit)
+            user = await session.get(User, deposit.user_id)
+            assert user is not None
+            reverted = (user, deposit, expired)
+    metrics.deposits_total.labels(event="orphaned").inc()
+    log.warning("chain_transfer_orphaned", transfer_id=transfer.id, tx_hash=transfer.tx_hash)
+    if reverted is not None:
+        user, deposit, expired = reverted
+        await deposit_notices.notify_reverted(rt, user, deposit, expired=expired)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------- expiry
+EXPIRY_BATCH = 500
+
+
+async def expire_pending(rt: Runtime, now: datetime | None = None) -> list[Deposit]:
+    """``pending`` deposits past ``expires_at`` → ``expired`` (conditional update), users told."""
+    now = now or clock.now()
+    expired: list[tuple[User, Deposit]] = []
+    async with rt.db.transaction() as session:
+        due = (
+            await session.scalars(
+                select(Deposit)
+                .where(Deposit.status == DepositStatus.PENDING, Deposit.expires_at <= now)
+                .order_by(Deposit.expires_at, Deposit.id)
+                .limit(EXPIRY_BATCH)
+            )
+        ).all()
+        for deposit in due:
+            done = await session.execute(
+                update(Deposit)
+                .where(Deposit.id == deposit.id, Deposit.status == DepositStatus.PENDING)
+                .values(status=DepositStatus.EXPIRED, expired_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(done, "rowcount", 0):
+                continue
+            await audit.log(
+                session,
+                audit.SYSTEM,
+                "deposit_expired",
+                target_type="deposit",
+                target_id=deposit.id,
+                amount=deposit.amount,
+                before={"status": str(DepositStatus.PENDING)},
+                after={"status": str(DepositStatus.EXPIRED)},
+                details={"user_id": deposit.user_id, "level": deposit.level},
+            )
+            await session.refresh(deposit)
+            user = await session.get(User, deposit.user_id)
+            assert user is not None
+            expired.append((user, deposit))
+    for user, deposit in expired:
+        metrics.deposits_total.labels(event="expired").inc()
+        await deposit_notices.notify_expired(rt, user, deposit)
+    return [deposit for _, deposit in expired]
+
+
+# ---------------------------------------------------------------------------------------------- cancel
+async def cancel_pending(session: AsyncSession, deposit_id: int, user_id: int, now: datetime) -> bool:
+    """The user's ``pending`` deposit → ``cancelled`` (§3.3.2), in the caller's transaction."""
+    result = await session.execute(
+        update(Deposit)
+        .where(Deposit.id == deposit_id, Deposit.user_id == user_id, Deposit.status == DepositStatus.PENDING)
+        .values(status=DepositStatus.CANCELLED, cancelled_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
