@@ -13,7 +13,7 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
-MAX_ID = 2**63 - 1  # the largest id any field may carry: BIGINT (tested for packing)
+from sigmatrade.domain.ids import MAX_ID  # the largest id any field may carry: BIGINT (tested for packing)
 
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]  # an object id (0: none)
 Num = Annotated[int, Field(ge=-MAX_ID - 1, le=MAX_ID)]  # pages, levels, depths (clamped by handlers)

@@ -24,11 +24,11 @@ from sigmatrade.db.models import (
 )
 from sigmatrade.db.session import begin_read
 from sigmatrade.domain.enums import OPEN_PAYOUT_STATUSES, AccountKind, TicketStatus
+from sigmatrade.domain.ids import is_db_id
 from sigmatrade.ledger.balances import Balances, user_balances
 
 PAGE_SIZE = 10
 MAX_RESULTS = 10
-MAX_ID = 2**63 - 1
 _WALLET = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _USERNAME = re.compile(r"^@?[A-Za-z0-9_]{1,64}$")
 _CODE = re.compile(r"^[A-Za-z0-9]{1,16}$")
@@ -43,7 +43,7 @@ async def search(session: AsyncSession, text: str) -> list[User]:
     """By @username, Telegram id, user id, wallet or referral code (any that matches; at most 10)."""
     raw = text.strip()
     conditions: list[Any] = []
-    if raw.isdigit() and 0 < int(raw) <= MAX_ID:
+    if raw.isdigit() and is_db_id(int(raw)):
         conditions += [User.telegram_id == int(raw), User.id == int(raw)]
     if _WALLET.match(raw):
         conditions.append(User.wallet_address_lc == raw.lower())
@@ -106,7 +106,7 @@ class Card:
 
 
 async def card(session: AsyncSession, user_id: int) -> Card | None:
-    if not 0 < user_id <= MAX_ID:
+    if not is_db_id(user_id):
         return None
     await begin_read(session)
     user = await session.get(User, user_id, populate_existing=True)
