@@ -1,0 +1,1 @@
+"""Admin use cases (docs/bot-conventions.md, "Admin screens"): one module per admin feature."""
