@@ -1,0 +1,1 @@
+"""Admin screens. Pure: data in, ``(Safe text, InlineKeyboardMarkup)`` out."""

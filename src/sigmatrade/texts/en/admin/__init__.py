@@ -1,0 +1,1 @@
+"""Admin texts (en): keys prefixed ``adm.``."""

@@ -1,0 +1,1 @@
+"""Admin texts (ru): keys prefixed ``adm.``."""
