@@ -9,7 +9,6 @@ payment processor after the commit.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from sigmatrade.db.session import is_postgres, unit
 from sigmatrade.domain.enums import DepositStatus, PayoutStatus
 from sigmatrade.domain.money import format_amount
 from sigmatrade.ledger.balances import Balances, user_balances
-from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
 from sigmatrade.services.admin.payout_release import release
@@ -36,19 +34,15 @@ from sigmatrade.services.admin.refusals import (
     SAME_ADMIN,
     DeskRefusal,
 )
+from sigmatrade.services.admin.wake import PROCESSOR, wake
 from sigmatrade.services.notifications import Content, notifier
 from sigmatrade.texts.i18n import Translator
 from sigmatrade.texts.render import strip_controls, truncate_plain
 
-log = get_logger("sigmatrade.admin.withdrawals")
-
 PAGE_SIZE = 5
 REASON_LIMIT = 500
-PROCESSOR = "payment_processor"
 CATEGORY_REJECTED = "payout_rejected"
 REJECTABLE = (PayoutStatus.REQUESTED, PayoutStatus.APPROVED)
-
-_wakers: set[asyncio.Task[object]] = set()
 
 
 class Outcome(StrEnum):
@@ -242,7 +236,7 @@ async def approve(session: AsyncSession, rt: Runtime, admin: Admin, payout_id: i
         fresh = await session.get(Payout, payout_id, populate_existing=True)
         assert fresh is not None
     if outcome == Outcome.APPROVED:
-        wake_processor(rt)
+        wake(rt, PROCESSOR)
     return ApproveResult(payout=fresh, outcome=outcome, approvals=count)
 
 
@@ -313,21 +307,3 @@ async def notify_rejected(rt: Runtime, user: User, payout: Payout) -> None:
         )
 
     await notifier(rt).to_user(user, build, category=CATEGORY_REJECTED)
-
-
-def wake_processor(rt: Runtime) -> None:
-    """Run the payment processor soon (in the background: the admin's answer does not wait for RPC)."""
-    jobs = rt.jobs
-    if jobs is None:
-        return
-
-    async def run() -> object:
-        try:
-            return await jobs.run_now(PROCESSOR)
-        except Exception as exc:  # the scheduled run picks the payout up anyway
-            log.warning("payment_processor_wake_failed", error=str(exc)[:200])
-            return None
-
-    task: asyncio.Task[object] = asyncio.create_task(run())
-    _wakers.add(task)
-    task.add_done_callback(_wakers.discard)
