@@ -75,3 +75,38 @@ async def consistent(rt: Runtime) -> None:
         assert report.ok, report.render()
         verified = await audit.verify(session)
         assert verified.ok, verified.render()
+
+
+async def unmatched_item(rt: Runtime, amount: str, sender: str | None = None) -> int:
+    """A confirmed transfer nobody's deposit matched, queued for review as the watcher queues it."""
+    import secrets
+
+    from sigmatrade.db.models import ChainTransfer
+    from sigmatrade.domain.enums import ConfirmationStatus, MatchStatus, UnmatchedReason
+    from sigmatrade.domain.money import amount_to_raw
+    from sigmatrade.services import deposit_confirmation
+    from tests.factories import random_wallet
+
+    value = Decimal(amount)
+    async with rt.db.transaction() as session:
+        transfer = ChainTransfer(
+            chain_id=56,
+            token_address="0x" + "55" * 20,
+            tx_hash="0x" + secrets.token_hex(32),
+            log_index=0,
+            block_number=100,
+            block_hash="0x" + secrets.token_hex(32),
+            from_address=(sender or random_wallet()).lower(),
+            to_address="0x" + "66" * 20,
+            raw_value=amount_to_raw(value, 18),
+            amount=value,
+            match_status=MatchStatus.UNMATCHED,
+            unmatched_reason=UnmatchedReason.UNKNOWN_SENDER,
+            confirmation_status=ConfirmationStatus.CONFIRMED,
+        )
+        session.add(transfer)
+        await session.flush()
+        queued = await deposit_confirmation.queue_unmatched(
+            session, transfer, UnmatchedReason.UNKNOWN_SENDER, None
+        )
+    return queued.item_id

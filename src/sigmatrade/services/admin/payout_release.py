@@ -45,3 +45,17 @@ async def release(session: AsyncSession, payout: Payout, admin_id: int | None) -
             in_dlq=False,
         )
     )
+
+
+async def refund_item_settled(session: AsyncSession, payout: Payout) -> None:
+    """A confirmed refund payout closes its unmatched item: ``refund_pending`` → ``refunded`` (§4.5)."""
+    if payout.kind != PayoutKind.REFUND or payout.unmatched_deposit_id is None:
+        return
+    await session.execute(
+        update(UnmatchedDeposit)
+        .where(
+            UnmatchedDeposit.id == payout.unmatched_deposit_id,
+            UnmatchedDeposit.status == UnmatchedStatus.REFUND_PENDING,
+        )
+        .values(status=UnmatchedStatus.REFUNDED, updated_at=clock.now())
+    )

@@ -41,7 +41,7 @@ from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
-from sigmatrade.services.admin.payout_release import release
+from sigmatrade.services.admin.payout_release import refund_item_settled, release
 from sigmatrade.services.admin.refusals import NOT_FOUND, DeskRefusal
 from sigmatrade.services.admin.wake import RETRY, wake
 from sigmatrade.services.notifications import Content, notifier
@@ -318,6 +318,7 @@ async def resolve_confirmed(
         assert done is not None
         if done.kind == PayoutKind.REFUND:
             await post(session, entries.refund_settled(done.id, done.amount))
+            await refund_item_settled(session, done)
         else:
             assert done.user_id is not None
             await post(
