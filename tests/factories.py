@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
-from sigmatrade.db.models import Payout, Referral, User
+from sigmatrade.db.models import Admin, Payout, Referral, User
 from sigmatrade.domain.addresses import to_checksum
-from sigmatrade.domain.enums import PayoutKind, PayoutStatus
+from sigmatrade.domain.enums import AdminCreatedVia, AdminRole, PayoutKind, PayoutStatus
 from sigmatrade.domain.money import amount_to_raw
 from sigmatrade.ledger import entries
 from sigmatrade.ledger.accounts import create_user_accounts
@@ -115,3 +115,28 @@ async def make_payout(
     session.add(payout)
     await session.flush()
     return payout
+
+
+ADMIN_KEY = "ABCD-EFGH-JKLM-NPQR"  # the default master key of test admins
+
+
+async def make_admin(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    role: AdminRole | str = AdminRole.SUPER_ADMIN,
+    key: str | None = ADMIN_KEY,
+    username: str | None = None,
+) -> Admin:
+    """An admin row with a known master key (``key=None``: no key set yet). Log in through the bot
+    with ``tests.e2e.admin.helpers.login``."""
+    admin = Admin(
+        telegram_id=telegram_id,
+        username=username,
+        role=AdminRole(role),
+        master_key_hash=finpass_hash(key) if key else None,
+        created_via=AdminCreatedVia.CLI,
+    )
+    session.add(admin)
+    await session.flush()
+    return admin

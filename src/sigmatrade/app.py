@@ -129,7 +129,8 @@ class Application:
 
     async def _start_bot(self, rt: Runtime) -> None:
         from sigmatrade.bot.api_client import build_bot
-        from sigmatrade.bot.factory import build_dispatcher, publish_commands
+        from sigmatrade.bot.commands import publish_commands, sync_admin_commands
+        from sigmatrade.bot.factory import build_dispatcher
         from sigmatrade.bot.polling import Poller
 
         token = self.token or self.config.require_bot_token()
@@ -140,6 +141,7 @@ class Application:
         rt.bot_username = me.username
         self.dp = build_dispatcher(rt)
         await publish_commands(self.bot)
+        await sync_admin_commands(self.bot, rt)
         if self.config.webhook_url:
             secret = self.config.webhook_secret.get_secret_value() if self.config.webhook_secret else None
             if self.http is None:

@@ -42,3 +42,11 @@ SENSITIVE_STATES = frozenset(
         Recovery.confirm_new.state,
     }
 )
+
+
+# ------------------------------------------------------------------------------------------- admin
+class AdminLogin(StatesGroup):
+    key = State()
+
+
+SENSITIVE_STATES = SENSITIVE_STATES | {AdminLogin.key.state}

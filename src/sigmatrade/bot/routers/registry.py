@@ -1,4 +1,5 @@
-"""Discovers the feature routers in ``bot.routers.features`` (one module per feature)."""
+"""Discovers the feature routers in ``bot.routers.features`` (one module per feature) and the admin
+routers in ``bot.routers.admin`` (with the panel buttons they contribute)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pkgutil
 from aiogram import Router
 
 from sigmatrade.bot.routers import features
+from sigmatrade.bot.views.admin.panel import PanelButton
 
 
 def feature_routers() -> list[Router]:
@@ -17,3 +19,25 @@ def feature_routers() -> list[Router]:
     ]
     modules.sort(key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
     return [m.build() for m in modules]
+
+
+def admin_routers() -> list[Router]:
+    """The admin feature routers (``bot.routers.admin``), mounted only under the admin gate router."""
+    from sigmatrade.bot.routers import admin
+
+    modules = [
+        importlib.import_module(f"{admin.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(admin.__path__)
+    ]
+    modules.sort(key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
+    return [m.build() for m in modules]
+
+
+def admin_panel_buttons() -> list[PanelButton]:
+    """The panel buttons the admin screens contribute (``PANEL`` in their router module)."""
+    from sigmatrade.bot.routers import admin
+
+    buttons: list[PanelButton] = []
+    for info in pkgutil.iter_modules(admin.__path__):
+        buttons.extend(getattr(importlib.import_module(f"{admin.__name__}.{info.name}"), "PANEL", ()))
+    return buttons

@@ -1,0 +1,42 @@
+"""The admin panel header: what needs attention (SPEC §5.8 "Panel"). One read, one round trip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmatrade.db.base import Base
+from sigmatrade.db.models import FinpassRecovery, PaymentRetry, Payout, SupportTicket, UnmatchedDeposit
+from sigmatrade.db.session import begin_read
+from sigmatrade.domain.enums import PayoutKind, PayoutStatus, RecoveryStatus, TicketStatus, UnmatchedStatus
+
+
+@dataclass(frozen=True)
+class Attention:
+    withdrawals: int  # withdrawal requests awaiting approval
+    unmatched: int  # open unmatched deposits
+    dlq: int  # payments in the dead-letter queue
+    finpass: int  # open finpass recovery requests (pending or in review)
+    tickets: int  # open support tickets
+
+
+def _count(model: type[Base], *where: ColumnElement[bool]) -> ScalarSelect[int]:
+    return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+
+_ATTENTION = select(
+    _count(Payout, Payout.kind == PayoutKind.WITHDRAWAL, Payout.status == PayoutStatus.REQUESTED),
+    _count(UnmatchedDeposit, UnmatchedDeposit.status == UnmatchedStatus.OPEN),
+    _count(PaymentRetry, PaymentRetry.in_dlq.is_(True), PaymentRetry.resolved.is_(False)),
+    _count(FinpassRecovery, FinpassRecovery.status.in_([RecoveryStatus.PENDING, RecoveryStatus.IN_REVIEW])),
+    _count(SupportTicket, SupportTicket.status == TicketStatus.OPEN),
+)
+
+
+async def attention(session: AsyncSession) -> Attention:
+    await begin_read(session)
+    row = (await session.execute(_ATTENTION)).one()
+    await session.commit()
+    return Attention(*(int(v) for v in row))

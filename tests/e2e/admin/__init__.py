@@ -1,0 +1,1 @@
+"""Admin screens through the real bot (log in with ``helpers.login``)."""
