@@ -50,3 +50,14 @@ class AdminLogin(StatesGroup):
 
 
 SENSITIVE_STATES = SENSITIVE_STATES | {AdminLogin.key.state}
+
+
+# -------------------------------------------------------------------------------------- money desk
+class DeskInput(StatesGroup):
+    """Text an admin types on the money desk (reasons, notes, a user, a transaction hash)."""
+
+    reject_reason = State()
+    unmatched_user = State()
+    unmatched_note = State()
+    dlq_tx_hash = State()
+    finpass_comment = State()
