@@ -1,0 +1,131 @@
+"""The money desk end to end on anvil through the bot (SPEC §12 scenarios 36, 41 admin halves): a user
+withdraws with the finpass, admins approve in Telegram, the payout sender pays exactly one on-chain
+Transfer of the net amount to the registered wallet and the user is told with the transaction link."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from sigmatrade import clock
+from sigmatrade.bot.callbacks import Adm
+from sigmatrade.chain.payout_sender import RunReport, sender_for
+from sigmatrade.chain.runtime import active_chain
+from sigmatrade.db.models import Payout
+from sigmatrade.domain.enums import AdminRole, PayoutStatus
+from sigmatrade.sandbox.chain import LocalChain
+from sigmatrade.sandbox.emulator.client import UserClient
+from tests.chain.test_payouts import setup_wallet
+from tests.chain.watch_env import CONFIRMATIONS, WatchEnv, new_account, watch_env
+from tests.desk_helpers import set_setting
+from tests.e2e.admin.helpers import admin_client
+from tests.factories import credit, make_user
+
+pytestmark = pytest.mark.chain
+FINPASS = "Abcdefgh2345"
+EXPLORER = "https://testnet.bscscan.com"
+KEY = base64.b64encode(b"d" * 32).decode()
+
+
+@pytest.fixture(scope="module")
+async def chain() -> AsyncIterator[LocalChain]:
+    async with LocalChain() as c:
+        await c.deploy_token()
+        yield c
+
+
+async def press(client: UserClient, label: str) -> object:
+    clock.travel(timedelta(seconds=1.1))
+    return await client.press(label)
+
+
+async def withdraw(env: WatchEnv, telegram_id: int, balance: str, amount: str) -> tuple[UserClient, str, int]:
+    """A verified user (fresh chain wallet) asks for ``amount`` through the bot; returns (client, wallet, payout id)."""
+    wallet = new_account().address
+    async with env.rt.db.transaction() as session:
+        user = await make_user(
+            session, telegram_id=telegram_id, wallet=wallet, finpass=FINPASS, language="en"
+        )
+        await credit(session, user, balance)
+    client = env.h.user(telegram_id, "Payee", language_code="en")
+    await client.send("/menu")
+    await press(client, "💸 Withdraw")
+    await press(client, "➕ New withdrawal")
+    await client.send(amount)
+    await press(client, "✅ Confirm")
+    ex = await client.send(FINPASS)
+    assert "received" in ex.text.lower() or "request" in ex.text.lower(), ex.text
+    async with env.rt.db.session() as session:
+        pid = await session.scalar(select(Payout.id).where(Payout.user_id == user.id))
+    assert pid is not None
+    return client, wallet, int(pid)
+
+
+async def send_and_confirm(env: WatchEnv) -> tuple[RunReport, RunReport]:
+    chain_rt = active_chain(env.rt)
+    assert chain_rt is not None
+    sent = await sender_for(env.rt, chain_rt).run()
+    await env.chain.mine(CONFIRMATIONS)
+    confirmed = await sender_for(env.rt, chain_rt).run()
+    return sent, confirmed
+
+
+async def status(env: WatchEnv, payout_id: int) -> str:
+    async with env.rt.db.session() as session:
+        row = await session.get(Payout, payout_id)
+        assert row is not None
+        return row.status
+
+
+async def test_withdraw_approve_pays_exactly_one_transfer(db_url: str, chain: LocalChain) -> None:
+    async with watch_env(db_url, chain, encryption_key=KEY, explorer_base_url=EXPLORER) as env:
+        await set_setting(env.rt, "withdrawal.fee_percent", Decimal(1))
+        await setup_wallet(env.rt, chain)
+        start = await chain.block_number()
+        client, wallet, pid = await withdraw(env, 7_300_001, "50", "12.50")
+        admin = await admin_client(env.h, 7_300_901, role=AdminRole.ADMIN)
+        await press(admin, "💸 Withdrawals")
+        await press(admin, f"#{pid} · 12.50 USDT")
+        ex = await press(admin, "✅ Approve")
+        assert "approved" in str(ex.answer)  # type: ignore[attr-defined]
+        sent, confirmed = await send_and_confirm(env)
+        assert sent.sent == [pid] and confirmed.confirmed == [pid]
+        assert await status(env, pid) == PayoutStatus.CONFIRMED
+        logs = await chain.transfer_logs(start, await chain.block_number(), to=wallet)
+        assert [log.raw_value for log in logs] == [chain.raw("12.37")]
+        assert await chain.balance_of(wallet) == chain.raw("12.37")
+        note = await client.wait_message("completed")
+        assert f"{EXPLORER}/tx/{logs[0].tx_hash}".lower() in str(note.entities).lower()
+        # nothing more is ever sent for it
+        await send_and_confirm(env)
+        assert len(await chain.transfer_logs(start, await chain.block_number(), to=wallet)) == 1
+
+
+async def test_a_thousand_needs_two_different_admins(db_url: str, chain: LocalChain) -> None:
+    async with watch_env(db_url, chain, encryption_key=KEY, explorer_base_url=EXPLORER) as env:
+        await setup_wallet(env.rt, chain, usdt="5000")
+        start = await chain.block_number()
+        _, wallet, pid = await withdraw(env, 7_300_002, "1500", "1000")
+        first = await admin_client(env.h, 7_300_911, role=AdminRole.ADMIN)
+        second = await admin_client(env.h, 7_300_912, role=AdminRole.EXTENDED_ADMIN)
+        view = Adm(sec="wd", act="view", id=pid).pack()
+        clock.travel(timedelta(seconds=1.1))
+        await first.press_data(view)
+        await press(first, "✅ Approve")
+        clock.travel(timedelta(seconds=1.1))
+        ex = await first.press_data(Adm(sec="wd", act="ok", id=pid).pack())
+        assert "different admin" in str(ex.answer)
+        sent, _ = await send_and_confirm(env)
+        assert sent.sent == [] and await status(env, pid) == PayoutStatus.REQUESTED
+        clock.travel(timedelta(seconds=1.1))
+        await second.press_data(view)
+        await press(second, "✅ Approve")
+        sent, confirmed = await send_and_confirm(env)
+        assert sent.sent == [pid] and confirmed.confirmed == [pid]
+        logs = await chain.transfer_logs(start, await chain.block_number(), to=wallet)
+        assert [log.raw_value for log in logs] == [chain.raw("1000")]
