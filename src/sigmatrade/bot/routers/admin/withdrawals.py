@@ -5,7 +5,7 @@ FSM data while typing a reason: ``desk_payout`` (the payout id). Every handler c
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -130,8 +130,8 @@ async def reason_typed(
 ) -> None:
     data = await state.get_data()
     payout_id = data.get(PAYOUT_KEY)
-    text = message.text or ""
-    if len(text) > svc.REASON_LIMIT:
+    text = message.text
+    if text is None or len(text) > svc.REASON_LIMIT:
         await message.answer(t.raw("adm.wd.reason_too_long"))
         return
     await leave_state(state)
@@ -143,7 +143,7 @@ async def reason_typed(
 
 def build() -> Router:
     router = Router(name="admin.withdrawals")
-    router.message.register(reason_typed, StateFilter(DeskInput.reject_reason), F.text, flags=ROLE)
+    router.message.register(reason_typed, StateFilter(DeskInput.reject_reason), flags=ROLE)
     router.callback_query.register(show_queue, AdmRoute(views.SEC, "", "list"), flags=ROLE)
     router.callback_query.register(show_view, AdmRoute(views.SEC, "view"), flags=ROLE)
     router.callback_query.register(approve, AdmRoute(views.SEC, "ok"), flags=ROLE)

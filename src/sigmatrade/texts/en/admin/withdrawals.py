@@ -37,6 +37,6 @@ TEXTS: dict[str, str] = {
     "adm.wd.approved": "Payout #{id} approved: it goes to the sender now.",
     "adm.wd.recorded": "Approval recorded for #{id} ({done}/{need}): a different admin must confirm.",
     "adm.wd.reason_prompt": "Rejecting payout #{id}: send the reason the user will see (or reject without one).",
-    "adm.wd.reason_too_long": "The reason is too long (at most 500 characters). Send a shorter one.",
+    "adm.wd.reason_too_long": "Send the reason as text of at most 500 characters (or reject without one).",
     "adm.wd.rejected": "❌ Payout #{id} rejected, <code>{amount}</code> USDT released.\nReason: {reason}",
 }
