@@ -6,6 +6,7 @@ temporary SQLite database. Prints a readable transcript and a summary; exit code
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import re
 import shutil
@@ -18,7 +19,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from sigmatrade.db.models import User
+from sigmatrade.chain import keystore
+from sigmatrade.chain.payout_sender import sender_for
+from sigmatrade.chain.runtime import active_chain
+from sigmatrade.db.models import Payout, User
+from sigmatrade.domain.enums import PayoutStatus
 from sigmatrade.jobs.tasks import blockchain_monitor
 from sigmatrade.ledger.balances import user_balances
 from sigmatrade.ledger.check import run_check
@@ -27,8 +32,15 @@ from sigmatrade.sandbox.chain import LocalChain
 from sigmatrade.sandbox.emulator.client import UserClient
 from sigmatrade.sandbox.harness import Harness
 from sigmatrade.sandbox.transcript import Transcript
+from sigmatrade.services import audit
+from sigmatrade.services import settings as settings_service
+from sigmatrade.services.admin import admins
 
 CONFIRMATIONS = 3
+ADMIN_ID = 900  # SUPER_ADMIN_IDS of the demo: bootstrapped as super admin at start
+DEMO_ENCRYPTION_KEY = base64.b64encode(b"sigmatrade-demo-keystore-key-32b").decode()
+# Level 1 costs 200 USDT in the demo, so the referrer's 3 % commission (6 USDT) can be withdrawn.
+DEMO_LEVEL_AMOUNTS = [Decimal(200), Decimal(250), Decimal(300), Decimal(350), Decimal(400)]
 
 
 class DemoFailure(AssertionError):
@@ -84,8 +96,67 @@ async def referrer_of(h: Harness, telegram_id: int) -> int | None:
         return None if ref is None else ref.telegram_id
 
 
+async def admin_login(h: Harness, out: Transcript) -> UserClient:
+    """The operator issues the bootstrapped super admin's master key (``sigmatrade admin reset-key``);
+    the admin logs in inside Telegram with it."""
+    async with h.rt.db.transaction() as session:
+        issued = await admins.reset_key(session, ADMIN_ID)
+    out.note(f"sigmatrade admin reset-key {ADMIN_ID} → master key {issued.key} (printed once)")
+    admin = h.user(ADMIN_ID, "Operator", username="operator_demo", language_code="en")
+    ex = await out.send(admin, "/admin")
+    expect("master key" in ex.text, "/admin asks for the master key")
+    ex = await out.send(admin, issued.key)
+    expect("Admin panel" in ex.text, "the key opens the admin panel")
+    expect(len(ex.deleted) == 1, "the key message is deleted")
+    return admin
+
+
+async def payout_wallet(h: Harness, chain: LocalChain) -> str:
+    """The payout key loaded as ``sigmatrade wallet set-payout-key --initial`` loads it, then funded."""
+    account = chain.accounts[4]
+    async with h.rt.db.transaction() as session:
+        stored = await keystore.store_key(session, keystore.cipher_for(h.rt.config), account.key.hex())
+        await settings_service.write(session, "payout.wallet_address", stored.address, None)
+        await audit.log(
+            session,
+            audit.CLI,
+            "payout_wallet_initial",
+            target_type="setting",
+            details={"address": stored.address},
+        )
+    h.rt.store.invalidate()
+    await chain.fund(stored.address, usdt="1000", bnb_wei=10**18)
+    return stored.address
+
+
+async def demo_settings(h: Harness) -> None:
+    async with h.rt.db.transaction() as session:
+        await settings_service.write(session, "deposit.level_amounts", DEMO_LEVEL_AMOUNTS, None)
+    h.rt.store.invalidate()
+
+
+async def pay_out(h: Harness, chain: LocalChain, out: Transcript) -> None:
+    """One payment processor run (sign, persist, broadcast), N blocks, one more run (confirm)."""
+    chain_rt = active_chain(h.rt)
+    expect(chain_rt is not None, "the chain runtime is running")
+    assert chain_rt is not None
+    report = await sender_for(h.rt, chain_rt).run()
+    expect(len(report.sent) == 1, f"one payout signed and broadcast (got {report})")
+    out.note(f"payment processor: payout #{report.sent[0]} signed, persisted, broadcast")
+    await chain.mine(CONFIRMATIONS)
+    report = await sender_for(h.rt, chain_rt).run()
+    expect(len(report.confirmed) == 1, f"the payout is confirmed after {CONFIRMATIONS} blocks")
+    out.note(f"{CONFIRMATIONS} blocks later: payout #{report.confirmed[0]} confirmed")
+
+
 async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str]:
     checks: list[str] = []
+    out.section("0. Admin bootstrap (SUPER_ADMIN_IDS) and login inside Telegram")
+    await demo_settings(h)
+    admin = await admin_login(h, out)
+    wallet = await payout_wallet(h, chain)
+    out.note(f"payout wallet {wallet} loaded into the keystore (encrypted) and funded")
+    checks.append("admin bootstrap, master key issued once, login inside Telegram")
     out.section("1. A Russian-speaking guest: /start and help")
     anna = h.user(501, "Анна", username="anna_demo", language_code="ru")
     ex = await out.send(anna, "/start")
@@ -144,12 +215,12 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
     expect(str(h.rt.config.system_wallet_address) in ex.text, "payment instructions name the system wallet")
     checks.append("deposit activation screen with the system wallet, amount, network and deadline")
 
-    out.section("7. Carl pays 10 USDT on the local chain; the watcher detects and confirms it")
+    out.section("7. Carl pays 200 USDT on the local chain; the watcher detects and confirms it")
     carl_wallet = chain.accounts[3]
     system = str(h.rt.config.system_wallet_address)
-    await chain.fund(carl_wallet.address, usdt="25")
-    tx = await chain.transfer(carl_wallet, system, chain.raw("10"))
-    out.note(f"transfer {tx}: 10 USDT from Carl's wallet to the system wallet")
+    await chain.fund(carl_wallet.address, usdt="250")
+    tx = await chain.transfer(carl_wallet, system, chain.raw("200"))
+    out.note(f"transfer {tx}: 200 USDT from Carl's wallet to the system wallet")
     await blockchain_monitor.monitor_once(h.rt)
     detected = await carl.wait_message("Transfer detected")
     out.message(detected)
@@ -166,7 +237,7 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
         anna_row = await session.scalar(select(User).where(User.telegram_id == anna.id))
         assert anna_row is not None
         anna_available = (await user_balances(session, anna_row.id)).available
-    expect(anna_available == Decimal("0.3"), f"Anna earned exactly 3 % (got {anna_available})")
+    expect(anna_available == Decimal("6"), f"Anna earned exactly 3 % (got {anna_available})")
     checks.append("on-chain deposit detected, confirmed after N blocks, 3 % commission to the referrer")
 
     out.section("8. Carl tries to withdraw 5 USDT with an empty available balance")
@@ -175,10 +246,47 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
     expect("minimum withdrawal" in ex.text, "withdrawal refused for low balance")
     checks.append("withdrawal request refused for a low balance")
 
+    out.section("9. Anna withdraws her 6 USDT commission with her financial password")
+    anna_wallet = chain.accounts[2].address
+    before = await chain.balance_of(anna_wallet)
+    await out.send(anna, "/menu")
+    await out.press(anna, "💸 Вывод")
+    await out.press(anna, "➕ Новый вывод")
+    await out.send(anna, "6")
+    await out.press(anna, "✅ Подтвердить")
+    ex = await out.send(anna, anna_finpass)
+    expect("создана" in ex.text, "the withdrawal request is created")
+    async with h.rt.db.session() as session:
+        payout = await session.scalar(select(Payout).where(Payout.status == PayoutStatus.REQUESTED))
+    expect(payout is not None, "the request waits for an admin")
+    assert payout is not None
+    checks.append("withdrawal requested with the financial password, amount held")
+
+    out.section("10. The admin approves it in the panel")
+    await out.press(admin, "🔄 Refresh")
+    await out.press(admin, "💸 Withdrawals")
+    await out.press(admin, f"#{payout.id} · 6.00 USDT")
+    ex = await out.press(admin, "✅ Approve")
+    expect("approved" in str(ex.answer), "the admin is told the payout is approved")
+    checks.append("admin approved the withdrawal in Telegram")
+
+    out.section("11. The payment processor pays it on the local chain; Anna is told with the link")
+    await pay_out(h, chain, out)
+    done = await anna.wait_message("выполнена")
+    out.message(done)
+    after = await chain.balance_of(anna_wallet)
+    expect(
+        after - before == chain.raw("6"), f"Anna's wallet received exactly 6 USDT (got {after - before} raw)"
+    )
+    checks.append("payout sent and confirmed on chain: exactly 6 USDT to Anna's registered wallet")
+
     async with h.rt.db.session() as session:
         report = await run_check(session)
+        verified = await audit.verify(session)
     expect(report.ok, "ledger check passes")
     checks.append("ledger check passes")
+    expect(verified.ok, "audit verify passes")
+    checks.append(f"audit verify passes ({verified.rows} rows)")
 
     rejected = h.emulator.rejected()
     expect(not rejected, f"the emulator refused {len(rejected)} request(s)")
@@ -207,6 +315,8 @@ async def main(*, keep: bool = False, verbose: bool = False) -> int:
             bsc_rpc_urls=chain.url,
             confirmation_blocks=CONFIRMATIONS,
             chain_start_block=await chain.block_number() + 1,
+            super_admin_ids=str(ADMIN_ID),
+            encryption_key=DEMO_ENCRYPTION_KEY,
         )
         await harness.start()
         checks = await run_script(harness, chain, out)

@@ -17,7 +17,12 @@ async def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
         "deposit activation screen",
         "3 % commission to the referrer",
         "withdrawal request refused for a low balance",
+        "admin bootstrap, master key issued once, login inside Telegram",
+        "withdrawal requested with the financial password, amount held",
+        "admin approved the withdrawal in Telegram",
+        "payout sent and confirmed on chain: exactly 6 USDT to Anna's registered wallet",
         "ledger check passes",
+        "audit verify passes",
         "none refused",
     ):
         assert check in out, check
