@@ -129,3 +129,101 @@ async def test_a_thousand_needs_two_different_admins(db_url: str, chain: LocalCh
         assert sent.sent == [pid] and confirmed.confirmed == [pid]
         logs = await chain.transfer_logs(start, await chain.block_number(), to=wallet)
         assert [log.raw_value for log in logs] == [chain.raw("1000")]
+
+
+async def approved(env: WatchEnv, telegram_id: int, amount: str) -> tuple[UserClient, str, int]:
+    """A user's withdrawal approved by an admin through the bot (as in the flow above)."""
+    client, wallet, pid = await withdraw(env, telegram_id, "100", amount)
+    admin = await admin_client(env.h, telegram_id + 500_000, role=AdminRole.ADMIN)
+    clock.travel(timedelta(seconds=1.1))
+    await admin.press_data(Adm(sec="wd", act="ok", id=pid).pack())
+    assert await status(env, pid) == PayoutStatus.APPROVED
+    return client, wallet, pid
+
+
+async def dead_letter(env: WatchEnv, *pids: int) -> None:
+    """The sender fails on the payouts (the wallet lacks USDT) until their retry rows land in the DLQ."""
+    chain_rt = active_chain(env.rt)
+    assert chain_rt is not None
+    report = await sender_for(env.rt, chain_rt).run()
+    assert sorted(p for p, _ in report.failed) == sorted(pids)
+    clock.travel(timedelta(minutes=2))
+    report = await sender_for(env.rt, chain_rt).run(retries_only=True)
+    assert sorted(report.dead_lettered) == sorted(pids)
+    async with env.rt.db.session() as session:
+        for pid in pids:
+            row = await session.get(Payout, pid)
+            assert row is not None and row.dead_lettered
+
+
+async def test_dlq_retry_pays_once_and_resolve_returns_the_funds(db_url: str, chain: LocalChain) -> None:
+    async with watch_env(db_url, chain, encryption_key=KEY, explorer_base_url=EXPLORER) as env:
+        await set_setting(env.rt, "payment_retry.delays_minutes", [1])
+        payout_wallet = await setup_wallet(env.rt, chain, usdt="1")
+        start = await chain.block_number()
+        _, wallet, pid = await approved(env, 7_300_003, "20")
+        user2, _, pid2 = await approved(env, 7_300_004, "30")
+        await dead_letter(env, pid, pid2)
+        ext = await admin_client(env.h, 7_300_921, role=AdminRole.EXTENDED_ADMIN)
+        plain = await admin_client(env.h, 7_300_922, role=AdminRole.ADMIN)
+        clock.travel(timedelta(seconds=1.1))
+        ex = await ext.press_data(Adm(sec="po").pack())
+        assert "DLQ</b>: 2" not in ex.text and "DLQ: 2" in ex.text
+        ex = await press(ext, "☠️ Dead-letter queue (2)")
+        assert f"#{pid} " in ex.text and "insufficient_usdt" in ex.text
+        clock.travel(timedelta(seconds=1.1))
+        ex = await plain.press_data(Adm(sec="po", act="retry", id=pid).pack())
+        assert "insufficient rights" in str(ex.answer).lower()
+        await chain.fund(payout_wallet.address, usdt="100")  # the operator tops the wallet up
+        clock.travel(timedelta(seconds=1.1))
+        await ext.press_data(Adm(sec="po", act="item", id=pid).pack())
+        ex = await press(ext, "🔁 Retry")
+        assert "back in the pipeline" in str(ex.answer)
+        chain_rt = active_chain(env.rt)
+        assert chain_rt is not None
+        report = await sender_for(env.rt, chain_rt).run(retries_only=True)
+        assert report.sent == [pid]
+        await chain.mine(CONFIRMATIONS)
+        report = await sender_for(env.rt, chain_rt).run()
+        assert report.confirmed == [pid]
+        logs = await chain.transfer_logs(start, await chain.block_number(), to=wallet)
+        assert [log.raw_value for log in logs] == [chain.raw("20")]
+        # the other item is resolved as failed: released and the user told
+        clock.travel(timedelta(seconds=1.1))
+        await ext.press_data(Adm(sec="po", act="item", id=pid2).pack())
+        ex = await press(ext, "✖️ Resolve: failed, return the funds")
+        assert "go back to the user's available" in ex.text
+        ex = await press(ext, "✅ Confirm")
+        assert "resolved as failed" in ex.text
+        assert await status(env, pid2) == PayoutStatus.FAILED
+        note = await user2.wait_message("failed")
+        assert "30.00" in note.body
+        await send_and_confirm(env)
+        assert len(await chain.transfer_logs(start, await chain.block_number(), to=wallet)) == 1
+
+
+async def test_dlq_resolved_as_paid_by_a_transfer_checked_on_chain(db_url: str, chain: LocalChain) -> None:
+    async with watch_env(db_url, chain, encryption_key=KEY, explorer_base_url=EXPLORER) as env:
+        await set_setting(env.rt, "payment_retry.delays_minutes", [1])
+        payout_wallet = await setup_wallet(env.rt, chain, usdt="5")
+        _, wallet, pid = await approved(env, 7_300_005, "12")
+        await dead_letter(env, pid)
+        await chain.fund(payout_wallet.address, usdt="100")
+        wrong = await chain.transfer(payout_wallet, wallet, chain.raw("11"))  # not the net amount
+        right = await chain.transfer(payout_wallet, wallet, chain.raw("12"))  # the operator paid by hand
+        await chain.mine(CONFIRMATIONS)
+        ext = await admin_client(env.h, 7_300_931, role=AdminRole.EXTENDED_ADMIN)
+        clock.travel(timedelta(seconds=1.1))
+        await ext.press_data(Adm(sec="po", act="item", id=pid).pack())
+        ex = await press(ext, "✅ Resolve: paid (transaction link)")
+        assert "checked on the chain" in ex.text
+        ex = await ext.send("not a link")
+        assert "Send the explorer link" in ex.text
+        ex = await ext.send(f"{EXPLORER}/tx/{wrong}")
+        assert "not this payout's transfer" in ex.text
+        assert await status(env, pid) == PayoutStatus.APPROVED
+        ex = await ext.send(f"{EXPLORER}/tx/{right}")
+        assert "resolved as paid" in ex.text
+        assert await status(env, pid) == PayoutStatus.CONFIRMED
+        report = await send_and_confirm(env)
+        assert report[0].sent == []
