@@ -227,3 +227,99 @@ async def test_dlq_resolved_as_paid_by_a_transfer_checked_on_chain(db_url: str, 
         assert await status(env, pid) == PayoutStatus.CONFIRMED
         report = await send_and_confirm(env)
         assert report[0].sent == []
+
+
+async def unmatched_transfer(env: WatchEnv, amount: str) -> tuple[str, int]:
+    """An unregistered wallet pays the system wallet; after confirmation it waits in the review queue."""
+    from sigmatrade.db.models import UnmatchedDeposit
+
+    sender = new_account()
+    await chain_fund(env, sender.address, amount)
+    await env.pay(sender, amount)
+    await env.monitor()
+    await env.mine_and_monitor(CONFIRMATIONS)
+    async with env.rt.db.session() as session:
+        item_id = await session.scalar(
+            select(UnmatchedDeposit.id).order_by(UnmatchedDeposit.id.desc()).limit(1)
+        )
+    assert item_id is not None
+    return sender.address, int(item_id)
+
+
+async def chain_fund(env: WatchEnv, address: str, amount: str) -> None:
+    await env.chain.fund(address, usdt=amount)
+
+
+async def test_unmatched_assign_credits_once_with_commissions(db_url: str, chain: LocalChain) -> None:
+    from sigmatrade.db.models import Deposit, ReferralCommission, UnmatchedDeposit
+    from sigmatrade.ledger import accounts
+
+    async with watch_env(db_url, chain, encryption_key=KEY, explorer_base_url=EXPLORER) as env:
+        referrer, _ = await env.depositor(fund=False)
+        payer, _ = await env.depositor(referrer=referrer, fund=False)
+        _, item_id = await unmatched_transfer(env, "10")
+        admin = await admin_client(env.h, 7_300_941, role=AdminRole.ADMIN)
+        ex = await press(admin, "❓ Unmatched deposits")
+        assert f"#{item_id} · <code>" not in ex.text and "unknown sender" in ex.text
+        await press(admin, f"#{item_id} · 10.00 USDT")
+        ex = await press(admin, "👤 Assign to a user")
+        assert "send the user" in ex.text
+        ex = await admin.send("@nobody_here")
+        assert "No such user" in ex.text
+        ex = await admin.send(str(payer.telegram_id))
+        assert "choose the level" in ex.text
+        ex = await press(admin, "1")
+        assert "as a level 1 deposit" in ex.text
+        confirm = Adm(sec="um", act="asgok", id=item_id, arg=f"{payer.id}-1").pack()
+        ex = await press(admin, "✅ Confirm")
+        assert "assigned" in ex.text
+        clock.travel(timedelta(seconds=1.1))
+        ex = await admin.press_data(confirm)  # a late second tap
+        assert "no longer open" in str(ex.answer)
+        async with env.rt.db.session() as session:
+            item = await session.get(UnmatchedDeposit, item_id)
+            deposits = (await session.scalars(select(Deposit).where(Deposit.user_id == payer.id))).all()
+            commissions = (await session.scalars(select(ReferralCommission))).all()
+        assert item is not None and item.status == "assigned"
+        assert [(d.status, d.received_amount) for d in deposits] == [("confirmed", Decimal(10))]
+        assert [(c.beneficiary_user_id, c.amount) for c in commissions] == [(referrer.id, Decimal("0.3"))]
+        balances = await env.balances(payer)
+        assert balances.principal == Decimal(10)
+        assert (await env.balances(referrer)).available == Decimal("0.3")
+        assert accounts.principal(payer.id)
+        assert any("Deposit confirmed" in text for text in env.texts(payer))
+
+
+async def test_unmatched_refund_lands_on_chain_once(db_url: str, chain: LocalChain) -> None:
+    from sigmatrade.db.models import UnmatchedDeposit
+
+    async with watch_env(db_url, chain, encryption_key=KEY, explorer_base_url=EXPLORER) as env:
+        await setup_wallet(env.rt, chain)
+        sender, item_id = await unmatched_transfer(env, "15")
+        start = await chain.block_number()
+        ext = await admin_client(env.h, 7_300_951, role=AdminRole.EXTENDED_ADMIN)
+        plain = await admin_client(env.h, 7_300_952, role=AdminRole.ADMIN)
+        clock.travel(timedelta(seconds=1.1))
+        ex = await plain.press_data(Adm(sec="um", act="ref", id=item_id).pack())
+        assert "insufficient rights" in str(ex.answer).lower()
+        clock.travel(timedelta(seconds=1.1))
+        await ext.press_data(Adm(sec="um", act="view", id=item_id).pack())
+        ex = await press(ext, "↩️ Refund")
+        assert "send the note" in ex.text
+        ex = await ext.send("sent to the wrong address <b>")
+        assert "Refund <code>" not in ex.text and "Note: sent to the wrong address <b>" in ex.text
+        ex = await press(ext, "✅ Confirm")
+        assert "Refund payout #" in ex.text
+        async with env.rt.db.session() as session:
+            refund = await session.scalar(select(Payout).where(Payout.unmatched_deposit_id == item_id))
+        assert refund is not None and refund.status == PayoutStatus.REQUESTED
+        clock.travel(timedelta(seconds=1.1))
+        await plain.press_data(Adm(sec="wd", act="ok", id=refund.id).pack())
+        sent, confirmed = await send_and_confirm(env)
+        assert sent.sent == [refund.id] and confirmed.confirmed == [refund.id]
+        await send_and_confirm(env)
+        logs = await chain.transfer_logs(start, await chain.block_number(), to=sender)
+        assert [log.raw_value for log in logs] == [chain.raw("15")]
+        async with env.rt.db.session() as session:
+            item = await session.get(UnmatchedDeposit, item_id)
+        assert item is not None and item.status == "refunded"

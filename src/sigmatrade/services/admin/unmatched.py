@@ -134,6 +134,11 @@ async def find_user(session: AsyncSession, query: str) -> User | None:
     return None
 
 
+async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    async with unit(session):
+        return await session.get(User, user_id, populate_existing=True)
+
+
 def clean_note(text: str | None) -> str | None:
     if text is None:
         return None
