@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.db.models import Admin, Deposit, Payout, PayoutApproval, Referral, User
-from sigmatrade.db.session import is_postgres, unit
+from sigmatrade.db.session import begin_read, is_postgres, unit
 from sigmatrade.domain.enums import DepositStatus, PayoutStatus
 from sigmatrade.domain.money import format_amount
 from sigmatrade.ledger.balances import Balances, user_balances
@@ -95,35 +96,44 @@ def required(payout: Payout) -> int:
 
 # ---------------------------------------------------------------------------------------------- reads
 async def queue(session: AsyncSession, page: int) -> QueuePage:
-    """Requests awaiting approval, oldest first, 5 per page (page clamped to 1..last)."""
-    async with unit(session):
+    """Requests awaiting approval, oldest first, 5 per page (page clamped to 1..last).
+
+    One lock-free read: the page with each row's approvals and the total (a window count)."""
+    page = max(1, page)
+    rows = await _queue_rows(session, page)
+    if not rows and page > 1:  # past the end: clamp to the last page
+        await begin_read(session)
         count = int(
             await session.scalar(select(func.count(Payout.id)).where(Payout.status == PayoutStatus.REQUESTED))
             or 0
         )
-        pages = max(1, math.ceil(count / PAGE_SIZE))
-        page = 1 if page < 1 else min(page, pages)
-        rows = (
-            await session.execute(
-                select(Payout, User)
-                .outerjoin(User, User.id == Payout.user_id)
-                .where(Payout.status == PayoutStatus.REQUESTED)
-                .order_by(Payout.created_at, Payout.id)
-                .offset((page - 1) * PAGE_SIZE)
-                .limit(PAGE_SIZE)
-            )
-        ).all()
-        ids = [p.id for p, _ in rows]
-        counts: dict[int, int] = {}
-        if ids:
-            found = await session.execute(
-                select(PayoutApproval.payout_id, func.count(PayoutApproval.id))
-                .where(PayoutApproval.payout_id.in_(ids))
-                .group_by(PayoutApproval.payout_id)
-            )
-            counts = {int(pid): int(n) for pid, n in found.all()}
-    items = [QueueItem(p, u, counts.get(p.id, 0)) for p, u in rows]
-    return QueuePage(items=items, page=page, pages=pages, total=count)
+        page = max(1, math.ceil(count / PAGE_SIZE))
+        rows = await _queue_rows(session, page)
+    await session.commit()
+    total = int(rows[0][3]) if rows else 0
+    items = [QueueItem(p, u, int(n)) for p, u, n, _ in rows]
+    return QueuePage(items=items, page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), total=total)
+
+
+async def _queue_rows(session: AsyncSession, page: int) -> list[Any]:
+    if session.in_transaction():
+        await session.commit()
+    await begin_read(session)
+    approvals = (
+        select(func.count(PayoutApproval.id))
+        .where(PayoutApproval.payout_id == Payout.id)
+        .correlate(Payout)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        select(Payout, User, approvals, func.count().over())
+        .outerjoin(User, User.id == Payout.user_id)
+        .where(Payout.status == PayoutStatus.REQUESTED)
+        .order_by(Payout.created_at, Payout.id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    return list(result.all())
 
 
 async def detail(session: AsyncSession, payout_id: int) -> Detail | None:
