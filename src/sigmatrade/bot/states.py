@@ -52,6 +52,26 @@ class AdminLogin(StatesGroup):
 SENSITIVE_STATES = SENSITIVE_STATES | {AdminLogin.key.state}
 
 
+class AdminAdmins(StatesGroup):
+    telegram_id = State()  # Add: the new admin's Telegram id
+    role = State()  # Add: the role picker (FSM data: ``adm_new_tg``)
+
+
+class AdminUsers(StatesGroup):
+    search = State()  # a search query
+    ban_reason = State()  # FSM data: ``adm_ban_user``
+    adjust_amount = State()  # FSM data: ``adm_adj_user``
+    adjust_reason = State()  # + ``adm_adj_amount``
+    adjust_confirm = State()  # + ``adm_adj_reason``, ``adm_adj_token``
+    wallet = State()  # FSM data: ``adm_wal_user``
+    wallet_confirm = State()  # + ``adm_wal_new``
+
+
+class AdminBlacklist(StatesGroup):
+    add = State()
+    remove = State()
+
+
 # -------------------------------------------------------------------------------------- money desk
 class DeskInput(StatesGroup):
     """Text an admin types on the money desk (reasons, notes, a user, a transaction hash)."""

@@ -170,7 +170,7 @@ async def system_addresses(session: AsyncSession, rt: Runtime) -> set[str]:
     return found
 
 
-async def _wallet_rules(session: AsyncSession, rt: Runtime, lower: str) -> None:
+async def wallet_rules(session: AsyncSession, rt: Runtime, lower: str) -> None:
     """Database rules, inside the caller's transaction."""
     if lower in await system_addresses(session, rt):
         raise RegistrationError(WALLET_SYSTEM)
@@ -186,7 +186,7 @@ async def check_wallet(session: AsyncSession, rt: Runtime, text: str) -> ParsedA
     """Every wallet rule of §3.1.3; raises ``RegistrationError`` with the first failing one."""
     parsed = parse_wallet(text, rt.config.usdt_contract_address)
     async with unit(session):
-        await _wallet_rules(session, rt, parsed.lower)
+        await wallet_rules(session, rt, parsed.lower)
     return parsed
 
 
@@ -255,7 +255,7 @@ async def register(
                 raise RegistrationError(ALREADY_REGISTERED)
             if await _telegram_blacklisted(session, tg):
                 raise RegistrationError(BLACKLISTED)
-            await _wallet_rules(session, rt, parsed.lower)
+            await wallet_rules(session, rt, parsed.lower)
             referrer, invalid = await resolve_referrer(session, referral_code, tg)
             now = clock.now()
             username = applicant.username[:64] if applicant.username else None

@@ -82,4 +82,11 @@ def alert(ex: Exchange) -> dict[str, object] | None:
 async def press(client: UserClient, data: str) -> Exchange:
     """Press a button with ``data`` past the double-tap guard (the same data within 1 s is dropped)."""
     clock.travel(timedelta(seconds=1.5))
-    return await client.press_data(data)
+    alive = client.messages()
+    return await client.press_data(data, message=alive[-1] if alive else None)
+
+
+async def tap(client: UserClient, label: str) -> Exchange:
+    """Press the button labelled ``label`` past the double-tap guard (see ``press``)."""
+    clock.travel(timedelta(seconds=1.5))
+    return await client.press(label)

@@ -163,3 +163,23 @@ async def test_admin_commands_only_in_admin_chats(harness: Harness) -> None:
     assert public and "admin" not in public
     mine = [c["command"] for key, cmds in commands.items() if "'chat_id': 4601" in key for c in cmds]
     assert {"admin", "logout", "session", "start"} <= set(mine)
+
+
+async def test_admins_added_elsewhere_get_their_commands_at_start_and_removed_ones_lose_them(
+    harness: Harness,
+) -> None:
+    from sigmatrade.bot.commands import sync_admin_commands
+    from tests.factories import make_admin
+
+    async with harness.rt.db.transaction() as session:
+        await make_admin(session, telegram_id=4701)
+        gone = await make_admin(session, telegram_id=4702)
+        gone.removed_at = clock.now()
+    app = harness.app
+    assert app is not None and app.bot is not None
+    await sync_admin_commands(app.bot, harness.rt)
+    keys = [key for key in harness.emulator.commands if "'chat_id': 4701" in key]
+    assert keys and all("admin" in [c["command"] for c in harness.emulator.commands[key]] for key in keys)
+    deleted = [c.params for c in harness.emulator.calls("deleteMyCommands")]
+    assert any("4702" in str(p.get("scope")) for p in deleted)
+    assert not any("4701" in str(p.get("scope")) for p in deleted)

@@ -200,3 +200,28 @@ async def test_a_handler_without_a_role_flag_is_refused_at_run_time(harness: Har
             raise AssertionError("the matrix accepted a handler without a role flag")
     finally:
         admin_router.sub_routers.remove(rogue)
+
+
+async def test_panel_buttons_match_the_role_of_the_screen_they_open(harness: Harness) -> None:
+    """A panel button is shown to exactly the roles its screen's entry handler admits."""
+    from sigmatrade.bot.callbacks import Adm
+    from sigmatrade.bot.routers import registry
+
+    entry_roles: dict[str, AdminRole] = {}
+    for router in _walk(_admin_router(harness)):
+        for handler in router.observers["callback_query"].handlers:
+            filters = [f.callback for f in handler.filters or []]
+            if any(isinstance(f, StateFilter) for f in filters):
+                continue
+            for f in filters:
+                if isinstance(f, AdmRoute) and (not f.acts or "" in f.acts):
+                    entry_roles[f.sec] = AdminRole(handler.flags[ROLE])
+    buttons = registry.admin_panel_buttons()
+    assert buttons, "no panel buttons"
+    for button in buttons:
+        assert button.sec in entry_roles, (
+            f"panel button {button.sec!r} opens no screen ({Adm(sec=button.sec).pack()})"
+        )
+        assert entry_roles[button.sec] == button.role, (
+            f"panel button {button.sec!r}: role differs from its screen"
+        )
