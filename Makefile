@@ -7,7 +7,7 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: all setup demo test test-sqlite test-postgres lint layers typecheck bench bench-chain clean contracts
+.PHONY: all setup demo test test-sqlite test-postgres lint layers typecheck bench bench-chain bench-e2e clean contracts
 
 all: test
 
@@ -56,6 +56,11 @@ bench: setup
 
 bench-chain: setup
 	$(PY) benchmarks/bench_chain.py
+
+## The real process (`sigmatrade run` as a subprocess, jobs, logging, chain on anvil) against the
+## emulator over HTTP, next to a minimal aiogram bot: delivery -> reply percentiles, start-up, RSS, work.
+bench-e2e: setup
+	$(PY) benchmarks/bench_e2e.py
 
 contracts: $(NODE_STAMP)
 	npm run --silent compile-contracts

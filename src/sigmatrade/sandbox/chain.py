@@ -91,14 +91,14 @@ class RpcClient:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._session: aiohttp.ClientSession | None = None
+        self._http: aiohttp.ClientSession | None = None
         self._ids = itertools.count(1)
 
     async def call(self, method: str, *params: Any) -> Any:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
         body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
-        async with self._session.post(self.url, json=body) as resp:
+        async with self._http.post(self.url, json=body) as resp:
             data = await resp.json(content_type=None)
         if "error" in data:
             raise ChainError(
@@ -107,9 +107,9 @@ class RpcClient:
         return data.get("result")
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
 
 class LocalChain:

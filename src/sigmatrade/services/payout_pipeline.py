@@ -3,7 +3,7 @@ signed transactions, sent / confirmed / reverted transitions, ledger finalisatio
 the dead-letter queue, and the notifications sent after commit.
 
 Every transition is a conditional update on the payout's status, so a repeated or concurrent call
-changes nothing. The chain side (RPC, signing, broadcast) lives in ``chain.payouts``.
+changes nothing. The chain side (RPC, signing, broadcast) lives in ``chain.payout_sender``.
 """
 
 from __future__ import annotations

@@ -140,11 +140,13 @@ class BotApiEmulator:
         self._poller: asyncio.Future[None] | None = None
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
-        self._webhook_session: aiohttp.ClientSession | None = None
+        self._webhook_http: aiohttp.ClientSession | None = None
         self._webhook_tasks: set[asyncio.Task[None]] = set()
         self.port = 0
         self.host = "127.0.0.1"
         self.get_updates_calls = 0
+        self.first_get_updates_at: float | None = None  # monotonic time of the first getUpdates
+        self.delivered_at: dict[int, float] = {}  # update_id -> monotonic time first handed to the bot
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -169,8 +171,8 @@ class BotApiEmulator:
     async def stop(self) -> None:
         for task in list(self._webhook_tasks):
             task.cancel()
-        if self._webhook_session is not None:
-            await self._webhook_session.close()
+        if self._webhook_http is not None:
+            await self._webhook_http.close()
         for pending in self._updates:
             if not pending.processed.done():
                 pending.processed.cancel()
@@ -499,6 +501,8 @@ class BotApiEmulator:
                 "use deleteWebhook to delete the webhook first",
             )
         self.get_updates_calls += 1
+        if self.first_get_updates_at is None:
+            self.first_get_updates_at = time.monotonic()
         offset = _int_or_none(params.get("offset"))
         limit = min(100, max(1, _int_or_none(params.get("limit")) or 100))
         timeout = max(0, _int_or_none(params.get("timeout")) or 0)
@@ -533,7 +537,11 @@ class BotApiEmulator:
                 waiter.cancel()
             if self._runner is None:
                 return []
-        return [p.payload for p in self._updates[:limit]]
+        batch = self._updates[:limit]
+        now = time.monotonic()
+        for pending in batch:
+            self.delivered_at.setdefault(pending.update_id, now)
+        return [p.payload for p in batch]
 
     def _acknowledge(self, offset: int) -> None:
         keep = []
@@ -794,15 +802,15 @@ class BotApiEmulator:
 
     async def _post_webhook(self, pending: PendingUpdate) -> None:
         assert self.webhook is not None
-        if self._webhook_session is None:
-            self._webhook_session = aiohttp.ClientSession()
+        if self._webhook_http is None:
+            self._webhook_http = aiohttp.ClientSession()
         headers = {}
         if self.webhook.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
         last_status = 0
         for _ in range(3):
             try:
-                async with self._webhook_session.post(
+                async with self._webhook_http.post(
                     self.webhook["url"], json=pending.payload, headers=headers
                 ) as resp:
                     last_status = resp.status

@@ -1,0 +1,313 @@
+"""Latency of the real process (issue: "Latency of the real process"), end to end over HTTP.
+
+Starts ``sigmatrade run`` as a subprocess (bot, jobs, HTTP server, JSON logging to a file, the chain
+runtime against a local anvil with the test token) pointed at the Bot API emulator, which runs here and
+serves real HTTP. Drives a mix of guests and registered users (start, menus, deposits, profile,
+history), one update at a time and rotating users so no throttling applies, and measures for every
+update the time from its delivery (the getUpdates answer that carried it) to the first and to the last
+Bot API call the bot made for it. Then does the same with a minimal aiogram bot (no database) through
+the same emulator: the floor.
+
+    make bench-e2e                                   # SQLite file (the embedded default)
+    BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/sigmatrade_bench \\
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/0 make bench-e2e
+    BENCH_ROUNDS=600 ...                             # updates measured (default 400)
+
+Work per update is counted inside the real process (benchmarks/e2e_child.py exports the counters on its
+/metrics): SQL statements, transactions, PostgreSQL round trips, Redis commands; it includes what
+background jobs did during the window (reported apart from an idle window of the same length). Bot API
+calls per update are counted by the emulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sigmatrade.bot.callbacks import Nav  # noqa: E402
+from sigmatrade.sandbox.chain import LocalChain, dev_accounts, free_port  # noqa: E402
+from sigmatrade.sandbox.emulator import BotApiEmulator  # noqa: E402
+from sigmatrade.sandbox.emulator.client import UserClient, user_client  # noqa: E402
+from sigmatrade.sandbox.harness import TEST_ENCRYPTION_KEY  # noqa: E402
+
+GUESTS = [710_000 + n for n in range(40)]
+REGISTERED = [720_000 + n for n in range(40)]
+GUEST_STEPS = ["/start", Nav(to="help").pack(), Nav(to="menu").pack(), Nav(to="language").pack()]
+USER_STEPS = [
+    "/start",
+    Nav(to="menu").pack(),
+    Nav(to="deposits").pack(),
+    Nav(to="profile").pack(),
+    Nav(to="history").pack(),
+]
+
+
+@dataclass
+class Run:
+    name: str
+    first: list[float] = field(default_factory=list)
+    last: list[float] = field(default_factory=list)
+    api_calls: int = 0
+    startup: float = 0.0
+    rss: int = 0
+    work: dict[str, float] = field(default_factory=dict)
+    idle_work: dict[str, float] = field(default_factory=dict)
+    window: float = 0.0
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+
+async def prepare_database(url: str, redis_url: str | None) -> None:
+    from sqlalchemy import text
+    from tests.factories import make_user
+
+    from sigmatrade.app import build_runtime
+    from sigmatrade.config import load_config
+    from sigmatrade.db.session import Database
+
+    if url.startswith("postgresql"):
+        db = Database(url)
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await db.dispose()
+    config = load_config(
+        _env_file=None,
+        environment="test",
+        database_url=url,
+        encryption_key=TEST_ENCRYPTION_KEY,
+        bsc_rpc_urls="",
+    )
+    rt = await build_runtime(config)
+    async with rt.db.transaction() as session:
+        for telegram_id in REGISTERED:
+            await make_user(session, telegram_id=telegram_id, language="en")
+    await rt.db.dispose()
+    if redis_url:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(redis_url)
+        await client.flushdb()
+        await client.aclose()
+
+
+async def scrape(port: int) -> dict[str, float]:
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/metrics") as resp:
+        body = await resp.text()
+    work: dict[str, float] = {}
+    for line in body.splitlines():
+        if line.startswith("bench_work_total{"):
+            kind = line.split('kind="', 1)[1].split('"', 1)[0]
+            work[kind] = float(line.rsplit(" ", 1)[1])
+    return work
+
+
+async def wait_first_poll(
+    emu: BotApiEmulator, proc: asyncio.subprocess.Process, timeout: float = 120
+) -> None:
+    deadline = time.monotonic() + timeout
+    while emu.first_get_updates_at is None:
+        if proc.returncode is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the bot process did not poll (exit code {proc.returncode})")
+        await asyncio.sleep(0.005)
+
+
+async def step(client: UserClient, action: str) -> Any:
+    if action.startswith("/"):
+        return await client.send(action)
+    return await client.press_data(action)
+
+
+async def drive(emu: BotApiEmulator, run: Run, rounds: int) -> None:
+    guests = [user_client(emu, tg, "Guest", language_code="en") for tg in GUESTS]
+    users = [user_client(emu, tg, "User", language_code="en") for tg in REGISTERED]
+    for client in guests + users:  # warm-up: every chat has a message with buttons
+        await client.send("/start")
+    plan: list[tuple[UserClient, str]] = []
+    for i in range(rounds):
+        group, steps = (guests, GUEST_STEPS) if i % 2 == 0 else (users, USER_STEPS)
+        n = (i // 2) % len(group)
+        lap = (i // 2) // len(group)
+        plan.append((group[n], steps[lap % len(steps)]))
+    for client, action in plan:
+        exchange = await step(client, action)
+        delivered = emu.delivered_at.get(exchange.update_id)
+        if delivered is None or not exchange.events:
+            continue
+        run.first.append(min(e.at for e in exchange.events) - delivered)
+        run.last.append(max(e.at for e in exchange.events) - delivered)
+        run.api_calls += len(exchange.events)
+
+
+async def stop_process(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), 40)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+async def run_real(url: str, redis_url: str | None, rounds: int, workdir: Path) -> Run:
+    run = Run("sigmatrade run")
+    await prepare_database(url, redis_url)
+    chain = await LocalChain().start()
+    emu = await BotApiEmulator().start()
+    proc: asyncio.subprocess.Process | None = None
+    try:
+        token = await chain.deploy_token()
+        http_port = free_port()
+        env = {
+            **os.environ,
+            "ENVIRONMENT": "production",
+            "BOT_TOKEN": emu.token,
+            "TELEGRAM_API_URL": emu.base_url,
+            "DATABASE_URL": url,
+            "REDIS_URL": redis_url or "",
+            "ENCRYPTION_KEY": TEST_ENCRYPTION_KEY,
+            "BSC_RPC_URLS": chain.url,
+            "CHAIN_ID": "56",
+            "USDT_CONTRACT_ADDRESS": token,
+            "USDT_DECIMALS": "18",
+            "SYSTEM_WALLET_ADDRESS": dev_accounts(2)[1].address,
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_PORT": str(http_port),
+            "LOG_LEVEL": "INFO",
+            "LOG_FORMAT": "json",
+            "LOG_FILE": str(workdir / "sigmatrade.log"),
+            "DATA_DIR": str(workdir),
+            "BACKUP_DIR": str(workdir / "backups"),
+        }
+        started = time.monotonic()
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(ROOT / "benchmarks" / "e2e_child.py"),
+            cwd=str(workdir),
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        await wait_first_poll(emu, proc)
+        assert emu.first_get_updates_at is not None
+        run.startup = emu.first_get_updates_at - started
+        await asyncio.sleep(3)
+        run.rss = psutil.Process(proc.pid).memory_info().rss
+        before = await scrape(http_port)
+        t0 = time.monotonic()
+        await drive(emu, run, rounds)
+        run.window = time.monotonic() - t0
+        after = await scrape(http_port)
+        run.work = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+        await asyncio.sleep(min(run.window, 30))  # an idle window: what the jobs alone do
+        idle = await scrape(http_port)
+        scale = run.window / min(run.window, 30)
+        run.idle_work = {k: (idle.get(k, 0) - after.get(k, 0)) * scale for k in idle}
+    finally:
+        if proc is not None:
+            await stop_process(proc)
+            if proc.returncode not in (0, None) and proc.stderr is not None:
+                print((await proc.stderr.read()).decode()[-2000:], file=sys.stderr)
+        await emu.stop()
+        await chain.stop()
+    return run
+
+
+async def run_floor(rounds: int) -> Run:
+    run = Run("minimal aiogram bot")
+    emu = await BotApiEmulator().start()
+    started = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "benchmarks" / "floor_bot.py"),
+        emu.token,
+        emu.base_url,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await wait_first_poll(emu, proc)
+        assert emu.first_get_updates_at is not None
+        run.startup = emu.first_get_updates_at - started
+        await asyncio.sleep(3)
+        run.rss = psutil.Process(proc.pid).memory_info().rss
+        await drive(emu, run, rounds)
+    finally:
+        await stop_process(proc)
+        await emu.stop()
+    return run
+
+
+def report(real: Run, floor: Run, backend: str) -> None:
+    n = len(real.first)
+    print(f"bench-e2e: {backend}; {n} updates, one at a time, {len(GUESTS)} guests + {len(REGISTERED)} users")
+    print("delivery -> first reply (ms)      p50      p90      p99     mean")
+    for run in (real, floor):
+        print(
+            f"  {run.name:<28}{pct(run.first, 50):>8.2f} {pct(run.first, 90):>8.2f} {pct(run.first, 99):>8.2f} "
+            f"{statistics.mean(run.first) * 1000:>8.2f}"
+        )
+    print("delivery -> last reply (ms)")
+    for run in (real, floor):
+        print(
+            f"  {run.name:<28}{pct(run.last, 50):>8.2f} {pct(run.last, 90):>8.2f} {pct(run.last, 99):>8.2f} "
+            f"{statistics.mean(run.last) * 1000:>8.2f}"
+        )
+    print(
+        f"ratio to the floor (first reply): p50 {pct(real.first, 50) / pct(floor.first, 50):.2f}x   "
+        f"p99 {pct(real.first, 99) / pct(floor.first, 99):.2f}x   "
+        "(goal: p50 <= 1.5x on PostgreSQL + Redis, <= 2x on SQLite; p99 <= 15 ms on PostgreSQL + Redis)"
+    )
+    print(
+        f"start-up to the first getUpdates: {real.startup:.2f} s (floor {floor.startup:.2f} s, "
+        f"{real.startup / floor.startup:.2f}x)   idle RSS: {real.rss / 2**20:.1f} MB "
+        f"(floor {floor.rss / 2**20:.1f} MB, {real.rss / floor.rss:.2f}x)   goal <= 1.3x each"
+    )
+    kinds = sorted(set(real.work) | set(real.idle_work))
+    per_update = "   ".join(f"{k} {real.work.get(k, 0) / max(1, n):.2f}" for k in kinds)
+    jobs_only = "   ".join(f"{k} {real.idle_work.get(k, 0) / max(1, n):.2f}" for k in kinds)
+    print(f"work per update (window of {real.window:.1f} s, background jobs included): {per_update}")
+    print(f"  of which background jobs (same-length idle window): {jobs_only}")
+    floor_calls = floor.api_calls / max(1, len(floor.first))
+    print(f"Bot API calls per update: {real.api_calls / max(1, n):.2f} (floor {floor_calls:.2f})")
+
+
+async def main() -> int:
+    rounds = int(os.environ.get("BENCH_ROUNDS", "400"))
+    url = os.environ.get("BENCH_DATABASE_URL")
+    redis_url = os.environ.get("BENCH_REDIS_URL") or None
+    workdir = Path(tempfile.mkdtemp(prefix="sigmatrade-bench-e2e-"))
+    if not url:
+        url = f"sqlite+aiosqlite:///{workdir / 'sigmatrade.db'}"
+    backend = ("PostgreSQL" if url.startswith("postgresql") else "SQLite file") + (
+        " + Redis" if redis_url else ""
+    )
+    real = await run_real(url, redis_url, rounds, workdir)
+    floor = await run_floor(rounds)
+    with contextlib.suppress(OSError):
+        size = (workdir / "sigmatrade.log").stat().st_size
+        print(f"(log file: {size / 1024:.0f} KiB of JSON lines)")
+    report(real, floor, backend + ", jobs on, chain runtime on anvil, JSON log file")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,73 @@
+"""`sigmatrade run` with work counters for bench_e2e: SQL statements, transactions, PostgreSQL round trips
+and Redis commands are counted in-process and exported on the process's own /metrics as
+``bench_work_total{kind=...}``. Nothing else differs from `sigmatrade run`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from prometheus_client import Counter
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from sigmatrade import metrics
+
+WORK = Counter("bench_work", "Work done by the process (bench_e2e)", ["kind"], registry=metrics.REGISTRY)
+
+
+def _install() -> None:
+    def on_statement(conn: Any, *_: Any, **__: Any) -> None:
+        WORK.labels("sql").inc()
+        if conn.dialect.name == "postgresql":
+            WORK.labels("pg_round_trips").inc()
+
+    event.listen(Engine, "before_cursor_execute", on_statement)
+    event.listen(Engine, "begin", lambda *a: WORK.labels("begin").inc())
+    event.listen(Engine, "commit", lambda *a: WORK.labels("commit").inc())
+    event.listen(Engine, "rollback", lambda *a: WORK.labels("rollback").inc())
+
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection as Conn
+
+    ping, start, finish = Conn._async_ping, Conn._start_transaction, Conn._call_and_discard
+
+    async def _async_ping(self: Any) -> Any:
+        plain = self._transaction is None and self.isolation_level != "autocommit"
+        WORK.labels("pg_round_trips").inc(3 if plain else 1)
+        return await ping(self)
+
+    async def _start_transaction(self: Any) -> Any:
+        if self.isolation_level != "autocommit":
+            WORK.labels("pg_round_trips").inc()
+        return await start(self)
+
+    async def _call_and_discard(self: Any, fn: Any) -> Any:
+        WORK.labels("pg_round_trips").inc()
+        return await finish(self, fn)
+
+    Conn._async_ping = _async_ping  # type: ignore[method-assign]
+    Conn._start_transaction = _start_transaction  # type: ignore[method-assign]
+    Conn._call_and_discard = _call_and_discard  # type: ignore[method-assign]
+
+    from redis.asyncio.client import Pipeline, Redis
+
+    plain_cmd, piped = Redis.execute_command, Pipeline.execute
+
+    async def execute_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(self, Pipeline):
+            WORK.labels("redis").inc()
+        return await plain_cmd(self, *args, **kwargs)
+
+    async def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        WORK.labels("redis").inc(len(self.command_stack))
+        return await piped(self, *args, **kwargs)
+
+    Redis.execute_command = execute_command  # type: ignore[method-assign]
+    Pipeline.execute = execute  # type: ignore[method-assign]
+
+
+if __name__ == "__main__":
+    _install()
+    from sigmatrade.cli import main
+
+    sys.exit(main(["run"]))
