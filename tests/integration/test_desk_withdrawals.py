@@ -15,7 +15,7 @@ from sigmatrade.app import build_runtime
 from sigmatrade.config import load_config
 from sigmatrade.db.models import Admin, AuditLog, FailedNotification, PayoutApproval, User
 from sigmatrade.db.session import Database
-from sigmatrade.domain.enums import PayoutStatus
+from sigmatrade.domain.enums import JobStatus, PayoutStatus
 from sigmatrade.ledger import accounts
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import withdrawals as user_withdrawals
@@ -185,3 +185,26 @@ async def test_approve_racing_the_users_cancel(rt: Runtime) -> None:
         assert await balance(rt, accounts.available(user.id)) == D(1100)
     assert approved + cancelled == ROUNDS
     await consistent(rt)
+
+
+class _Jobs:
+    def __init__(self) -> None:
+        self.ran: list[str] = []
+
+    async def run_now(self, name: str) -> JobStatus:
+        self.ran.append(name)
+        return JobStatus.OK
+
+
+async def test_the_approval_wakes_the_payment_processor_not_a_recorded_one(rt: Runtime) -> None:
+    jobs = _Jobs()
+    rt.jobs = jobs
+    a1, a2 = await desk_admin(rt), await desk_admin(rt)
+    user = await funded_user(rt)
+    p = await requested(rt, user, "1500")
+    await _approve(rt, a1, p.id)
+    await asyncio.sleep(0.05)
+    assert jobs.ran == []  # 1 of 2: nothing to send yet
+    await _approve(rt, a2, p.id)
+    await asyncio.sleep(0.05)
+    assert jobs.ran == ["payment_processor"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from sigmatrade.bot.callbacks import Adm
+from sigmatrade.bot.callbacks import MAX_ID, Adm
 from sigmatrade.bot.keyboards import button
 from sigmatrade.bot.views.admin.desk_common import (
     address_link,
@@ -35,10 +35,10 @@ def assignment(user_id: int, level: int) -> str:
 def parse_assignment(arg: str) -> tuple[int, int] | None:
     """``user-level`` from callback data, bounded like ids; None for anything else."""
     parts = arg.split("-")
-    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 18 for p in parts):
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 19 for p in parts):
         return None
     user_id, level = int(parts[0]), int(parts[1])
-    if user_id < 1 or not MIN_LEVEL <= level <= MAX_LEVEL:
+    if not 1 <= user_id <= MAX_ID or not MIN_LEVEL <= level <= MAX_LEVEL:
         return None
     return user_id, level
 
