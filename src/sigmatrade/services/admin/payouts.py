@@ -153,17 +153,6 @@ async def dlq_item(session: AsyncSession, payout_id: int) -> DlqItem | None:
     return DlqItem(row[0], row[1], row[2]) if row is not None else None
 
 
-async def own_transaction(session: AsyncSession, payout_id: int, tx_hash: str) -> PayoutTransaction | None:
-    async with unit(session):
-        tx: PayoutTransaction | None = await session.scalar(
-            select(PayoutTransaction).where(
-                PayoutTransaction.payout_id == payout_id,
-                func.lower(PayoutTransaction.tx_hash) == tx_hash.lower(),
-            )
-        )
-    return tx
-
-
 # ----------------------------------------------------------------------------------------- decisions
 async def _locked_item(session: AsyncSession, payout_id: int) -> tuple[Payout, PaymentRetry]:
     payout = await session.get(
