@@ -41,6 +41,7 @@ from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
+from sigmatrade.services.admin import access
 from sigmatrade.services.admin.payout_release import refund_item_settled, release
 from sigmatrade.services.admin.refusals import NOT_FOUND, DeskRefusal
 from sigmatrade.services.admin.wake import RETRY, wake
@@ -171,7 +172,7 @@ async def _locked_item(session: AsyncSession, payout_id: int) -> tuple[Payout, P
 
 
 def _actor(admin: Admin) -> audit.Actor:
-    return audit.admin_actor(admin.id, admin.telegram_id)
+    return access.actor(admin)
 
 
 async def retry(session: AsyncSession, rt: Runtime, admin: Admin, payout_id: int) -> Payout:

@@ -43,6 +43,7 @@ from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit, deposit_confirmation, deposit_notices
+from sigmatrade.services.admin import access
 from sigmatrade.services.admin.refusals import NOT_FOUND, DeskRefusal
 from sigmatrade.services.admin.wake import PROCESSOR, wake
 from sigmatrade.services.deposit_events import Confirmation
@@ -294,7 +295,7 @@ async def assign(
         await session.flush()
         await audit.log(
             session,
-            audit.admin_actor(admin.id, admin.telegram_id),
+            access.actor(admin),
             "unmatched_assigned",
             target_type="unmatched_deposit",
             target_id=item_id,
@@ -346,7 +347,7 @@ async def refund(session: AsyncSession, rt: Runtime, admin: Admin, item_id: int,
         )
         await audit.log(
             session,
-            audit.admin_actor(admin.id, admin.telegram_id),
+            access.actor(admin),
             "unmatched_refund_requested",
             target_type="unmatched_deposit",
             target_id=item_id,
@@ -377,7 +378,7 @@ async def ignore(
         await post(session, entries.unmatched_ignored(item_id, transfer.amount))
         await audit.log(
             session,
-            audit.admin_actor(admin.id, admin.telegram_id),
+            access.actor(admin),
             "unmatched_ignored",
             target_type="unmatched_deposit",
             target_id=item_id,

@@ -27,6 +27,7 @@ from sigmatrade.domain.money import format_amount
 from sigmatrade.ledger.balances import Balances, user_balances
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
+from sigmatrade.services.admin import access
 from sigmatrade.services.admin.payout_release import release
 from sigmatrade.services.admin.refusals import (
     ALREADY_PROCESSED,
@@ -195,7 +196,7 @@ async def approve(session: AsyncSession, rt: Runtime, admin: Admin, payout_id: i
     Refusals (nothing written): ``already_processed`` (not ``requested`` any more: another admin, a
     double tap, the user's cancel), ``same_admin`` (this admin already approved; another must confirm).
     """
-    actor = audit.admin_actor(admin.id, admin.telegram_id)
+    actor = access.actor(admin)
     async with unit(session):
         payout = await _locked(session, payout_id)
         if payout.status != PayoutStatus.REQUESTED:
@@ -289,7 +290,7 @@ async def reject(
         await release(session, payout, admin.id)
         await audit.log(
             session,
-            audit.admin_actor(admin.id, admin.telegram_id),
+            access.actor(admin),
             "withdrawal_rejected",
             target_type="payout",
             target_id=payout_id,
