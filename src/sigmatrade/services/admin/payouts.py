@@ -171,10 +171,6 @@ async def _locked_item(session: AsyncSession, payout_id: int) -> tuple[Payout, P
     return payout, retry
 
 
-def _actor(admin: Admin) -> audit.Actor:
-    return access.actor(admin)
-
-
 async def retry(session: AsyncSession, rt: Runtime, admin: Admin, payout_id: int) -> Payout:
     """DLQ Retry: reset the attempts, leave the DLQ, due now; the retry job takes it."""
     async with unit(session):
@@ -186,7 +182,7 @@ async def retry(session: AsyncSession, rt: Runtime, admin: Admin, payout_id: int
         await session.flush()
         await audit.log(
             session,
-            _actor(admin),
+            access.actor(admin),
             "dlq_retry",
             target_type="payout",
             target_id=payout.id,
@@ -241,7 +237,7 @@ async def resolve_failed(session: AsyncSession, rt: Runtime, admin: Admin, payou
         await release(session, done, admin.id)
         await audit.log(
             session,
-            _actor(admin),
+            access.actor(admin),
             "dlq_resolved_failed",
             target_type="payout",
             target_id=payout_id,
@@ -328,7 +324,7 @@ async def resolve_confirmed(
         )
         await audit.log(
             session,
-            _actor(admin),
+            access.actor(admin),
             "dlq_resolved_confirmed",
             target_type="payout",
             target_id=payout_id,
