@@ -25,6 +25,7 @@ import asyncio
 import cProfile
 import os
 import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -286,6 +287,7 @@ async def main() -> int:
             profiler = profiling
     finally:
         await h.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     backend = ("PostgreSQL" if url.startswith("postgresql") else "SQLite") + (" + Redis" if redis_url else "")
     backend += ", registered users" if os.environ.get("BENCH_USERS") == "registered" else ", guests"
     n = max(1, work.get("updates", 1))
