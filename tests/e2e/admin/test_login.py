@@ -183,3 +183,14 @@ async def test_admins_added_elsewhere_get_their_commands_at_start_and_removed_on
     deleted = [c.params for c in harness.emulator.calls("deleteMyCommands")]
     assert any("4702" in str(p.get("scope")) for p in deleted)
     assert not any("4701" in str(p.get("scope")) for p in deleted)
+
+
+async def test_admin_screens_speak_the_admins_language(harness: Harness) -> None:
+    ru = await admin_client(harness, 4801, language_code="ru", logged_in=False)
+    assert "мастер-ключ" in (await ru.send("/admin")).text
+    ex = await ru.send(ADMIN_KEY)
+    assert "Админ-панель" in ex.text and "👥 Пользователи" in ex.buttons()
+    async with harness.rt.db.transaction() as session:
+        await make_user(session, telegram_id=4802, language="en")
+    en = await admin_client(harness, 4802, language_code="ru")  # the chosen language wins
+    assert "Admin panel" in (await en.send("/admin")).text
