@@ -46,6 +46,7 @@ MODULE_LAYERS: dict[str, str] = {
     "texts": "texts",
     "ledger": "ledger",
     "services": "services",
+    "ops": "services",  # operations helpers (backups, disk tiers, memory, loop lag): used by services and jobs
     "runtime": "services",
     "chain": "chain",
     "bot": "bot",

@@ -96,11 +96,21 @@ class Application:
 
     async def start(self) -> Runtime:
         config = self.config
-        for secret in (config.bot_token, config.webhook_secret, config.encryption_key):
+        secrets = (
+            config.bot_token,
+            config.webhook_secret,
+            config.encryption_key,
+            config.backup_encryption_key,
+        )
+        for secret in secrets:
             register_secret(secret.get_secret_value() if secret else None)
         rt = await build_runtime(config)
         self.rt = rt
         self._install_error_alerts(rt)
+        from sigmatrade.ops.loop_lag import LagSampler
+
+        rt.ops.loop_lag = LagSampler()
+        rt.ops.loop_lag.start()
         if self.components.http:
             self.http = HttpServer(rt)
             await self.http.start(config.http_host, config.http_port)
@@ -202,6 +212,10 @@ class Application:
                 await asyncio.wait_for(self._scheduler_task, 5)
         if self.rt is not None:
             from sigmatrade.chain.runtime import stop_chain
+
+            if self.rt.ops.loop_lag is not None:
+                await self.rt.ops.loop_lag.stop()
+                self.rt.ops.loop_lag = None
 
             await stop_chain(self.rt)
         if self.dp is not None:

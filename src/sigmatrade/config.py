@@ -200,6 +200,8 @@ class Config(BaseSettings):
             decode_key(self.encryption_key.get_secret_value(), "ENCRYPTION_KEY")
         for old in self.encryption_keys_old:
             decode_key(old, "ENCRYPTION_KEYS_OLD")
+        if self.backup_encryption_key is not None:
+            decode_key(self.backup_encryption_key.get_secret_value(), "BACKUP_ENCRYPTION_KEY")
         if not (self.chain_log_chunk_min <= self.chain_log_chunk_initial <= self.chain_log_chunk_max):
             raise ValueError("CHAIN_LOG_CHUNK_INITIAL: must lie between CHAIN_LOG_CHUNK_MIN and _MAX")
         return self

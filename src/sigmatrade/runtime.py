@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from sigmatrade.config import Config
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import JobStatus
+from sigmatrade.ops.state import OpsState
 from sigmatrade.services.perf_report import Report, Samples
 from sigmatrade.services.ratelimit import Counter
 from sigmatrade.services.settings import SettingsStore
@@ -79,3 +80,4 @@ class Runtime:
     jobs: JobsPort | None = None  # set by app when the scheduler runs in this process
     on_unexpected_error: ErrorHook | None = None  # set by app: alerts super admins
     perf: PerfReportState = field(default_factory=PerfReportState)
+    ops: OpsState = field(default_factory=OpsState)  # disk guard, memory monitor, event-loop lag

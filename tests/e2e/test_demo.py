@@ -23,6 +23,7 @@ async def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
         "payout sent and confirmed on chain: exactly 6 USDT to Anna's registered wallet",
         "ledger check passes",
         "audit verify passes",
+        "encrypted backup verified and restored: ledger check, audit verify and balances match",
         "none refused",
     ):
         assert check in out, check

@@ -72,6 +72,15 @@ async def test_one_payout_per_user_per_slot_even_with_two_processors(rt: Runtime
     await consistent(rt)
 
 
+async def test_paused_by_the_disk_guard(rt: Runtime) -> None:
+    await set_setting(rt, "payout.auto_enabled", True)
+    await funded_user(rt, "12.34")
+    rt.ops.paused.add("auto_payouts")
+    assert (await auto_payouts.create_due(rt)).created == []
+    rt.ops.paused.discard("auto_payouts")
+    assert len((await auto_payouts.create_due(rt)).created) == 1
+
+
 async def test_large_balance_needs_two_admins(rt: Runtime) -> None:
     await set_setting(rt, "payout.auto_enabled", True)
     await funded_user(rt, "1500.5")

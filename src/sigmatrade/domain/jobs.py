@@ -15,3 +15,6 @@ JOB_INTERVALS: dict[str, int] = {
     "performance_report": 3_600,
     "memory_monitor": 300,
 }
+
+# Run once when a scheduler starts, whatever their next_run_at says (SPEC §9.5: "hourly and at start").
+AT_START: tuple[str, ...] = ("disk_guard",)

@@ -27,7 +27,7 @@ from sigmatrade import clock, metrics
 from sigmatrade.context import new_request_id, request_id_var
 from sigmatrade.db.models import JobLease
 from sigmatrade.domain.enums import JobStatus
-from sigmatrade.domain.jobs import JOB_INTERVALS
+from sigmatrade.domain.jobs import AT_START, JOB_INTERVALS
 from sigmatrade.jobs import tasks
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
@@ -86,13 +86,18 @@ class Scheduler:
         self.rt = rt
         self.jobs = jobs if jobs is not None else discover()
         self.tick = tick
-        self.paused: set[str] = set()  # paused by the disk guard
+        # Paused by the disk guard (SPEC §9.5); shared through the runtime with the guard's job.
+        self.paused: set[str] = rt.ops.paused
         self._running: dict[str, asyncio.Task[JobStatus]] = {}
         self._stop = asyncio.Event()
         self._accepting = True
 
     async def run(self) -> None:
         await ensure_rows(self.rt)
+        for name in AT_START:
+            enabled = name in self.jobs and await self.rt.store.get(f"job.{name}.enabled")
+            if enabled and await self._claim(name, force=True):
+                self._start(name)
         while not self._stop.is_set():
             if self._accepting:
                 for name in self.jobs:
@@ -101,11 +106,14 @@ class Scheduler:
                     if not await self.rt.store.get(f"job.{name}.enabled"):
                         continue
                     if await self._claim(name):
-                        task = asyncio.create_task(self._execute(name), name=f"job:{name}")
-                        self._running[name] = task
-                        task.add_done_callback(functools.partial(self._forget, name))
+                        self._start(name)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.tick)
+
+    def _start(self, name: str) -> None:
+        task = asyncio.create_task(self._execute(name), name=f"job:{name}")
+        self._running[name] = task
+        task.add_done_callback(functools.partial(self._forget, name))
 
     def _forget(self, name: str, _task: asyncio.Task[Any]) -> None:
         self._running.pop(name, None)

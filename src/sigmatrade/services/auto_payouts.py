@@ -24,6 +24,7 @@ from sigmatrade.domain.money import amount_to_raw
 from sigmatrade.ledger import accounts, entries
 from sigmatrade.ledger.journal import InsufficientFunds, post
 from sigmatrade.logging import get_logger
+from sigmatrade.ops.disk import AUTO_PAYOUTS
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
 from sigmatrade.services.withdrawals import load_rules
@@ -66,8 +67,11 @@ async def _candidates(rt: Runtime) -> list[tuple[int, Decimal]]:
 
 
 async def create_due(rt: Runtime) -> AutoReport:
-    """Create this slot's automatic payouts (nothing when ``payout.auto_enabled`` is off)."""
+    """Create this slot's automatic payouts (nothing when ``payout.auto_enabled`` is off or the disk
+    guard paused them)."""
     report = AutoReport()
+    if AUTO_PAYOUTS in rt.ops.paused:  # the disk guard's shed tier (SPEC §9.5)
+        return report
     if not await rt.store.get("payout.auto_enabled"):
         return report
     interval = int(await rt.store.get("payout.auto_interval_minutes"))

@@ -97,6 +97,7 @@ class Report:
     rss_mb: float = 0.0
     memory_percent: float = 0.0
     disk_percent: float | None = None
+    disk_tier: str = "normal"  # the disk guard's tier in this process (SPEC §9.5)
     loop_lag_ms: float = 0.0
     db_pool: str = "n/a"
 
@@ -114,12 +115,21 @@ class Report:
             "rss_mb": self.rss_mb,
             "memory_percent": self.memory_percent,
             "disk_percent": self.disk_percent,
+            "disk_tier": self.disk_tier,
             "loop_lag_ms": self.loop_lag_ms,
             "db_pool": self.db_pool,
         }
 
 
-def build(window: Samples, window_seconds: int, *, data_dir: str | None, db_pool: str) -> Report:
+def build(
+    window: Samples,
+    window_seconds: int,
+    *,
+    data_dir: str | None,
+    db_pool: str,
+    disk_percent: float | None = None,
+    disk_tier: str = "normal",
+) -> Report:
     updates = sum(v for _, v in _select(window, "sigmatrade_updates_total"))
     errors = sum(v for _, v in _select(window, "sigmatrade_handler_errors_total"))
     latency = _merged_buckets(window, "sigmatrade_update_duration_seconds")
@@ -155,8 +165,8 @@ def build(window: Samples, window_seconds: int, *, data_dir: str | None, db_pool
         jobs[labels["job"]] = (runs + int(value), failures + (int(value) if failed else 0))
     queues = {labels["queue"]: int(value) for labels, value in _select(window, "sigmatrade_queue_depth")}
     process = psutil.Process(os.getpid())
-    disk = None
-    if data_dir and os.path.isdir(data_dir):
+    disk = disk_percent
+    if disk is None and data_dir and os.path.isdir(data_dir):
         disk = psutil.disk_usage(data_dir).percent
     lag = next((v for _, v in _select(window, "sigmatrade_event_loop_lag_seconds")), 0.0)
     return Report(
@@ -172,6 +182,7 @@ def build(window: Samples, window_seconds: int, *, data_dir: str | None, db_pool
         rss_mb=round(process.memory_info().rss / 2**20, 1),
         memory_percent=psutil.virtual_memory().percent,
         disk_percent=disk,
+        disk_tier=disk_tier,
         loop_lag_ms=round(lag * 1000, 1),
         db_pool=db_pool,
     )
@@ -219,6 +230,7 @@ def render(t: Translator, report: Report) -> Safe:
             rss=f"{report.rss_mb:g}",
             memory=f"{report.memory_percent:g}",
             disk="—" if report.disk_percent is None else f"{report.disk_percent:g}",
+            tier=report.disk_tier,
             lag=f"{report.loop_lag_ms:g}",
             pool=report.db_pool,
         )

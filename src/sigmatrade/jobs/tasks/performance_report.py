@@ -5,11 +5,13 @@ sent to super admins only when ``monitoring.report_to_admins`` is on."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from sigmatrade.domain.enums import AdminRole
 from sigmatrade.jobs.scheduler import JobContext
 from sigmatrade.logging import get_logger
+from sigmatrade.ops import disk
 from sigmatrade.services import perf_report
 from sigmatrade.services.notifications import Content, notifier
 
@@ -36,7 +38,12 @@ async def run(ctx: JobContext) -> None:
     window = perf_report.delta(now_samples, before)
     now = time.monotonic()
     report = perf_report.build(
-        window, int(now - since), data_dir=rt.config.data_dir, db_pool=_pool_status(ctx)
+        window,
+        int(now - since),
+        data_dir=rt.config.data_dir,
+        db_pool=_pool_status(ctx),
+        disk_percent=await asyncio.to_thread(disk.read_usage, rt.ops.disk_usage, rt.config.data_dir),
+        disk_tier=rt.ops.disk_tier.label,
     )
     state.snapshot, state.snapshot_at, state.last_report = now_samples, now, report
     log.info("performance_report", **report.as_log())

@@ -13,7 +13,7 @@ TEXTS: dict[str, str] = {
     "report.jobs": "<b>Jobs</b> (runs/failures): {jobs}",
     "report.queues": "<b>Queues</b>: {queues}",
     "report.system": (
-        "<b>System</b>: CPU {cpu}% · RSS {rss} MB · memory {memory}% · disk {disk}% · "
+        "<b>System</b>: CPU {cpu}% · RSS {rss} MB · memory {memory}% · disk {disk}% ({tier}) · "
         "event-loop lag {lag} ms · DB pool {pool}"
     ),
 }

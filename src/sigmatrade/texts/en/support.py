@@ -88,4 +88,8 @@ TEXTS: dict[str, str] = {
         "💬 <b>New message in ticket #{id}</b>\nFrom: {user} (<code>{tg}</code>)\nTopic: {category}\n"
         "Attachments: {attachments}\n\n{preview}"
     ),
+    "sup.auto_closed": (
+        "⚪️ Ticket #{id} was closed automatically: no new messages for {days} days after the answer. "
+        "Open a new ticket in Support if you still need help."
+    ),
 }

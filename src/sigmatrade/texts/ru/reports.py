@@ -13,7 +13,7 @@ TEXTS: dict[str, str] = {
     "report.jobs": "<b>Задачи</b> (запуски/сбои): {jobs}",
     "report.queues": "<b>Очереди</b>: {queues}",
     "report.system": (
-        "<b>Система</b>: CPU {cpu}% · RSS {rss} МБ · память {memory}% · диск {disk}% · "
+        "<b>Система</b>: CPU {cpu}% · RSS {rss} МБ · память {memory}% · диск {disk}% ({tier}) · "
         "задержка цикла {lag} мс · пул БД {pool}"
     ),
 }
