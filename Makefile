@@ -7,7 +7,7 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: all setup demo test test-sqlite test-postgres lint layers typecheck bench bench-chain bench-e2e clean contracts
+.PHONY: all setup demo test test-sqlite test-postgres lint layers typecheck bench bench-chain bench-e2e bench-rewards bench-register clean contracts
 
 all: test
 
@@ -61,6 +61,15 @@ bench-chain: setup
 ## emulator over HTTP, next to a minimal aiogram bot: delivery -> reply percentiles, start-up, RSS, work.
 bench-e2e: setup
 	$(PY) benchmarks/bench_e2e.py
+
+## Reward calculator: 10k and 100k deposits on PostgreSQL, 100k on SQLite (BENCH_REWARDS_ARGS="--sizes 10000,100000,1000000" adds 1M).
+BENCH_REWARDS_ARGS ?=
+bench-rewards: setup
+	$(PY) benchmarks/bench_rewards.py $(BENCH_REWARDS_ARGS)
+
+## 1,000 registrations through the bot in parallel batches: p50/p90/p99/max per step.
+bench-register: setup
+	$(PY) benchmarks/bench_register.py
 
 contracts: $(NODE_STAMP)
 	npm run --silent compile-contracts

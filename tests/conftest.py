@@ -19,11 +19,15 @@ from sqlalchemy import text
 from sigmatrade import clock
 from sigmatrade.app import prepare_database
 from sigmatrade.db import schema
+from sigmatrade.db import session as db_session
 from sigmatrade.db.base import Base
 from sigmatrade.db.session import Database
 from sigmatrade.sandbox.harness import Harness
 
 PG_URL = os.environ.get("TEST_DATABASE_URL") or None
+# A second connection opened inside a write transaction fails the test (it self-deadlocks on SQLite).
+db_session.STRICT["on"] = True
+os.environ["SIGMATRADE_STRICT_UNITS"] = "1"  # subprocesses too
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
 
 

@@ -26,6 +26,7 @@ from sigmatrade.web.server import HttpServer
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+    from sigmatrade.bot.lanes import UpdateLanes
     from sigmatrade.bot.polling import Poller
     from sigmatrade.jobs.scheduler import Scheduler
 
@@ -89,6 +90,7 @@ class Application:
         self.bot: Bot | None = None
         self.dp: Dispatcher | None = None
         self.poller: Poller | None = None
+        self.lanes: UpdateLanes | None = None  # polling and webhook
         self._poll_task: asyncio.Task[None] | None = None
         self.scheduler: Scheduler | None = None
         self._scheduler_task: asyncio.Task[None] | None = None
@@ -141,6 +143,7 @@ class Application:
         from sigmatrade.bot.api_client import build_bot
         from sigmatrade.bot.commands import publish_commands, sync_admin_commands
         from sigmatrade.bot.factory import build_dispatcher
+        from sigmatrade.bot.lanes import UpdateLanes
         from sigmatrade.bot.polling import Poller
 
         token = self.token or self.config.require_bot_token()
@@ -150,6 +153,7 @@ class Application:
         me = await self.bot.get_me()
         rt.bot_username = me.username
         self.dp = build_dispatcher(rt)
+        self.lanes = UpdateLanes(self.feed, watchdog_seconds=self.config.update_watchdog_seconds)
         await publish_commands(self.bot)
         await sync_admin_commands(self.bot, rt)
         if self.config.webhook_url:
@@ -164,7 +168,14 @@ class Application:
             )
         elif self.components.polling:
             await self.bot.delete_webhook(drop_pending_updates=False)
-            self.poller = Poller(rt, self.bot, self.dp, timeout=self.polling_timeout)
+            self.poller = Poller(
+                rt,
+                self.bot,
+                self.dp,
+                timeout=self.polling_timeout,
+                lanes=self.lanes,
+                max_in_flight=self.config.polling_max_in_flight,
+            )
             self._poll_task = asyncio.create_task(self.poller.run(), name="telegram-polling")
         if self.http is not None:
             self.http.ready_flags["bot"] = True
@@ -188,9 +199,10 @@ class Application:
         rt.on_unexpected_error = alert
 
     async def _feed_raw(self, payload: dict[str, Any]) -> None:
-        assert self.bot is not None and self.dp is not None
+        """A webhook update: on its user's lane (never behind another user's), done when handled."""
+        assert self.bot is not None and self.dp is not None and self.lanes is not None
         update = Update.model_validate(payload, context={"bot": self.bot})
-        await self.dp.feed_update(self.bot, update)
+        await self.lanes.submit(update)
 
     async def feed(self, update: Update) -> Any:
         assert self.bot is not None and self.dp is not None
@@ -210,6 +222,8 @@ class Application:
         if self._scheduler_task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._scheduler_task, 5)
+        if self.lanes is not None:
+            await self.lanes.drain(10)  # webhook updates still running
         if self.rt is not None:
             from sigmatrade.chain.runtime import stop_chain
 
@@ -226,6 +240,10 @@ class Application:
         if self.http is not None:
             await self.http.stop()
         if self.rt is not None:
+            from sigmatrade.db import leases
+
+            with contextlib.suppress(Exception):
+                await leases.release_all(self.rt.db, self.rt.replica_id)
             if self.rt.redis is not None:
                 await self.rt.redis.aclose()
             await self.rt.db.dispose()

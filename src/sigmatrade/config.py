@@ -73,6 +73,8 @@ class Config(BaseSettings):
     webhook_path: str = "/telegram/webhook"
     webhook_secret: SecretStr | None = None
     webhook_allowed_ips: CsvStr = []
+    update_watchdog_seconds: float = Field(5, gt=0)
+    polling_max_in_flight: int = Field(100, ge=1, le=100)
     http_host: str = "0.0.0.0"  # noqa: S104 - a service's health endpoint listens on all interfaces
     http_port: int = Field(8080, ge=0, le=65535)
     encryption_key: SecretStr | None = None

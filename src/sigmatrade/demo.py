@@ -30,6 +30,7 @@ from sigmatrade.jobs.tasks import blockchain_monitor
 from sigmatrade.ledger.balances import user_balances
 from sigmatrade.ledger.check import run_check
 from sigmatrade.logging import setup_logging
+from sigmatrade.sandbox import demo_rewards
 from sigmatrade.sandbox.chain import LocalChain
 from sigmatrade.sandbox.emulator.client import UserClient
 from sigmatrade.sandbox.harness import Harness
@@ -41,8 +42,6 @@ from sigmatrade.services.admin import admins
 CONFIRMATIONS = 3
 ADMIN_ID = 900  # SUPER_ADMIN_IDS of the demo: bootstrapped as super admin at start
 DEMO_ENCRYPTION_KEY = base64.b64encode(b"sigmatrade-demo-keystore-key-32b").decode()
-# Level 1 costs 200 USDT in the demo, so the referrer's 3 % commission (6 USDT) can be withdrawn.
-DEMO_LEVEL_AMOUNTS = [Decimal(200), Decimal(250), Decimal(300), Decimal(350), Decimal(400)]
 
 
 class DemoFailure(AssertionError):
@@ -131,12 +130,6 @@ async def payout_wallet(h: Harness, chain: LocalChain) -> str:
     return stored.address
 
 
-async def demo_settings(h: Harness) -> None:
-    async with h.rt.db.transaction() as session:
-        await settings_service.write(session, "deposit.level_amounts", DEMO_LEVEL_AMOUNTS, None)
-    h.rt.store.invalidate()
-
-
 async def pay_out(h: Harness, chain: LocalChain, out: Transcript) -> None:
     """One payment processor run (sign, persist, broadcast), N blocks, one more run (confirm)."""
     chain_rt = active_chain(h.rt)
@@ -154,7 +147,6 @@ async def pay_out(h: Harness, chain: LocalChain, out: Transcript) -> None:
 async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str]:
     checks: list[str] = []
     out.section("0. Admin bootstrap (SUPER_ADMIN_IDS) and login inside Telegram")
-    await demo_settings(h)
     admin = await admin_login(h, out)
     wallet = await payout_wallet(h, chain)
     out.note(f"payout wallet {wallet} loaded into the keystore (encrypted) and funded")
@@ -217,12 +209,12 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
     expect(str(h.rt.config.system_wallet_address) in ex.text, "payment instructions name the system wallet")
     checks.append("deposit activation screen with the system wallet, amount, network and deadline")
 
-    out.section("7. Carl pays 200 USDT on the local chain; the watcher detects and confirms it")
+    out.section("7. Carl pays 10 USDT on the local chain; the watcher detects and confirms it")
     carl_wallet = chain.accounts[3]
     system = str(h.rt.config.system_wallet_address)
-    await chain.fund(carl_wallet.address, usdt="250")
-    tx = await chain.transfer(carl_wallet, system, chain.raw("200"))
-    out.note(f"transfer {tx}: 200 USDT from Carl's wallet to the system wallet")
+    await chain.fund(carl_wallet.address, usdt="25")
+    tx = await chain.transfer(carl_wallet, system, chain.raw("10"))
+    out.note(f"transfer {tx}: 10 USDT from Carl's wallet to the system wallet")
     await blockchain_monitor.monitor_once(h.rt)
     detected = await carl.wait_message("Transfer detected")
     out.message(detected)
@@ -239,7 +231,7 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
         anna_row = await session.scalar(select(User).where(User.telegram_id == anna.id))
         assert anna_row is not None
         anna_available = (await user_balances(session, anna_row.id)).available
-    expect(anna_available == Decimal("6"), f"Anna earned exactly 3 % (got {anna_available})")
+    expect(anna_available == Decimal("0.3"), f"Anna earned exactly 3 % (got {anna_available})")
     checks.append("on-chain deposit detected, confirmed after N blocks, 3 % commission to the referrer")
 
     out.section("8. Carl tries to withdraw 5 USDT with an empty available balance")
@@ -248,39 +240,42 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
     expect("minimum withdrawal" in ex.text, "withdrawal refused for low balance")
     checks.append("withdrawal request refused for a low balance")
 
-    out.section("9. Anna withdraws her 6 USDT commission with her financial password")
-    anna_wallet = chain.accounts[2].address
-    before = await chain.balance_of(anna_wallet)
-    await out.send(anna, "/menu")
-    await out.press(anna, "💸 Вывод")
-    await out.press(anna, "➕ Новый вывод")
-    await out.send(anna, "6")
-    await out.press(anna, "✅ Подтвердить")
-    ex = await out.send(anna, anna_finpass)
-    expect("создана" in ex.text, "the withdrawal request is created")
+    checks += await demo_rewards.run(h, out, carl, expect)
+
+    out.section("10. Carl withdraws the 50 USDT his deposit earned, with his financial password")
+    carl_address = chain.accounts[3].address
+    before = await chain.balance_of(carl_address)
+    await out.send(carl, "/menu")
+    await out.press(carl, "💸 Withdraw")
+    await out.press(carl, "➕ New withdrawal")
+    await out.send(carl, "50")
+    await out.press(carl, "✅ Confirm")
+    ex = await out.send(carl, carl_finpass)
+    expect("created" in ex.text, "the withdrawal request is created")
     async with h.rt.db.session() as session:
         payout = await session.scalar(select(Payout).where(Payout.status == PayoutStatus.REQUESTED))
     expect(payout is not None, "the request waits for an admin")
     assert payout is not None
     checks.append("withdrawal requested with the financial password, amount held")
 
-    out.section("10. The admin approves it in the panel")
-    await out.press(admin, "🔄 Refresh")
+    out.section("11. The admin approves it in the panel")
+    await out.send(admin, "/admin")
     await out.press(admin, "💸 Withdrawals")
-    await out.press(admin, f"#{payout.id} · 6.00 USDT")
+    await out.press(admin, f"#{payout.id} · 50.00 USDT")
     ex = await out.press(admin, "✅ Approve")
     expect("approved" in str(ex.answer), "the admin is told the payout is approved")
     checks.append("admin approved the withdrawal in Telegram")
 
-    out.section("11. The payment processor pays it on the local chain; Anna is told with the link")
+    out.section("12. The payment processor pays it on the local chain; Carl is told with the link")
     await pay_out(h, chain, out)
-    done = await anna.wait_message("выполнена")
+    done = await carl.wait_message(f"Payout #{payout.id} completed")
     out.message(done)
-    after = await chain.balance_of(anna_wallet)
+    after = await chain.balance_of(carl_address)
     expect(
-        after - before == chain.raw("6"), f"Anna's wallet received exactly 6 USDT (got {after - before} raw)"
+        after - before == chain.raw("50"),
+        f"Carl's wallet received exactly 50 USDT (got {after - before} raw)",
     )
-    checks.append("payout sent and confirmed on chain: exactly 6 USDT to Anna's registered wallet")
+    checks.append("payout sent and confirmed on chain: exactly 50 USDT to Carl's registered wallet")
 
     async with h.rt.db.session() as session:
         report = await run_check(session)

@@ -18,6 +18,14 @@ update_duration = Histogram(
     buckets=_LATENCY,
     registry=REGISTRY,
 )
+slow_updates = Counter(
+    "sigmatrade_slow_updates_total",
+    "Updates still running after the watchdog threshold (UPDATE_WATCHDOG_SECONDS)",
+    registry=REGISTRY,
+)
+updates_in_flight = Gauge(
+    "sigmatrade_updates_in_flight", "Updates being handled or queued", registry=REGISTRY
+)
 handler_errors = Counter(
     "sigmatrade_handler_errors_total", "Unhandled errors in handlers", ["error"], registry=REGISTRY
 )

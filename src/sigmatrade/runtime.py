@@ -9,15 +9,13 @@ has a typed home here too.
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from sigmatrade.config import Config
+from sigmatrade.db.leases import holder_id
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import JobStatus
 from sigmatrade.ops.state import OpsState
@@ -62,7 +60,8 @@ class PerfReportState:
 
 
 def make_replica_id() -> str:
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+    """This process as a lease holder (see ``db.leases``: a restarted process recognises it as dead)."""
+    return holder_id()
 
 
 @dataclass

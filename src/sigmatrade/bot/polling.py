@@ -1,8 +1,14 @@
 """Long polling guarded by the ``telegram_polling`` lease (only one replica polls).
 
-Updates of one batch are processed concurrently across users and in order per user; the
-next ``getUpdates`` call (which confirms the batch) is made only after the whole batch was
-handled, so a crash never loses an update (it is processed again instead).
+Fetching never waits for handling: updates go to per-user lanes (``bot.lanes``) and the loop polls
+again at once, so one slow update holds only its own user. Telegram's offset is the only receipt, so
+the poller confirms (sends as ``offset``) the lowest update id still unfinished: everything below
+it was handled; updates at or above it come back in the next answer and those already known are
+skipped. A crash therefore replays unfinished (and some finished) updates and never loses one. At
+most ``max_in_flight`` updates (≤ 100, one ``getUpdates`` page) are fetched beyond that offset.
+
+While something is in flight Telegram answers at once (the unconfirmed updates are pending), so
+the loop then waits until an update finishes or ``BUSY_REPOLL`` seconds pass before polling again.
 """
 
 from __future__ import annotations
@@ -10,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import defaultdict
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -18,32 +23,38 @@ from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, Tele
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
+from sigmatrade.bot.lanes import UpdateLanes
 from sigmatrade.db import leases
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 
 log = get_logger("sigmatrade.polling")
 LEASE_NAME = "telegram_polling"
-LEASE_TTL = 60.0
-LEASE_RENEW_EVERY = 20.0
 ALLOWED_UPDATES = ["message", "callback_query"]
-
-
-def _chat_key(update: Update) -> int:
-    if update.message is not None and update.message.from_user is not None:
-        return update.message.from_user.id
-    if update.callback_query is not None:
-        return update.callback_query.from_user.id
-    return 0
+BUSY_REPOLL = 0.2
+SHUTDOWN_GRACE = 10.0
 
 
 class Poller:
-    def __init__(self, rt: Runtime, bot: Bot, dp: Dispatcher, *, timeout: int = 10) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        bot: Bot,
+        dp: Dispatcher,
+        *,
+        timeout: int = 10,
+        lanes: UpdateLanes | None = None,
+        max_in_flight: int = 100,
+    ) -> None:
         self.rt = rt
         self.bot = bot
         self.dp = dp
         self.timeout = timeout
-        self.offset: int | None = None
+        self.max_in_flight = max(1, min(100, max_in_flight))
+        self.lanes = lanes or UpdateLanes(self.feed)
+        self.offset: int | None = None  # the last offset sent: every update below it was handled
+        self._highest: int | None = None  # highest update id taken
+        self._known: set[int] = set()  # taken ids at or above the confirmed offset
         self._stop = asyncio.Event()
         self._lease_checked = 0.0
         self.has_lease = False
@@ -54,49 +65,87 @@ class Poller:
 
     async def _hold_lease(self) -> bool:
         now = time.monotonic()
-        if self.has_lease and now - self._lease_checked < LEASE_RENEW_EVERY:
+        if self.has_lease and now - self._lease_checked < leases.RENEW_EVERY:
             return True
-        self.has_lease = await leases.acquire(self.rt.db, LEASE_NAME, self.rt.replica_id, LEASE_TTL)
+        self.has_lease = await leases.acquire(self.rt.db, LEASE_NAME, self.rt.replica_id, leases.TTL)
         self._lease_checked = now
         return self.has_lease
+
+    def confirmable_offset(self) -> int | None:
+        """Every update below this id has been handled."""
+        lowest = self.lanes.lowest_unfinished()
+        if lowest is not None:
+            return lowest
+        return None if self._highest is None else self._highest + 1
 
     async def run(self) -> None:
         backoff = 0.5
         self.started.set()
         try:
             while not self._stop.is_set():
-                if not await self._hold_lease():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stop.wait(), 5)
-                    continue
                 try:
-                    updates = await self._get_updates()
+                    holding = await self._hold_lease()
+                except Exception:  # the database is unreachable or busy: keep trying, never die
+                    log.exception("polling_lease_failed")
+                    holding = self.has_lease = False
+                if not holding:
+                    await self._pause(leases.RETRY_EVERY)
+                    continue
+                if len(self.lanes.unfinished) >= self.max_in_flight:
+                    await self.lanes.wait_changed(BUSY_REPOLL)
+                    continue
+                busy = bool(self.lanes.unfinished)
+                try:
+                    updates = await self._get_updates(0 if busy else self.timeout)
                 except (TelegramNetworkError, TelegramServerError, TelegramConflictError, OSError) as exc:
                     log.warning("polling_failed", error=str(exc), retry_in=backoff)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stop.wait(), backoff)
+                    await self._pause(backoff)
                     backoff = min(backoff * 2, 30)
                     continue
                 backoff = 0.5
-                if updates:
-                    await self._process(updates)
-                    self.offset = updates[-1].update_id + 1
+                if not self._take(updates) and self.lanes.unfinished:
+                    await self.lanes.wait_changed(BUSY_REPOLL)
         finally:
-            if self.has_lease:
-                with contextlib.suppress(Exception):
-                    if self.offset is not None:
-                        # confirm what was processed before letting another replica poll
-                        await self.bot(
-                            GetUpdates(
-                                offset=self.offset, timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES
-                            )
-                        )
-                    await leases.release(self.rt.db, LEASE_NAME, self.rt.replica_id)
-                self.has_lease = False
+            await self._shutdown()
 
-    async def _get_updates(self) -> list[Update]:
-        request = GetUpdates(offset=self.offset, timeout=self.timeout, allowed_updates=ALLOWED_UPDATES)
-        fetch = asyncio.ensure_future(self.bot(request, request_timeout=self.timeout + 10))
+    def _take(self, updates: list[Update]) -> int:
+        """Hand new updates to their lanes; returns how many were new."""
+        floor = self.offset
+        new = 0
+        for update in updates:
+            uid = update.update_id
+            if uid in self._known or (floor is not None and uid < floor):
+                continue
+            self._known.add(uid)
+            self._highest = uid if self._highest is None else max(self._highest, uid)
+            self.lanes.submit(update)
+            new += 1
+        return new
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+
+    async def _shutdown(self) -> None:
+        await self.lanes.drain(SHUTDOWN_GRACE)
+        if self.has_lease:
+            with contextlib.suppress(Exception):
+                offset = self.confirmable_offset()
+                if offset is not None and offset != self.offset:
+                    # confirm what was handled before letting another replica poll
+                    await self.bot(
+                        GetUpdates(offset=offset, timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES)
+                    )
+            with contextlib.suppress(Exception):
+                await leases.release(self.rt.db, LEASE_NAME, self.rt.replica_id)
+            self.has_lease = False
+
+    async def _get_updates(self, timeout: int) -> list[Update]:
+        offset = self.confirmable_offset()
+        request = GetUpdates(
+            offset=offset, timeout=timeout, limit=self.max_in_flight, allowed_updates=ALLOWED_UPDATES
+        )
+        fetch = asyncio.ensure_future(self.bot(request, request_timeout=timeout + 10))
         stop = asyncio.ensure_future(self._stop.wait())
         try:
             done, _ = await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
@@ -107,22 +156,11 @@ class Poller:
             with contextlib.suppress(BaseException):
                 await fetch
             return []
-        return list(fetch.result())
-
-    async def _process(self, updates: list[Update]) -> None:
-        groups: dict[int, list[Update]] = defaultdict(list)
-        for update in updates:
-            groups[_chat_key(update)].append(update)
-
-        async def run_group(items: list[Update]) -> None:
-            for update in items:
-                await self.feed(update)
-
-        await asyncio.gather(*(run_group(items) for items in groups.values()))
+        result = list(fetch.result())
+        if offset is not None:
+            self.offset = offset
+            self._known = {uid for uid in self._known if uid >= offset}
+        return result
 
     async def feed(self, update: Update) -> Any:
-        try:
-            return await self.dp.feed_update(self.bot, update)
-        except Exception:  # the error middleware handles everything; this is the last net
-            log.exception("update_crashed", update_id=update.update_id)
-            return None
+        return await self.dp.feed_update(self.bot, update)

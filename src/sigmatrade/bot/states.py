@@ -72,6 +72,17 @@ class AdminBlacklist(StatesGroup):
     remove = State()
 
 
+class AdminRewards(StatesGroup):
+    """The create-session wizard. FSM data: ``adm_rs_name``, ``adm_rs_start``/``adm_rs_end`` (UTC ISO
+    strings), ``adm_rs_rates`` (list of decimal strings)."""
+
+    name = State()
+    starts = State()
+    ends = State()
+    rates = State()
+    confirm = State()  # the summary; Create is a button
+
+
 # -------------------------------------------------------------------------------------- money desk
 class DeskInput(StatesGroup):
     """Text an admin types on the money desk (reasons, notes, a user, a transaction hash)."""

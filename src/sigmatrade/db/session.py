@@ -4,18 +4,33 @@ SQLite: WAL, foreign keys on, busy timeout, and every transaction starts with
 ``BEGIN IMMEDIATE`` so read-check-write sequences (balances, conditional transitions) are
 serialised exactly as row locks serialise them on PostgreSQL. A transaction that only reads
 (``begin_read``) starts with a plain ``BEGIN`` instead: a WAL snapshot that takes no write lock.
+
+One flow holds at most one connection while it holds a write transaction (a ``unit`` or
+``Database.transaction``): on SQLite a second connection that begins a transaction waits for the
+write lock the same coroutine holds, until the busy timeout (a self-deadlock). The open unit is
+recorded in a context variable (``held_session``) so cached reads (settings) go through it, and a
+pool check-out of a second connection inside it is refused in strict mode (the test suite) and
+logged otherwise.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
+from sqlite3 import OperationalError as SqliteOperationalError
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
+
+from sigmatrade.logging import current_stack
 
 
 def _prepare_sqlite_path(url: str) -> None:
@@ -29,9 +44,53 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo:
         _prepare_sqlite_path(url)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
-        return engine
-    kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_pre_ping": True}
-    return create_async_engine(url, echo=echo, **kwargs)
+    else:
+        kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_pre_ping": True}
+        engine = create_async_engine(url, echo=echo, **kwargs)
+    _guard_checkouts(engine)
+    return engine
+
+
+class SecondConnectionInUnit(RuntimeError):
+    """A connection was checked out while the same flow holds a write transaction."""
+
+
+@dataclass
+class _HeldUnit:
+    session: AsyncSession
+    engine: Any  # the sync Engine of the session's bind
+    open: bool = True
+
+
+_held: ContextVar[_HeldUnit | None] = ContextVar("sigmatrade_held_unit", default=None)
+# Strict: refuse (raise) instead of logging. The test suite turns it on; so does SIGMATRADE_STRICT_UNITS=1.
+STRICT = {"on": os.environ.get("SIGMATRADE_STRICT_UNITS", "") == "1"}
+
+
+def held_session() -> AsyncSession | None:
+    """The session of the write transaction this flow holds, if any (reads inside it go through it)."""
+    held = _held.get()
+    return held.session if held is not None and held.open else None
+
+
+def _guard_checkouts(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    def _on_checkout(_dbapi: Any, _record: Any, _proxy: Any) -> None:
+        held = _held.get()
+        if held is None or not held.open or held.engine is not sync_engine:
+            return
+        where = current_stack()
+        if STRICT["on"]:
+            raise SecondConnectionInUnit(
+                "a second database connection was opened while this flow holds a write transaction "
+                "(on SQLite it waits for our own lock); read through the unit's session instead\n" + where
+            )
+        from sigmatrade.logging import get_logger
+
+        get_logger("sigmatrade.db").warning("second_connection_in_unit", stack=where)
+
+    event.listen(sync_engine, "checkout", _on_checkout)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -48,9 +107,88 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    writers = _WriterQueue()
+
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+            return
+        writers.enter(conn)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.leave(conn)
+            raise
+
+    @event.listens_for(sync_engine, "commit")
+    def _on_commit(conn: Any) -> None:
+        writers.leave(conn)
+
+    @event.listens_for(sync_engine, "rollback")
+    def _on_rollback(conn: Any) -> None:
+        writers.leave(conn)
+
+    # A connection that goes back to the pool (or is invalidated) never keeps the writer's place.
+    @event.listens_for(sync_engine, "checkin")
+    def _on_checkin(_dbapi: Any, record: Any) -> None:
+        writers.leave_record(record)
+
+    @event.listens_for(sync_engine, "invalidate")
+    def _on_invalidate(_dbapi: Any, record: Any, _exc: Any) -> None:
+        writers.leave_record(record)
+
+
+WRITER_WAIT_SECONDS = 30.0  # like the busy timeout: then "database is locked"
+
+
+class _WriterQueue:
+    """SQLite allows one writer; in this process writers queue here first-come first-served.
+
+    Without it every waiting connection polls the lock in SQLite's busy handler (sleeping up to
+    100 ms between tries), so under load a newcomer often wins and a waiter starves for seconds.
+    Other processes on the same file still meet the busy timeout.
+    """
+
+    KEY = "sigmatrade_writer"
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _current(self) -> asyncio.Lock | None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None  # a synchronous caller (migrations through run_sync are inside the loop)
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop = asyncio.Lock(), loop
+        return self._lock
+
+    def enter(self, conn: Any) -> None:
+        lock = self._current()
+        if lock is None:
+            return
+        try:
+            await_only(asyncio.wait_for(lock.acquire(), WRITER_WAIT_SECONDS))
+        except TimeoutError:
+            raise SqliteOperationalError("database is locked (waited for this process's writers)") from None
+        except exc.InvalidRequestError:
+            return  # not inside the async adapter (a plain synchronous connection): SQLite alone decides
+        conn.info[self.KEY] = lock
+
+    def leave(self, conn: Any) -> None:
+        self._release(conn.info.pop(self.KEY, None))
+
+    def leave_record(self, record: Any) -> None:
+        info = getattr(record, "info", None)
+        if info is not None:
+            self._release(info.pop(self.KEY, None))
+
+    @staticmethod
+    def _release(lock: asyncio.Lock | None) -> None:
+        if lock is not None and lock.locked():
+            lock.release()
 
 
 READ_ONLY = "sigmatrade_read_only"
@@ -93,8 +231,21 @@ async def unit(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """
     if session.in_transaction():
         await session.commit()
-    async with session.begin():
+    async with session.begin(), _holding(session):
         yield session
+
+
+@asynccontextmanager
+async def _holding(session: AsyncSession) -> AsyncIterator[None]:
+    """Record the open write transaction for this flow (after its connection is checked out)."""
+    await session.connection()
+    held = _HeldUnit(session, session.get_bind())
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        held.open = False
+        _held.reset(token)
 
 
 class Database:
@@ -119,7 +270,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session with one transaction: commit on success, roll back on error."""
-        async with self.sessionmaker() as session, session.begin():
+        async with self.sessionmaker() as session, session.begin(), _holding(session):
             yield session
 
     async def ping(self) -> None:

@@ -1,9 +1,10 @@
 """In-process job scheduler with one DB lease per job (SPEC §7).
 
-A replica starts job J only when J is enabled, ``next_run_at`` <= now and it wins the lease (a
-conditional update on ``job_leases``). The lease lasts 60 s and is renewed every 20 s while the run
-lasts; at the end the holder records the outcome, sets ``next_run_at`` = start + interval and releases
-the lease. So each job runs once per interval across all replicas.
+A replica starts job J only when J is enabled, ``next_run_at`` <= now and it wins the lease (the lease
+rule of ``db.leases``: free, expired, or held by a dead predecessor on this machine). The lease lasts
+``leases.TTL`` and is renewed every ``leases.RENEW_EVERY`` while the run lasts; at the end the holder
+records the outcome, sets ``next_run_at`` = start + interval and releases the lease in one
+transaction. So each job runs once per interval across all replicas.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from sigmatrade import clock, metrics
 from sigmatrade.context import new_request_id, request_id_var
+from sigmatrade.db import leases
 from sigmatrade.db.models import JobLease
 from sigmatrade.domain.enums import JobStatus
 from sigmatrade.domain.jobs import AT_START, JOB_INTERVALS
@@ -33,8 +35,6 @@ from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 
 log = get_logger("sigmatrade.jobs")
-LEASE_SECONDS = 60
-RENEW_EVERY = 20
 FAILURE_ALERT_AFTER = 3
 
 
@@ -130,20 +130,10 @@ class Scheduler:
 
     async def _claim(self, name: str, *, force: bool = False) -> bool:
         now = clock.now()
-        conditions = [JobLease.job_name == name, or_(JobLease.holder.is_(None), JobLease.lease_until < now)]
-        if not force:
-            conditions.append(or_(JobLease.next_run_at.is_(None), JobLease.next_run_at <= now))
-        async with self.rt.db.transaction() as session:
-            result = await session.execute(
-                update(JobLease)
-                .where(*conditions)
-                .values(
-                    holder=self.rt.replica_id,
-                    lease_until=now + timedelta(seconds=LEASE_SECONDS),
-                    last_started_at=now,
-                )
-            )
-            return bool(getattr(result, "rowcount", 0))
+        due = [] if force else [or_(JobLease.next_run_at.is_(None), JobLease.next_run_at <= now)]
+        return await leases.acquire(
+            self.rt.db, name, self.rt.replica_id, leases.TTL, when=due, values={"last_started_at": now}
+        )
 
     async def run_now(self, name: str) -> JobStatus:
         """Run one job immediately (tests, admin 'run now'), still under its lease."""
@@ -154,13 +144,9 @@ class Scheduler:
 
     async def _renew(self, name: str) -> None:
         while True:
-            await asyncio.sleep(RENEW_EVERY)
-            async with self.rt.db.transaction() as session:
-                await session.execute(
-                    update(JobLease)
-                    .where(JobLease.job_name == name, JobLease.holder == self.rt.replica_id)
-                    .values(lease_until=clock.now() + timedelta(seconds=LEASE_SECONDS))
-                )
+            await asyncio.sleep(leases.RENEW_EVERY)
+            if not await leases.renew(self.rt.db, name, self.rt.replica_id):
+                log.warning("job_lease_lost", job=name)
 
     async def _execute(self, name: str) -> JobStatus:
         job = self.jobs[name]

@@ -112,6 +112,9 @@ class RpcClient:
             self._http = None
 
 
+HISTORY_IN_MEMORY = 256  # blocks of state anvil keeps (reorgs in tests are at most ~30 deep)
+
+
 class LocalChain:
     def __init__(
         self,
@@ -160,6 +163,10 @@ class LocalChain:
             "--hardfork",
             "cancun",
             "--silent",
+            # Keep recent states in memory only: without it anvil writes every older state to a
+            # directory under ~/.foundry that nothing deletes (GBs per long test, the disk fills up).
+            "--prune-history",
+            str(HISTORY_IN_MEMORY),
         ]
         if self.block_time:
             args += ["--block-time", str(self.block_time)]

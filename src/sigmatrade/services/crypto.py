@@ -6,9 +6,11 @@ the first 8 hex characters of SHA-256(key), so rotated keys (``ENCRYPTION_KEYS_O
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -35,6 +37,19 @@ def needs_rehash(hashed: str) -> bool:
         return _hasher.check_needs_rehash(hashed)
     except InvalidHashError:
         return True
+
+
+# Argon2 is slow by design and uses several cores per hash: hashes run off the event loop on a small
+# pool of their own, so a burst of registrations queues here instead of starving every other update.
+_HASH_POOL = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="argon2")
+
+
+async def hash_secret_off_loop(secret: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_HASH_POOL, hash_secret, secret)
+
+
+async def verify_secret_off_loop(hashed: str, secret: str) -> bool:
+    return await asyncio.get_running_loop().run_in_executor(_HASH_POOL, verify_secret, hashed, secret)
 
 
 def key_id(key: bytes) -> str:

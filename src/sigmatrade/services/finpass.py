@@ -53,10 +53,11 @@ async def check(session: AsyncSession, store: SettingsStore, user_id: int, typed
             return CheckResult(CheckOutcome.LOCKED, 0, user.finpass_locked_until)
         user.finpass_locked_until = None
         user.finpass_failed_attempts = 0
-    if crypto.verify_secret(user.finpass_hash, typed.strip()):
+    # Argon2 is slow by design: off the event loop, so other users' updates keep running meanwhile.
+    if await crypto.verify_secret_off_loop(user.finpass_hash, typed.strip()):
         user.finpass_failed_attempts = 0
         if crypto.needs_rehash(user.finpass_hash):
-            user.finpass_hash = crypto.hash_secret(typed.strip())
+            user.finpass_hash = await crypto.hash_secret_off_loop(typed.strip())
         completed = await complete_recovery(session, user.id)
         return CheckResult(CheckOutcome.OK, max_attempts, recovery_completed=completed)
     user.finpass_failed_attempts += 1

@@ -226,7 +226,7 @@ async def decide(
         row.updated_at = now
         if approve:
             plaintext = new_finpass()
-            user.finpass_hash = crypto.hash_secret(plaintext)
+            user.finpass_hash = await crypto.hash_secret_off_loop(plaintext)  # off the loop
             user.finpass_updated_at = now
             user.finpass_failed_attempts = 0
             user.finpass_locked_until = None

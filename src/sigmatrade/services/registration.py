@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -247,7 +246,7 @@ async def register(
     """Create the user in one transaction (see the module docstring)."""
     parsed = parse_wallet(wallet_text, rt.config.usdt_contract_address)
     password = codes.new_finpass()
-    hashed = await asyncio.to_thread(crypto.hash_secret, password)  # slow by design: off the event loop
+    hashed = await crypto.hash_secret_off_loop(password)  # slow by design: off the event loop
     tg = applicant.telegram_id
     try:
         async with unit(session):

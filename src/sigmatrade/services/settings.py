@@ -6,6 +6,7 @@ a cache with a 10 s TTL so a change reaches every replica within 15 s.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.config import Config
 from sigmatrade.db.models import SystemSetting
-from sigmatrade.db.session import is_postgres
+from sigmatrade.db.session import begin_read, held_session, is_postgres
 from sigmatrade.domain.addresses import ParsedAddress, parse_address
 from sigmatrade.domain.jobs import JOB_INTERVALS
 from sigmatrade.domain.money import canonical, to_decimal
@@ -463,13 +464,20 @@ async def seed(session: AsyncSession, env: Config) -> list[str]:
 
 
 class SettingsStore:
-    """Cached typed reads of ``system_settings`` (TTL 10 s)."""
+    """Cached typed reads of ``system_settings`` (TTL 10 s).
+
+    A stale cache is refreshed through its own short session, except inside a write transaction
+    held by the calling flow (``unit``): then the values are read through that transaction's
+    session (a second connection would wait for the lock this flow holds on SQLite) and used for
+    this read only; the cache is filled from committed reads alone.
+    """
 
     def __init__(self, sessionmaker: Callable[[], AsyncSession], ttl: float = CACHE_TTL_SECONDS) -> None:
         self._sessionmaker = sessionmaker
         self._ttl = ttl
         self._cache: dict[str, Any] = {}
         self._loaded_at: float | None = None
+        self._refreshing = asyncio.Lock()
 
     def invalidate(self) -> None:
         self._loaded_at = None
@@ -477,30 +485,44 @@ class SettingsStore:
     def _stale(self) -> bool:
         return self._loaded_at is None or time.monotonic() - self._loaded_at > self._ttl
 
-    async def _refresh(self) -> None:
-        async with self._sessionmaker() as session:
-            rows = (await session.execute(select(SystemSetting.key, SystemSetting.value))).all()
-            await session.rollback()
-        cache: dict[str, Any] = {key: spec.default for key, spec in CATALOGUE.items()}
+    @staticmethod
+    async def _load(session: AsyncSession) -> dict[str, Any]:
+        rows = (await session.execute(select(SystemSetting.key, SystemSetting.value))).all()
+        values: dict[str, Any] = {key: spec.default for key, spec in CATALOGUE.items()}
         for key, raw in rows:
             if key in CATALOGUE:
-                cache[key] = decode(key, raw)
-        self._cache = cache
-        self._loaded_at = time.monotonic()
+                values[key] = decode(key, raw)
+        return values
+
+    async def _current(self) -> dict[str, Any]:
+        if not self._stale():
+            return self._cache
+        unit_session = held_session()
+        if unit_session is not None:
+            return await self._load(unit_session)
+        # One refresh at a time: the readers that find the cache stale together share it.
+        async with self._refreshing:
+            if self._stale():
+                async with self._sessionmaker() as session:
+                    await begin_read(session)  # a snapshot read: no write lock on SQLite
+                    cache = await self._load(session)
+                    await session.rollback()
+                self._cache = cache
+                self._loaded_at = time.monotonic()
+            return self._cache
 
     async def get(self, key: str) -> Any:
         definition(key)
-        if self._stale():
-            await self._refresh()
-        return self._cache[key]
+        return (await self._current())[key]
 
     async def many(self, keys: Sequence[str]) -> dict[str, Any]:
-        return {key: await self.get(key) for key in keys}
+        for key in keys:
+            definition(key)
+        values = await self._current()
+        return {key: values[key] for key in keys}
 
     async def snapshot(self) -> dict[str, Any]:
-        if self._stale():
-            await self._refresh()
-        return dict(self._cache)
+        return dict(await self._current())
 
 
 async def write(session: AsyncSession, key: str, value: Any, admin_id: int | None) -> tuple[Any, Any]:

@@ -21,7 +21,6 @@ from sigmatrade.runtime import Runtime
 
 log = get_logger("sigmatrade.http")
 MAX_WEBHOOK_BODY = 1024 * 1024
-WEBHOOK_INLINE_SECONDS = 8.0
 BOT_API_CACHE_SECONDS = 30.0
 
 UpdateHandler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -193,6 +192,7 @@ class HttpServer:
         task = asyncio.ensure_future(self.webhook_handler(payload))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
-        # Acknowledge quickly; short updates are finished before answering.
-        await asyncio.wait({task}, timeout=WEBHOOK_INLINE_SECONDS)
+        # 200 only once the update was handled (on its user's lane, never behind another user's
+        # update): an answered update is never lost; one cut off by a shutdown is redelivered.
+        await task
         return web.json_response({"ok": True})

@@ -20,7 +20,7 @@ class RequestIdMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        rid = new_request_id()
+        rid = request_id_var.get() or new_request_id()  # set by the update lanes (watchdog logs it)
         token = request_id_var.set(rid)
         data["request_id"] = rid
         start_update()

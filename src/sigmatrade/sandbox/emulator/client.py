@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sigmatrade.sandbox.emulator.server import BotApiEmulator, _media_json
-from sigmatrade.sandbox.emulator.state import ChatEvent, EmuMessage, EmuUser
+from sigmatrade.sandbox.emulator.state import ChatEvent, EmuMessage, EmuUser, PendingUpdate
 
 _query_seq = itertools.count(1)
 
@@ -93,12 +93,26 @@ class UserClient:
         await self.emu.wait_processed(pending, timeout)
         return Exchange(pending.update_id, self.emu.chat_events(self.user.id, since))
 
-    async def send(self, text: str, *, timeout: float = 20) -> Exchange:
+    def _text_payload(self, text: str) -> dict[str, Any]:
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return await self._run(self._message_payload(**content), timeout)
+        return self._message_payload(**content)
+
+    async def send(self, text: str, *, timeout: float = 20) -> Exchange:
+        return await self._run(self._text_payload(text), timeout)
+
+    def post(self, text: str) -> PendingUpdate:
+        """Queue a text message without waiting for the bot (its receipt is ``pending.processed``)."""
+        self.user.blocked_bot = False
+        return self.emu.push_update(self._text_payload(text), self.user.id)
+
+    async def wait_reply(self, since: int, *, timeout: float = 10) -> ChatEvent:
+        """The first message the bot sent this user after event index ``since``."""
+        return await self.emu.wait_for_event(
+            lambda e: e.chat_id == self.user.id and e.kind == "send", since=since, timeout=timeout
+        )
 
     async def send_media(
         self,
@@ -150,10 +164,7 @@ class UserClient:
             raise AssertionError(f"button {label!r} is not a callback button: {button}")
         return await self.press_data(button["callback_data"], message=msg, timeout=timeout)
 
-    async def press_data(
-        self, data: str, *, message: EmuMessage | None = None, timeout: float = 20
-    ) -> Exchange:
-        """Press a button with arbitrary callback data (forged data included)."""
+    def _callback_payload(self, data: str, message: EmuMessage | None) -> dict[str, Any]:
         self.user.started = True
         if message is None:
             msgs = self.emu.bot_messages(self.user.id)
@@ -168,7 +179,18 @@ class UserClient:
         if message is not None:
             payload["message"] = self.emu._message_json(message)
         self.emu._callbacks[query_id] = {"at": time.monotonic(), "chat_id": self.user.id, "answered": False}
-        return await self._run({"callback_query": payload}, timeout)
+        return {"callback_query": payload}
+
+    async def press_data(
+        self, data: str, *, message: EmuMessage | None = None, timeout: float = 20
+    ) -> Exchange:
+        """Press a button with arbitrary callback data (forged data included)."""
+        return await self._run(self._callback_payload(data, message), timeout)
+
+    def push_press(self, data: str, message: EmuMessage | None = None) -> PendingUpdate:
+        """Press a button without waiting for the bot (its receipt is ``pending.processed``)."""
+        self.user.blocked_bot = False
+        return self.emu.push_update(self._callback_payload(data, message), self.user.id)
 
     def block_bot(self) -> None:
         self.user.blocked_bot = True
