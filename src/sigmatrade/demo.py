@@ -20,8 +20,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from sigmatrade.db.models import Deposit, LedgerAccount, User
+from sigmatrade.chain import keystore
+from sigmatrade.chain.payout_sender import sender_for
+from sigmatrade.chain.runtime import active_chain
+from sigmatrade.db.models import Deposit, LedgerAccount, Payout, User
 from sigmatrade.db.session import Database
+from sigmatrade.domain.enums import PayoutStatus
 from sigmatrade.domain.money import canonical
 from sigmatrade.jobs.tasks import blockchain_monitor
 from sigmatrade.ledger.balances import user_balances
@@ -33,8 +37,12 @@ from sigmatrade.sandbox.emulator.client import UserClient
 from sigmatrade.sandbox.harness import Harness
 from sigmatrade.sandbox.transcript import Transcript
 from sigmatrade.services import audit, backup
+from sigmatrade.services import settings as settings_service
+from sigmatrade.services.admin import admins
 
 CONFIRMATIONS = 3
+ADMIN_ID = 900  # SUPER_ADMIN_IDS of the demo: bootstrapped as super admin at start
+DEMO_ENCRYPTION_KEY = base64.b64encode(b"sigmatrade-demo-keystore-key-32b").decode()
 
 
 class DemoFailure(AssertionError):
@@ -90,8 +98,60 @@ async def referrer_of(h: Harness, telegram_id: int) -> int | None:
         return None if ref is None else ref.telegram_id
 
 
+async def admin_login(h: Harness, out: Transcript) -> UserClient:
+    """The operator issues the bootstrapped super admin's master key (``sigmatrade admin reset-key``);
+    the admin logs in inside Telegram with it."""
+    async with h.rt.db.transaction() as session:
+        issued = await admins.reset_key(session, ADMIN_ID)
+    out.note(f"sigmatrade admin reset-key {ADMIN_ID} → master key {issued.key} (printed once)")
+    admin = h.user(ADMIN_ID, "Operator", username="operator_demo", language_code="en")
+    ex = await out.send(admin, "/admin")
+    expect("master key" in ex.text, "/admin asks for the master key")
+    ex = await out.send(admin, issued.key)
+    expect("Admin panel" in ex.text, "the key opens the admin panel")
+    expect(len(ex.deleted) == 1, "the key message is deleted")
+    return admin
+
+
+async def payout_wallet(h: Harness, chain: LocalChain) -> str:
+    """The payout key loaded as ``sigmatrade wallet set-payout-key --initial`` loads it, then funded."""
+    account = chain.accounts[4]
+    async with h.rt.db.transaction() as session:
+        stored = await keystore.store_key(session, keystore.cipher_for(h.rt.config), account.key.hex())
+        await settings_service.write(session, "payout.wallet_address", stored.address, None)
+        await audit.log(
+            session,
+            audit.CLI,
+            "payout_wallet_initial",
+            target_type="setting",
+            details={"address": stored.address},
+        )
+    h.rt.store.invalidate()
+    await chain.fund(stored.address, usdt="1000", bnb_wei=10**18)
+    return stored.address
+
+
+async def pay_out(h: Harness, chain: LocalChain, out: Transcript) -> None:
+    """One payment processor run (sign, persist, broadcast), N blocks, one more run (confirm)."""
+    chain_rt = active_chain(h.rt)
+    expect(chain_rt is not None, "the chain runtime is running")
+    assert chain_rt is not None
+    report = await sender_for(h.rt, chain_rt).run()
+    expect(len(report.sent) == 1, f"one payout signed and broadcast (got {report})")
+    out.note(f"payment processor: payout #{report.sent[0]} signed, persisted, broadcast")
+    await chain.mine(CONFIRMATIONS)
+    report = await sender_for(h.rt, chain_rt).run()
+    expect(len(report.confirmed) == 1, f"the payout is confirmed after {CONFIRMATIONS} blocks")
+    out.note(f"{CONFIRMATIONS} blocks later: payout #{report.confirmed[0]} confirmed")
+
+
 async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str]:
     checks: list[str] = []
+    out.section("0. Admin bootstrap (SUPER_ADMIN_IDS) and login inside Telegram")
+    admin = await admin_login(h, out)
+    wallet = await payout_wallet(h, chain)
+    out.note(f"payout wallet {wallet} loaded into the keystore (encrypted) and funded")
+    checks.append("admin bootstrap, master key issued once, login inside Telegram")
     out.section("1. A Russian-speaking guest: /start and help")
     anna = h.user(501, "Анна", username="anna_demo", language_code="ru")
     ex = await out.send(anna, "/start")
@@ -192,10 +252,48 @@ async def run_script(h: Harness, chain: LocalChain, out: Transcript) -> list[str
 
     checks += await demo_rewards.run(h, out, carl, expect)
 
+    out.section("10. Carl withdraws the 50 USDT his deposit earned, with his financial password")
+    carl_address = chain.accounts[3].address
+    before = await chain.balance_of(carl_address)
+    await out.send(carl, "/menu")
+    await out.press(carl, "💸 Withdraw")
+    await out.press(carl, "➕ New withdrawal")
+    await out.send(carl, "50")
+    await out.press(carl, "✅ Confirm")
+    ex = await out.send(carl, carl_finpass)
+    expect("created" in ex.text, "the withdrawal request is created")
+    async with h.rt.db.session() as session:
+        payout = await session.scalar(select(Payout).where(Payout.status == PayoutStatus.REQUESTED))
+    expect(payout is not None, "the request waits for an admin")
+    assert payout is not None
+    checks.append("withdrawal requested with the financial password, amount held")
+
+    out.section("11. The admin approves it in the panel")
+    await out.send(admin, "/admin")
+    await out.press(admin, "💸 Withdrawals")
+    await out.press(admin, f"#{payout.id} · 50.00 USDT")
+    ex = await out.press(admin, "✅ Approve")
+    expect("approved" in str(ex.answer), "the admin is told the payout is approved")
+    checks.append("admin approved the withdrawal in Telegram")
+
+    out.section("12. The payment processor pays it on the local chain; Carl is told with the link")
+    await pay_out(h, chain, out)
+    done = await carl.wait_message(f"Payout #{payout.id} completed")
+    out.message(done)
+    after = await chain.balance_of(carl_address)
+    expect(
+        after - before == chain.raw("50"),
+        f"Carl's wallet received exactly 50 USDT (got {after - before} raw)",
+    )
+    checks.append("payout sent and confirmed on chain: exactly 50 USDT to Carl's registered wallet")
+
     async with h.rt.db.session() as session:
         report = await run_check(session)
+        verified = await audit.verify(session)
     expect(report.ok, "ledger check passes")
     checks.append("ledger check passes")
+    expect(verified.ok, "audit verify passes")
+    checks.append(f"audit verify passes ({verified.rows} rows)")
 
     checks.append(await backup_and_restore(h, out))
 
@@ -259,6 +357,8 @@ async def main(*, keep: bool = False, verbose: bool = False) -> int:
             bsc_rpc_urls=chain.url,
             confirmation_blocks=CONFIRMATIONS,
             chain_start_block=await chain.block_number() + 1,
+            super_admin_ids=str(ADMIN_ID),
+            encryption_key=DEMO_ENCRYPTION_KEY,
         )
         await harness.start()
         checks = await run_script(harness, chain, out)

@@ -20,7 +20,12 @@ async def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
         "cap trimmed to exactly 50 USDT, cycle completed and the user told",
         "level 1 can be bought again",
         "reward session created by a super admin in the bot; its view and recalculation agree",
+        "admin bootstrap, master key issued once, login inside Telegram",
+        "withdrawal requested with the financial password, amount held",
+        "admin approved the withdrawal in Telegram",
+        "payout sent and confirmed on chain: exactly 50 USDT to Carl's registered wallet",
         "ledger check passes",
+        "audit verify passes",
         "encrypted backup verified and restored: ledger check, audit verify and balances match",
         "none refused",
     ):

@@ -48,7 +48,9 @@ async def test_deposit_confirmation_and_withdrawal_request_do_not_deadlock(db: D
 
     async def deposit_confirmation() -> None:
         async with db.session() as session, session.begin():
-            await post(session, entries.deposit_confirmed("lock-order-transfer", 9001, depositor.id, Decimal(100)))
+            await post(
+                session, entries.deposit_confirmed("lock-order-transfer", 9001, depositor.id, Decimal(100))
+            )
             await audit.log(session, audit.SYSTEM, "deposit_confirmed", target_type="deposit", target_id=9001)
             a_audited.set()
             assert await _someone_waits_on_a_lock(db)  # the withdrawal request is blocked now

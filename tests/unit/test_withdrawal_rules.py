@@ -218,3 +218,31 @@ def test_withdraw_all_offer_is_withdrawable(
         assert available - offer < D("0.01")
     if offer >= rules.minimum:
         assert isinstance(check(offer, rules, available=available, used_today=used), Quote)
+
+
+@given(
+    available=st.decimals(min_value=0, max_value=10**7, places=6, allow_nan=False, allow_infinity=False),
+    fee=st.sampled_from([Decimal(0), Decimal(1), Decimal("2.5")]),
+)
+def test_auto_payout_amount_rules(available: Decimal, fee: Decimal) -> None:
+    from sigmatrade.domain.withdrawals import auto_payout
+
+    rules = replace(DEFAULT, fee_percent=fee)
+    threshold = Decimal(10)
+    plan = auto_payout(available, rules, threshold)
+    if available < threshold:
+        assert plan is None
+        return
+    assert plan is not None
+    quote, approval = plan
+    assert quote.amount == min(available.quantize(Decimal("0.01"), rounding=ROUND_DOWN), rules.maximum)
+    assert quote.amount <= available and quote.amount == quote.fee + quote.net
+    assert approval.auto_approved == (quote.amount < rules.two_admin_threshold)
+    assert approval.required_approvals == (0 if approval.auto_approved else 2)
+
+
+def test_auto_slot_is_stable_within_an_interval() -> None:
+    from sigmatrade.domain.withdrawals import auto_slot
+
+    assert auto_slot(3600 * 5, 60) == auto_slot(3600 * 5 + 3599, 60) == 5
+    assert auto_slot(3600 * 6, 60) == 6

@@ -81,3 +81,14 @@ class AdminRewards(StatesGroup):
     ends = State()
     rates = State()
     confirm = State()  # the summary; Create is a button
+
+
+# -------------------------------------------------------------------------------------- money desk
+class DeskInput(StatesGroup):
+    """Text an admin types on the money desk (reasons, notes, a user, a transaction hash)."""
+
+    reject_reason = State()
+    unmatched_user = State()
+    unmatched_note = State()
+    dlq_tx_hash = State()
+    finpass_comment = State()

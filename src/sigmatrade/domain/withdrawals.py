@@ -148,3 +148,26 @@ def approval_policy(amount: Decimal, rules: Rules) -> Approval:
     if amount >= rules.two_admin_threshold:
         return Approval(required_approvals=2, auto_approved=False)
     return Approval(required_approvals=1, auto_approved=False)
+
+
+# ------------------------------------------------------------------------------ automatic payouts
+def auto_slot(epoch_seconds: int, interval_minutes: int) -> int:
+    """The interval slot a moment belongs to: one automatic payout per user per slot (§3.7)."""
+    return epoch_seconds // (interval_minutes * 60)
+
+
+def auto_payout(available: Decimal, rules: Rules, threshold: Decimal) -> tuple[Quote, Approval] | None:
+    """§3.7 automatic payouts: the available balance rounded down to 0.01 (capped at the maximum),
+    the normal fee; approved at once, or two admins at/above the two-admin threshold. None when the
+    balance is under the threshold or the net would be under the payout minimum."""
+    if available < threshold:
+        return None
+    amount = min(floor_cents(available), rules.maximum)
+    if amount <= 0:
+        return None
+    result = quote(amount, rules.fee_percent)
+    if result.net < rules.min_net or result.net <= 0:
+        return None
+    if amount >= rules.two_admin_threshold:
+        return result, Approval(required_approvals=2, auto_approved=False)
+    return result, Approval(required_approvals=0, auto_approved=True)

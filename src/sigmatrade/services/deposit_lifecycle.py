@@ -47,11 +47,13 @@ from sigmatrade.domain.enums import (
     CommissionSource,
     CommissionStatus,
     ConfirmationStatus,
+    DepositSource,
     DepositStatus,
     MatchStatus,
     UnmatchedReason,
     UnmatchedStatus,
 )
+from sigmatrade.domain.levels import LevelSpec
 from sigmatrade.domain.matching import MatchRules
 from sigmatrade.ledger import accounts, entries
 from sigmatrade.ledger.journal import post
@@ -205,6 +207,82 @@ async def confirm_deposit(
         commissions=commissions,
         unmatched_id=unmatched_id,
     )
+
+
+async def open_pending(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    spec: LevelSpec,
+    amount_tag: Decimal | None,
+    pending_ttl_hours: int,
+    now: datetime,
+) -> Deposit:
+    """A user's activation (SPEC §3.3.1): a new ``pending`` deposit with its amount, tag and cap snapshot
+    and its deadline. Raises ``IntegrityError`` (savepoint rolled back) when a concurrent activation of
+    the same level won: the partial unique indexes are the last guard."""
+    deposit = Deposit(
+        user_id=user_id,
+        level=spec.level,
+        amount=spec.amount,
+        amount_tag=amount_tag,
+        cap_amount=spec.cap_amount,
+        status=DepositStatus.PENDING,
+        source=DepositSource.USER,
+        expires_at=now + timedelta(hours=pending_ttl_hours),
+        accrued_total=Decimal(0),
+        created_at=now,
+        updated_at=now,
+    )
+    async with session.begin_nested():
+        session.add(deposit)
+        await session.flush()
+    return deposit
+
+
+async def assign_unmatched(
+    session: AsyncSession,
+    *,
+    transfer: ChainTransfer,
+    user_id: int,
+    spec: LevelSpec,
+    existing: Deposit | None,
+    terms: ConfirmationTerms,
+    pending_ttl_hours: int,
+    now: datetime,
+    unmatched_id: int,
+) -> Confirmation | None:
+    """An admin assigns a queued transfer (SPEC §4.5): the user's pending deposit of that level, or a new
+    one (source ``admin_assignment``), is confirmed by the transfer exactly like a matched deposit
+    (principal through ``unmatched_assigned``, commissions, audit). None when the deposit moved meanwhile."""
+    deposit = existing
+    if deposit is None:
+        deposit = Deposit(
+            user_id=user_id,
+            level=spec.level,
+            amount=spec.amount,
+            cap_amount=spec.cap_amount,
+            status=DepositStatus.PENDING,
+            source=DepositSource.ADMIN_ASSIGNMENT,
+            expires_at=now + timedelta(hours=pending_ttl_hours),
+            accrued_total=Decimal(0),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(deposit)
+        await session.flush()
+    confirmation = await confirm_deposit(
+        session,
+        deposit_id=deposit.id,
+        transfer=transfer,
+        from_status=DepositStatus.PENDING,
+        terms=terms,
+        now=now,
+        unmatched_id=unmatched_id,
+    )
+    if confirmation is not None:
+        apply_match(transfer, Match(MatchStatus.MATCHED, None, confirmation.user, deposit))
+    return confirmation
 
 
 async def credit_commissions(

@@ -11,7 +11,7 @@ import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,7 @@ from sigmatrade import clock
 from sigmatrade.db.models import ChainCursor, Deposit, Referral, RewardSession, User
 from sigmatrade.db.session import is_postgres, unit
 from sigmatrade.domain import levels as rules
-from sigmatrade.domain.enums import DepositSource, DepositStatus
+from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.domain.levels import LevelSpec, LevelState, LevelTable, UserFacts
 from sigmatrade.domain.matching import tag_values
 from sigmatrade.runtime import Runtime
@@ -365,23 +365,11 @@ async def activate(session: AsyncSession, rt: Runtime, user: User, level: int) -
         refusal = rules.check_activation(table, facts, level)
         if refusal is not None:
             raise _refuse(refusal)
-        deposit = Deposit(
-            user_id=user.id,
-            level=level,
-            amount=spec.amount,
-            amount_tag=await _free_tag(session, spec.amount) if rt.config.deposit_amount_tag else None,
-            cap_amount=spec.cap_amount,
-            status=DepositStatus.PENDING,
-            source=DepositSource.USER,
-            expires_at=now + timedelta(hours=ttl_hours),
-            accrued_total=Decimal(0),
-            created_at=now,
-            updated_at=now,
-        )
+        tag = await _free_tag(session, spec.amount) if rt.config.deposit_amount_tag else None
         try:
-            async with session.begin_nested():
-                session.add(deposit)
-                await session.flush()
+            deposit = await deposit_lifecycle.open_pending(
+                session, user_id=user.id, spec=spec, amount_tag=tag, pending_ttl_hours=ttl_hours, now=now
+            )
         except IntegrityError:
             refusal = rules.check_activation(table, await _facts(session, user.id), level)
             raise (_refuse(refusal) if refusal is not None else DepositError(CONFLICT, level=level)) from None

@@ -43,6 +43,7 @@ from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
+from sigmatrade.services.admin.payout_release import refund_item_settled
 from sigmatrade.services.notifications import Content, notifier
 from sigmatrade.texts.i18n import Translator
 from sigmatrade.texts.render import link
@@ -480,6 +481,7 @@ async def confirm(db: Database, payout_id: int, tx_id: int, block: int) -> Payou
         )
         if payout.kind == PayoutKind.REFUND:
             await post(session, entries.refund_settled(payout.id, payout.amount))
+            await refund_item_settled(session, payout)
         else:
             assert payout.user_id is not None
             spec = entries.payout_settled(
