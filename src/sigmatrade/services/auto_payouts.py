@@ -19,15 +19,14 @@ from sigmatrade import clock
 from sigmatrade.db.models import LedgerAccount, Payout, User
 from sigmatrade.db.session import is_postgres
 from sigmatrade.domain import withdrawals as rules_mod
-from sigmatrade.domain.enums import OPEN_PAYOUT_STATUSES, AccountKind, PayoutKind, PayoutStatus
-from sigmatrade.domain.money import amount_to_raw
+from sigmatrade.domain.enums import OPEN_PAYOUT_STATUSES, AccountKind, PayoutKind
 from sigmatrade.ledger import accounts, entries
 from sigmatrade.ledger.journal import InsufficientFunds, post
 from sigmatrade.logging import get_logger
 from sigmatrade.ops.disk import AUTO_PAYOUTS
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
-from sigmatrade.services.withdrawals import load_rules
+from sigmatrade.services.withdrawals import load_rules, new_payout
 
 log = get_logger("sigmatrade.auto_payouts")
 
@@ -113,20 +112,14 @@ async def _create_one(
                 return None
             quote, approval = plan
             now = clock.now()
-            payout = Payout(
-                kind=PayoutKind.AUTO_PAYOUT,
-                user_id=user_id,
-                to_address=user.wallet_address,
-                amount=quote.amount,
-                fee=quote.fee,
-                net_amount=quote.net,
-                raw_amount=amount_to_raw(quote.net, rt.config.usdt_decimals),
-                status=PayoutStatus.APPROVED if approval.auto_approved else PayoutStatus.REQUESTED,
-                required_approvals=approval.required_approvals,
-                auto_approved=approval.auto_approved,
-                idempotency_key=key,
-                requested_at=now,
-                approved_at=now if approval.auto_approved else None,
+            payout = new_payout(
+                PayoutKind.AUTO_PAYOUT,
+                user,
+                quote,
+                approval,
+                key=key,
+                decimals=rt.config.usdt_decimals,
+                now=now,
             )
             session.add(payout)
             await session.flush()

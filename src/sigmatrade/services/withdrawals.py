@@ -290,6 +290,35 @@ async def begin(session: AsyncSession, rt: Runtime, user: User) -> FlowContext:
     return FlowContext(rules=rules, available=available, used_today=today)
 
 
+def new_payout(
+    kind: PayoutKind,
+    user: User,
+    quote: rules_mod.Quote,
+    approval: rules_mod.Approval,
+    *,
+    key: str,
+    decimals: int,
+    now: datetime,
+) -> Payout:
+    """A payout of ``quote`` to the user's registered wallet: ``requested``, or ``approved`` at once
+    when the approval policy (§3.7.4) says so. The caller adds it and posts the hold."""
+    return Payout(
+        kind=kind,
+        user_id=user.id,
+        to_address=user.wallet_address,
+        amount=quote.amount,
+        fee=quote.fee,
+        net_amount=quote.net,
+        raw_amount=amount_to_raw(quote.net, decimals),
+        status=PayoutStatus.APPROVED if approval.auto_approved else PayoutStatus.REQUESTED,
+        required_approvals=approval.required_approvals,
+        auto_approved=approval.auto_approved,
+        idempotency_key=key,
+        requested_at=now,
+        approved_at=now if approval.auto_approved else None,
+    )
+
+
 def _raise_rejection(rejection: Rejection) -> NoReturn:
     raise WithdrawalError(str(rejection.error), bound=rejection.bound)
 
@@ -388,20 +417,8 @@ async def request(
         _same_terms(result, expected_fee)
         approval = rules_mod.approval_policy(result.amount, rules)
         now = clock.now()
-        payout = Payout(
-            kind=PayoutKind.WITHDRAWAL,
-            user_id=user_id,
-            to_address=user.wallet_address,
-            amount=result.amount,
-            fee=result.fee,
-            net_amount=result.net,
-            raw_amount=amount_to_raw(result.net, rt.config.usdt_decimals),
-            status=PayoutStatus.APPROVED if approval.auto_approved else PayoutStatus.REQUESTED,
-            required_approvals=approval.required_approvals,
-            auto_approved=approval.auto_approved,
-            idempotency_key=key,
-            requested_at=now,
-            approved_at=now if approval.auto_approved else None,
+        payout = new_payout(
+            PayoutKind.WITHDRAWAL, user, result, approval, key=key, decimals=rt.config.usdt_decimals, now=now
         )
         try:
             async with session.begin_nested():
