@@ -6,8 +6,8 @@ closed: connection refused), ``garbage`` (HTTP 200 with a non-JSON body). Per me
 different chain id (``chain_id``), a head that lags (``head_lag``), an added delay (``delay``), and an
 ``eth_getLogs`` block-range limit (``max_log_range``: wider ranges get the error real providers send).
 Chain views that lie or lag: ``null_results`` (the named methods answer a JSON-RPC ``null`` result, like
-a node that lost or never indexed the object), ``null_receipts`` (shorthand: every
-``eth_getTransactionReceipt`` answers ``null``), ``logs_lag`` (``eth_getLogs`` leaves out the logs of the
+a node that lost or never indexed the object), ``null_receipts`` (an alias: True/False adds/removes
+``eth_getTransactionReceipt`` in ``null_results``), ``logs_lag`` (``eth_getLogs`` leaves out the logs of the
 last N blocks below the head, like a node whose log index lags its head).
 Every request is counted per method (``count``) and the peak of concurrent requests is kept.
 """
@@ -25,6 +25,8 @@ from aiohttp import web
 
 from sigmatrade.sandbox.chain import free_port
 
+RECEIPT = "eth_getTransactionReceipt"
+
 
 class RpcProxy:
     def __init__(self, target: str, *, port: int | None = None) -> None:
@@ -35,7 +37,6 @@ class RpcProxy:
         self.delay = 0.0
         self.chain_id: int | None = None
         self.head_lag = 0
-        self.null_receipts = False
         self.logs_lag = 0
         self.max_log_range: int | None = None
         self.range_refusals = 0
@@ -51,6 +52,17 @@ class RpcProxy:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def null_receipts(self) -> bool:
+        return RECEIPT in self.null_results
+
+    @null_receipts.setter
+    def null_receipts(self, value: bool) -> None:
+        if value:
+            self.null_results.add(RECEIPT)
+        else:
+            self.null_results.discard(RECEIPT)
 
     def count(self, method: str | None = None) -> int:
         return self.requests[method] if method else sum(self.requests.values())
@@ -147,8 +159,6 @@ class RpcProxy:
             self.range_refusals += 1
             error = {"code": -32005, "message": f"block range is too large (max {self.max_log_range})"}
             return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "error": error})
-        if method == "eth_getTransactionReceipt" and self.null_receipts:
-            return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": None})
         if method == "eth_chainId" and self.chain_id is not None:
             return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": hex(self.chain_id)})
         assert self._client is not None

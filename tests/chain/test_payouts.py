@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sigmatrade import clock
 from sigmatrade.chain import keystore
 from sigmatrade.chain.payout_sender import PayoutSender
+from sigmatrade.chain.reconcile import Reconciliation
 from sigmatrade.chain.runtime import ChainRuntime
 from sigmatrade.config import Config, load_config
 from sigmatrade.db.models import (
@@ -45,6 +46,7 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.sandbox.chain import LocalChain, selector
 from sigmatrade.services import settings as settings_service
 from tests.chain.payout_worker import open_runtime
+from tests.chain.watch_env import reconcile_with_chain
 from tests.conftest import REDIS_URL
 from tests.factories import credit, make_payout, make_user
 
@@ -86,6 +88,7 @@ class Env:
     chain_rt: ChainRuntime
     chain: LocalChain
     wallet: LocalAccount
+    reconcile_at_end: bool = True  # False only where a test leaves a difference on purpose
 
     @property
     def db(self) -> Database:
@@ -153,11 +156,30 @@ async def ledger_ok(db: Database) -> None:
     assert report.ok, report.render()
 
 
+async def reconcile(env: Env, *, from_block: int = 0, to_block: int | None = None) -> Reconciliation:
+    """``ledger reconcile`` of the test's books against the node itself (default window: up to
+    head − confirmations)."""
+    return await reconcile_with_chain(
+        env.db, env.chain, CONFIRMATIONS, from_block=from_block, to_block=to_block
+    )
+
+
+async def reconciled(env: Env) -> Reconciliation:
+    """§4.7 at the end of a payout test: every token that left a payout wallet, up to the head, is a
+    settled payout or in flight, and every settled payout moved its amount."""
+    report = await reconcile(env, to_block=await env.chain.block_number())
+    assert report.ok, report.render()
+    return report
+
+
 @pytest.fixture
 async def env(db_url: str, chain: LocalChain) -> AsyncIterator[Env]:
     async with open_runtime(payout_settings(db_url, chain)) as (rt, chain_rt):
         wallet = await setup_wallet(rt, chain)
-        yield Env(rt, chain_rt, chain, wallet)
+        env = Env(rt, chain_rt, chain, wallet)
+        yield env
+        if env.reconcile_at_end:
+            await reconciled(env)
 
 
 # ------------------------------------------------------------------------------------ happy path
@@ -239,6 +261,7 @@ async def test_low_usdt_no_send_alert_once_then_retry_after_topup(db_url: str, c
             retry = await session.scalar(select(PaymentRetry).where(PaymentRetry.payout_id == payout_id))
         assert retry is not None and retry.resolved and retry.resolution == "succeeded"
         await ledger_ok(env.db)
+        await reconciled(env)
 
 
 async def test_low_bnb_monitor_alerts_and_no_nonce_used(db_url: str, chain: LocalChain) -> None:
@@ -261,6 +284,7 @@ async def test_low_bnb_monitor_alerts_and_no_nonce_used(db_url: str, chain: Loca
         assert len(alerts) == 2 and "recovered" in alerts[1]
         assert not await env.sender().check_low_balance(wallet.address)  # the note is sent once
         assert len(await notifications(env.db, "admin_alert")) == 2
+        await reconciled(env)
 
 
 # ------------------------------------------------------------------------------ retries and DLQ

@@ -39,6 +39,7 @@ from tests.chain.test_payouts import (
     notifications,
     payout_row,
     payout_settings,
+    reconciled,
     setup_wallet,
 )
 
@@ -90,6 +91,7 @@ async def test_scenario_25_payouts_continue_on_the_second_endpoint(db_url: str, 
             assert await count(env.db, PayoutTransaction) == 1
             assert await balance(env.db, accounts.held(user_id)) == 0
             await _books_ok(env.db)
+            await reconciled(env)  # §4.7: the chain agrees with the books
     finally:
         await bad.stop()
         await good.stop()
@@ -199,6 +201,7 @@ async def test_scenario_47_rpc_errors_in_prechecks_retry_then_dead_letter(
             assert (await env.sender().run()).sent == []  # the DLQ waits for an admin
             assert await env.chain.balance_of(other) == 0 and await count(env.db, PayoutTransaction) == 1
             await _books_ok(env.db)
+            await reconciled(env)  # §4.7: the chain agrees with the books
     finally:
         await proxy.stop()
 
@@ -231,6 +234,7 @@ async def test_scenario_51_ten_payouts_consecutive_nonces_five_in_flight(
         for i, (_, _, receiver) in enumerate(payouts):
             assert await env.chain.balance_of(receiver) == env.chain.raw(str(5 + i))
         await _books_ok(env.db)
+        await reconciled(env)  # §4.7: the chain agrees with the books
 
 
 # ---------------------------------------------------------------------------------------------- 49
@@ -266,3 +270,4 @@ async def test_scenario_49_low_bnb_alert_repeats_after_6_hours_and_top_up_sends(
         assert await env.chain.balance_of(receiver) == env.chain.raw("7")
         assert (await payout_row(env.db, payout_id)).nonce == 0
         await _books_ok(env.db)
+        await reconciled(env)  # §4.7: the chain agrees with the books

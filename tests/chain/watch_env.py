@@ -144,9 +144,16 @@ class WatchEnv:
         return [m.body for m in self.h.emulator.bot_messages(user.telegram_id)]
 
 
-async def reconcile_with_chain(db: Any, chain: LocalChain, confirmations: int) -> Reconciliation:
+async def reconcile_with_chain(
+    db: Any,
+    chain: LocalChain,
+    confirmations: int,
+    *,
+    from_block: int | None = None,
+    to_block: int | None = None,
+) -> Reconciliation:
     """``ledger reconcile`` of the books in ``db`` against ``chain`` (for every chain test's end;
-    payout tests can call it the same way)."""
+    the payout tests call it the same way)."""
     assert chain.token_address is not None
     async with ProviderManager([chain.url], chain_id=chain.chain_id) as provider:
         return await reconcile(
@@ -156,6 +163,8 @@ async def reconcile_with_chain(db: Any, chain: LocalChain, confirmations: int) -
             token=chain.token_address,
             decimals=chain.token_decimals,
             confirmation_blocks=confirmations,
+            from_block=from_block,
+            to_block=to_block,
         )
 
 

@@ -12,6 +12,7 @@ from sigmatrade.domain.reconciliation import (
     INCOMING,
     NOT_IN_BOOKS,
     NOT_ON_CHAIN,
+    OUTGOING,
     Movement,
     compare,
 )
@@ -43,3 +44,11 @@ def test_every_disagreement_is_named_once(chain: dict[str, Decimal], books: dict
 def test_pending_movements_are_left_out() -> None:
     chain = _moves({"a": Decimal(1), "b": Decimal(2)})
     assert compare(INCOMING, chain, _moves({"a": Decimal(1)}), {"b"}) == []
+
+
+def test_a_difference_carries_what_the_books_call_the_movement() -> None:
+    books = {"a": Movement("a", "0xa", Decimal(2), ref="payouts #7")}
+    (missing,) = compare(OUTGOING, {}, books)
+    assert missing.kind == NOT_ON_CHAIN and missing.ref == "payouts #7"
+    (differs,) = compare(OUTGOING, {"a": Movement("a", "0xa", Decimal(1))}, books)
+    assert differs.kind == AMOUNT and differs.ref == "payouts #7" and differs.chain_amount == Decimal(1)

@@ -1,16 +1,19 @@
 """Reconciliation of the books with the chain (SPEC §4.7): ``sigmatrade ledger reconcile``, the
 blockchain monitor (every ``CHAIN_RECONCILE_MINUTES``) and the end of every chain test.
 
-Up to the reconciled height (the deposit cursor, and no further than head − confirmation depth):
+* Incoming, from the first recorded transfer up to the deposit cursor (no further than head −
+  confirmation depth): Σ token transfers to the watched addresses, read from the chain with
+  ``eth_getLogs`` and keyed by their on-chain identity = deposits credited + unmatched received + dust
+  recorded (transfers still pending confirmation are reported apart);
+* Outgoing, from the first mined payout up to head − confirmation depth (the deposit cursor does not
+  bound payouts): Σ token transfers of every payout wallet, per transaction = settled payouts, per
+  transaction. Transfers of our own transactions whose payout is still ``signing``/``sent`` are listed
+  apart as in flight; the BNB fees of the outgoing transactions and of our mined payout transactions
+  (a reverted one pays gas too) are summed from their receipts and reported apart.
 
-* Σ incoming token transfers to the watched addresses, read from the chain with ``eth_getLogs`` and
-  keyed by their on-chain identity = deposits credited + unmatched received + dust recorded (transfers
-  still pending confirmation are reported apart);
-* Σ outgoing token transfers of every payout wallet, keyed by transaction = settled payouts (payout
-  transactions still in flight reported apart; the BNB fees of the outgoing transactions are summed
-  from their receipts and reported apart).
-
-Every disagreement is a :class:`~sigmatrade.domain.reconciliation.Difference` naming the transaction.
+Every disagreement is a :class:`~sigmatrade.domain.reconciliation.Difference` naming the transaction;
+on the outgoing side :attr:`Reconciliation.unsettled`, ``missing`` and ``mismatched`` list them.
+Explicit ``from_block``/``to_block`` bound both sides.
 
 For the payout side: :func:`reconcile` takes a ``Database`` and a ``ProviderManager`` only, so a
 test or a tool can call it with its own provider (``tests/chain/watch_env.py: reconcile_ok``).
@@ -26,14 +29,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from sigmatrade.chain.provider import ProviderManager, RpcError
+from sigmatrade.chain.provider import ProviderManager, RpcError, RpcRangeTooLarge
 from sigmatrade.chain.runtime import DEPOSIT_CURSOR, active_chain
 from sigmatrade.chain.token import TRANSFER_TOPIC, address_topic, decode_transfer_log
 from sigmatrade.db.models import ChainCursor, ChainTransfer
 from sigmatrade.db.session import Database
 from sigmatrade.domain.money import raw_to_amount
 from sigmatrade.domain.reconciliation import (
+    AMOUNT,
     INCOMING,
+    NOT_IN_BOOKS,
+    NOT_ON_CHAIN,
     OUTGOING,
     Difference,
     Movement,
@@ -51,20 +57,30 @@ from sigmatrade.texts.render import Safe
 log = get_logger("sigmatrade.chain.reconcile")
 
 LOG_CHUNK = 5000
+LOG_CHUNK_MIN = 10
 SHOWN = 10
+OUTGOING_LABELS = {
+    NOT_IN_BOOKS: "unsettled transfer",
+    NOT_ON_CHAIN: "settled without transfer",
+    AMOUNT: "amount differs",
+}
 
 
 @dataclass
 class Reconciliation:
     from_block: int
     to_block: int
+    outgoing_from: int = 0
+    outgoing_to: int = -1
+    wallets: list[str] = field(default_factory=list)
     incoming_chain: Decimal = Decimal(0)
     incoming_books: dict[str, Decimal] = field(default_factory=dict)
     outgoing_chain: Decimal = Decimal(0)
     outgoing_books: Decimal = Decimal(0)
+    outgoing_transactions: dict[str, Decimal] = field(default_factory=dict)  # tx hash -> Σ on chain
     fees_wei: int = 0
     pending_in: int = 0
-    pending_out: int = 0
+    in_flight: list[str] = field(default_factory=list)  # our transfers whose payout is not final yet
     unwatched: int = 0  # transfers to retired addresses past their grace period (never recorded)
     differences: list[Difference] = field(default_factory=list)
 
@@ -72,36 +88,88 @@ class Reconciliation:
     def ok(self) -> bool:
         return not self.differences
 
+    @property
+    def pending_out(self) -> int:
+        return len(self.in_flight)
+
+    def _outgoing(self, kind: str) -> list[str]:
+        return [d.tx_hash for d in self.differences if d.side == OUTGOING and d.kind == kind]
+
+    @property
+    def unsettled(self) -> list[str]:
+        """Transfers out of a payout wallet no confirmed payout accounts for."""
+        return self._outgoing(NOT_IN_BOOKS)
+
+    @property
+    def missing(self) -> list[str]:
+        """Confirmed payouts whose transaction moved nothing from a payout wallet."""
+        return self._outgoing(NOT_ON_CHAIN)
+
+    @property
+    def mismatched(self) -> list[str]:
+        """Transactions both sides know with different amounts."""
+        return self._outgoing(AMOUNT)
+
     def render(self) -> str:
         parts = ", ".join(f"{k} {v}" for k, v in sorted(self.incoming_books.items()))
         lines = [
             f"reconciled blocks {self.from_block}..{self.to_block}",
             f"incoming: chain {self.incoming_chain} USDT; books {parts or '0'}"
             f" ({self.pending_in} pending confirmation, {self.unwatched} to retired addresses)",
-            f"outgoing: chain {self.outgoing_chain} USDT; settled payouts {self.outgoing_books}"
-            f" ({self.pending_out} in flight); BNB fees {raw_to_amount(self.fees_wei, 18)} BNB",
+            f"outgoing (blocks {self.outgoing_from}..{self.outgoing_to},"
+            f" wallets {', '.join(self.wallets) or '-'}): chain {self.outgoing_chain} USDT;"
+            f" settled payouts {self.outgoing_books} ({self.pending_out} in flight);"
+            f" BNB fees {raw_to_amount(self.fees_wei, 18)} BNB",
         ]
+        lines.extend(
+            f"  in flight {tx}: {self.outgoing_transactions.get(tx, Decimal(0))} (payout not yet confirmed)"
+            for tx in self.in_flight
+        )
         if self.ok:
             lines.append("reconcile: OK")
         else:
             lines.append(f"reconcile: {len(self.differences)} difference(s)")
-            lines.extend(
-                f"  {d.side} {d.kind}: {d.tx_hash} chain={d.chain_amount} books={d.books_amount}"
-                f"{' ' + d.counterparty if d.counterparty else ''}"
-                for d in self.differences
-            )
+            for d in self.differences:
+                label = f" ({OUTGOING_LABELS[d.kind]})" if d.side == OUTGOING else ""
+                extra = "".join(f" {x}" for x in (d.counterparty, d.ref) if x)
+                lines.append(
+                    f"  {d.side} {d.kind}{label}: {d.tx_hash} chain={d.chain_amount} books={d.books_amount}"
+                    f"{extra}"
+                )
         return "\n".join(lines)
 
 
 async def _logs(
     provider: ProviderManager, token: str, topics: list[Any], start: int, end: int
 ) -> list[dict[str, Any]]:
+    """The logs in [start, end], asked for in chunks (halved while the endpoint refuses the range)."""
     found: list[dict[str, Any]] = []
-    for low in range(start, end + 1, LOG_CHUNK):
-        high = min(end, low + LOG_CHUNK - 1)
+    chunk = LOG_CHUNK
+    low = start
+    while low <= end:
+        high = min(end, low + chunk - 1)
         flt = {"fromBlock": hex(low), "toBlock": hex(high), "address": token, "topics": topics}
-        found.extend(await provider.get_logs(flt))
+        try:
+            found.extend(await provider.get_logs(flt))
+        except RpcRangeTooLarge:
+            if chunk <= LOG_CHUNK_MIN:
+                raise
+            chunk = max(LOG_CHUNK_MIN, chunk // 2)
+            continue
+        low = high + 1
     return found
+
+
+async def _fees_wei(provider: ProviderManager, tx_hashes: set[str]) -> int:
+    """Σ gas used × effective gas price of the mined transactions among ``tx_hashes``."""
+    fees = 0
+    for tx_hash in sorted(tx_hashes):
+        receipt = await provider.get_receipt(tx_hash)
+        if receipt:
+            gas = int(str(receipt.get("gasUsed") or "0x0"), 16)
+            price = int(str(receipt.get("effectiveGasPrice") or "0x0"), 16)
+            fees += gas * price
+    return fees
 
 
 def _incoming(
@@ -136,8 +204,9 @@ async def reconcile(
     from_block: int | None = None,
     to_block: int | None = None,
 ) -> Reconciliation:
-    """Compare the books with the chain over [from_block, to_block] (defaults: the first recorded
-    transfer's block, or the cursor's, up to min(cursor, head − confirmation depth))."""
+    """Compare the books with the chain over [from_block, to_block]. Defaults: incoming from the first
+    recorded transfer's block up to min(cursor, head − confirmation depth); outgoing from the first
+    mined payout's block up to head − confirmation depth."""
     token = token.lower()
     async with db.session() as session:
         watched, retired = await books_of.watched_addresses(session)
@@ -146,49 +215,52 @@ async def reconcile(
             select(ChainCursor.last_block).where(ChainCursor.name == DEPOSIT_CURSOR)
         )
         first = await session.scalar(select(func.min(ChainTransfer.block_number)))
+        first_out = await books_of.first_payout_block(session)
         await session.commit()
     head = await provider.block_number()
     confirmed = head - confirmation_blocks
     end = min(confirmed, int(cursor)) if cursor is not None else confirmed
     end = to_block if to_block is not None else end
     start = from_block if from_block is not None else min(int(first) if first is not None else end, end)
-    report = Reconciliation(max(0, start), end)
-    if end < start:
-        return report
-    start = max(0, start)
+    out_end = to_block if to_block is not None else confirmed
+    if from_block is not None:
+        out_start = from_block
+    else:
+        out_start = min(first_out if first_out is not None else out_end, out_end)
+    start, out_start = max(0, start), max(0, out_start)
+    report = Reconciliation(start, end, out_start, out_end, wallets)
     chain_in: dict[str, Movement] = {}
-    if watched:
+    if watched and start <= end:
         raw = await _logs(
             provider, token, [TRANSFER_TOPIC, None, [address_topic(a) for a in watched]], start, end
         )
         chain_in = _incoming(raw, chain_id, decimals, set(watched))
     chain_out: dict[str, Movement] = {}
-    if wallets:
-        raw = await _logs(provider, token, [TRANSFER_TOPIC, [address_topic(a) for a in wallets]], start, end)
+    if wallets and out_start <= out_end:
+        raw = await _logs(
+            provider, token, [TRANSFER_TOPIC, [address_topic(a) for a in wallets]], out_start, out_end
+        )
         for event in (decode_transfer_log(x) for x in raw):
-            if event.removed:
+            if event.removed or event.from_address not in wallets:
                 continue
             amount = raw_to_amount(event.raw_value, decimals)
             previous = chain_out.get(event.tx_hash)
             if previous is not None:
                 amount += previous.amount
             chain_out[event.tx_hash] = Movement(event.tx_hash, event.tx_hash, amount, event.to_address)
-        for tx_hash in chain_out:
-            receipt = await provider.get_receipt(tx_hash)
-            if receipt:
-                gas = int(str(receipt.get("gasUsed", "0x0")), 16)
-                price = int(str(receipt.get("effectiveGasPrice", "0x0")), 16)
-                report.fees_wei += gas * price
     async with db.session() as session:
         incoming = await books_of.incoming_books(session, chain_id, start, end)
-        outgoing = await books_of.outgoing_books(session, decimals, start, end)
+        outgoing = await books_of.outgoing_books(session, decimals, out_start, out_end)
+        mined = await books_of.mined_payout_transactions(session, out_start, out_end)
         await session.commit()
+    report.fees_wei = await _fees_wei(provider, set(chain_out) | mined)
     report.incoming_chain = total(chain_in)
     report.incoming_books = dict(incoming.parts)
     report.pending_in = len(incoming.pending)
     report.outgoing_chain = total(chain_out)
     report.outgoing_books = total(outgoing.movements)
-    report.pending_out = len(outgoing.pending & set(chain_out))
+    report.outgoing_transactions = {k: m.amount for k, m in sorted(chain_out.items())}
+    report.in_flight = sorted(outgoing.pending & set(chain_out))
     unwatched = {
         key
         for key, moved in chain_in.items()

@@ -20,7 +20,12 @@ def register(ledger_sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,
         help="first block (default: CHAIN_START_BLOCK, else the first recorded)",
     )
-    parser.add_argument("--to-block", type=int, default=None, help="last block (default: confirmed cursor)")
+    parser.add_argument(
+        "--to-block",
+        type=int,
+        default=None,
+        help="last block (default: head - confirmations; incoming no further than the deposit cursor)",
+    )
     parser.set_defaults(func=cmd_ledger_reconcile)
 
 

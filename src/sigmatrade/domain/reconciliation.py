@@ -5,6 +5,10 @@ their on-chain identity (``domain.transfers``), outgoing ones by transaction has
 per payout transaction). A movement on chain the books do not have, one the books have that the chain
 does not, or one whose amounts differ is a :class:`Difference`. Movements the books still hold as
 pending (not yet final) are left out of the comparison and reported apart.
+
+On the outgoing side the three kinds read: ``not_in_books`` — an *unsettled* transfer (money left a
+payout wallet and no confirmed payout accounts for it), ``not_on_chain`` — a *missing* transfer (a
+confirmed payout whose transaction moved nothing), ``amount`` — *mismatched* amounts.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class Movement:
     amount: Decimal
     counterparty: str = ""  # the sender of an incoming transfer, the recipient of an outgoing one
     recipient: str = ""
+    ref: str = ""  # what the books call it (e.g. the payouts settled by the transaction)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Difference:
     chain_amount: Decimal | None
     books_amount: Decimal | None
     counterparty: str = ""
+    ref: str = ""
 
 
 def total(movements: Mapping[str, Movement]) -> Decimal:
@@ -62,11 +68,15 @@ def compare(
             )
         elif booked.amount != moved.amount:
             found.append(
-                Difference(side, AMOUNT, moved.tx_hash, moved.amount, booked.amount, moved.counterparty)
+                Difference(
+                    side, AMOUNT, moved.tx_hash, moved.amount, booked.amount, moved.counterparty, booked.ref
+                )
             )
     for key, booked in books.items():
         if key not in chain and key not in pending:
             found.append(
-                Difference(side, NOT_ON_CHAIN, booked.tx_hash, None, booked.amount, booked.counterparty)
+                Difference(
+                    side, NOT_ON_CHAIN, booked.tx_hash, None, booked.amount, booked.counterparty, booked.ref
+                )
             )
     return sorted(found, key=lambda d: (d.side, d.tx_hash, d.kind))

@@ -27,7 +27,6 @@ from sigmatrade.db.models import (
     PayoutTransaction,
     UnmatchedDeposit,
     User,
-    WalletKey,
 )
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import (
@@ -169,90 +168,6 @@ async def waiting_amount(db: Database) -> Decimal:
         value = await total(session, select(Payout.net_amount).where(Payout.status == PayoutStatus.APPROVED))
         await session.commit()
     return value
-
-
-# ------------------------------------------------------------------------------------ reconciliation
-@dataclass(frozen=True)
-class SettledPayout:
-    payout_id: int
-    tx_hash: str
-    raw_amount: int
-    block: int
-
-
-@dataclass(frozen=True)
-class KnownTransaction:
-    """A transaction we signed for a payout (any status) and where it stands."""
-
-    payout_id: int
-    tx_hash: str
-    payout_status: str
-    mined_block: int | None
-
-
-async def payout_wallets(db: Database, configured: str | None) -> list[str]:
-    """Every wallet that is or was a payout wallet: the configured one, every key in the keystore and
-    every ``from_address`` a payout was signed from (lower-case, sorted)."""
-    async with db.session() as session:
-        keys = (await session.scalars(select(WalletKey.address))).all()
-        used = (
-            await session.scalars(
-                select(Payout.from_address).where(Payout.from_address.is_not(None)).distinct()
-            )
-        ).all()
-        await session.commit()
-    found = {a.lower() for a in [*keys, *used] if a}
-    if configured:
-        found.add(configured.lower())
-    return sorted(found)
-
-
-async def settled_between(db: Database, from_block: int, to_block: int) -> list[SettledPayout]:
-    """Confirmed payouts whose transfer was mined in [from_block, to_block]."""
-    async with db.session() as session:
-        rows = (
-            await session.execute(
-                select(Payout.id, Payout.tx_hash, Payout.raw_amount, Payout.block_number).where(
-                    Payout.status == PayoutStatus.CONFIRMED,
-                    Payout.block_number >= from_block,
-                    Payout.block_number <= to_block,
-                )
-            )
-        ).all()
-        await session.commit()
-    return [SettledPayout(r[0], str(r[1]).lower(), int(r[2]), int(r[3] or 0)) for r in rows]
-
-
-async def known_transactions(db: Database, tx_hashes: list[str]) -> dict[str, KnownTransaction]:
-    """Our signed payout transactions among ``tx_hashes`` (keyed by lower-case hash)."""
-    if not tx_hashes:
-        return {}
-    async with db.session() as session:
-        rows = (
-            await session.execute(
-                select(
-                    PayoutTransaction.payout_id, PayoutTransaction.tx_hash, Payout.status, Payout.block_number
-                )
-                .join(Payout, Payout.id == PayoutTransaction.payout_id)
-                .where(func.lower(PayoutTransaction.tx_hash).in_([h.lower() for h in tx_hashes]))
-            )
-        ).all()
-        await session.commit()
-    return {str(r[1]).lower(): KnownTransaction(int(r[0]), str(r[1]).lower(), str(r[2]), r[3]) for r in rows}
-
-
-async def mined_transactions_between(db: Database, from_block: int, to_block: int) -> list[str]:
-    """Hashes of our payout transactions recorded as mined in [from_block, to_block] (their BNB fees)."""
-    async with db.session() as session:
-        rows = (
-            await session.scalars(
-                select(PayoutTransaction.tx_hash).where(
-                    PayoutTransaction.mined_block >= from_block, PayoutTransaction.mined_block <= to_block
-                )
-            )
-        ).all()
-        await session.commit()
-    return [str(h).lower() for h in rows]
 
 
 # ------------------------------------------------------------------------------------------ integrity

@@ -4,10 +4,12 @@
   identity: confirmed and dust → its amount ("dust recorded"); confirmed, not dust → the amount of its
   ledger entry (``deposit:<key>:confirm`` or ``unmatched:<key>:received``; none → 0, a difference);
   pending → left out (reported apart). Entries of chain money whose transfer is unknown are named too.
-* **Outgoing**, per payout transaction: ``confirmed`` payouts (settled) → their raw amount; payouts
-  still ``signing`` / ``sent`` → pending.
+* **Outgoing**, per payout transaction: ``confirmed`` payouts (settled) → the sum of their raw amounts
+  (named by payout id); transactions of payouts still ``signing`` / ``sent`` → pending (in flight);
+  our payout transactions recorded as mined in range → their BNB fees are read apart.
 * **Addresses**: the watched deposit addresses (the system wallet setting, every address it ever had,
-  every recipient recorded) and the payout wallets (keystore + every sender of a payout).
+  every recipient recorded) and the payout wallets (the configured one, the keystore, every sender of
+  a payout or a payout transaction).
 
 Money is summed in Python (exact on both dialects).
 """
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
@@ -95,6 +97,9 @@ async def watched_addresses(session: AsyncSession, now: datetime | None = None) 
 
 async def payout_wallets(session: AsyncSession) -> list[str]:
     found = {a.lower() for a in (await session.scalars(select(WalletKey.address))).all()}
+    configured = await _setting(session, "payout.wallet_address")
+    if isinstance(configured, str) and configured:
+        found.add(configured.lower())
     for column in (Payout.from_address, PayoutTransaction.from_address):
         found.update(a.lower() for a in (await session.scalars(select(column).distinct())).all() if a)
     return sorted(found)
@@ -161,23 +166,41 @@ async def incoming_books(session: AsyncSession, chain_id: int, from_block: int, 
     return books
 
 
+async def first_payout_block(session: AsyncSession) -> int | None:
+    """The lowest block a payout transaction of ours was mined in (or a payout settled in)."""
+    mined = await session.scalar(select(func.min(PayoutTransaction.mined_block)))
+    settled = await session.scalar(select(func.min(Payout.block_number)))
+    found = [int(b) for b in (mined, settled) if b is not None]
+    return min(found) if found else None
+
+
 async def outgoing_books(session: AsyncSession, decimals: int, from_block: int, to_block: int) -> Books:
     books = Books()
     settled = (
         await session.scalars(
-            select(Payout).where(
+            select(Payout)
+            .where(
                 Payout.status == PayoutStatus.CONFIRMED,
                 Payout.block_number >= from_block,
                 Payout.block_number <= to_block,
             )
+            .order_by(Payout.id)
         )
     ).all()
+    raw: dict[str, int] = defaultdict(int)
+    ids: dict[str, list[int]] = defaultdict(list)
+    recipients: dict[str, str] = {}
     for payout in settled:
         if payout.tx_hash:
-            amount = raw_to_amount(int(payout.raw_amount), decimals)
             key = payout.tx_hash.lower()
-            books.movements[key] = Movement(key, key, amount, payout.to_address.lower())
-            books.parts["settled"] += amount
+            raw[key] += int(payout.raw_amount)
+            ids[key].append(payout.id)
+            recipients[key] = payout.to_address.lower()
+    for key, units in raw.items():
+        amount = raw_to_amount(units, decimals)
+        ref = "payouts " + ", ".join(f"#{i}" for i in ids[key])
+        books.movements[key] = Movement(key, key, amount, recipients[key], ref=ref)
+        books.parts["settled"] += amount
     open_payouts = select(Payout.id).where(Payout.status.in_([PayoutStatus.SIGNING, PayoutStatus.SENT]))
     for tx_hash in (
         await session.scalars(
@@ -186,3 +209,16 @@ async def outgoing_books(session: AsyncSession, decimals: int, from_block: int, 
     ).all():
         books.pending.add(tx_hash.lower())
     return books
+
+
+async def mined_payout_transactions(session: AsyncSession, from_block: int, to_block: int) -> set[str]:
+    """Our payout transactions recorded as mined in [from_block, to_block], whatever their outcome (a
+    reverted one moved no token but still paid its BNB fee)."""
+    rows = (
+        await session.scalars(
+            select(PayoutTransaction.tx_hash).where(
+                PayoutTransaction.mined_block >= from_block, PayoutTransaction.mined_block <= to_block
+            )
+        )
+    ).all()
+    return {str(h).lower() for h in rows}
