@@ -68,12 +68,13 @@ def usage_percent(path: str) -> float:
     probe = Path(path).resolve()
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
-    return float(psutil.disk_usage(str(probe)).percent)
+    percent: float = psutil.disk_usage(str(probe)).percent
+    return percent
 
 
 def read_usage(source: UsageSource | None, data_dir: str) -> float:
     """The usage percent from the injected source (tests) or the filesystem."""
-    return float((source or usage_percent)(data_dir))
+    return (source or usage_percent)(data_dir)
 
 
 def dir_size(path: Path) -> int:

@@ -38,7 +38,7 @@ class Level(IntEnum):
 
 
 def read() -> Reading:
-    return Reading(psutil.Process(os.getpid()).memory_info().rss, float(psutil.virtual_memory().percent))
+    return Reading(psutil.Process(os.getpid()).memory_info().rss, psutil.virtual_memory().percent)
 
 
 def process_level(rss_mb: float, warn_mb: int, critical_mb: int) -> Level:

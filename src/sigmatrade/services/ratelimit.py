@@ -89,7 +89,7 @@ class MemoryCounter:
         until = self._until.get(key)
         if until is None:
             return 0.0
-        left = float(until - self._clock())
+        left: float = until - self._clock()
         if left <= 0:
             self._until.pop(key, None)
             return 0.0

@@ -5,13 +5,14 @@ TEXTS: dict[str, str] = {
     "adm.login.needed": "🔐 Log in to the admin panel first.",
     "adm.login.prompt": (
         "🔐 <b>Admin panel</b>\n\n"
-        "Send your master key (<code>XXXX-XXXX-XXXX-XXXX</code>). "
+        "Send your master key (four groups of four letters and digits, e.g. <code>AB2C-D3EF-4GHJ-K5LM</code>). "
         "The message is deleted right after reading.\n"
         "Attempts left: {attempts}"
     ),
     "adm.login.wrong": "❌ Wrong master key. Attempts left: {attempts}",
     "adm.login.malformed": (
-        "⚠️ This is not a master key (<code>XXXX-XXXX-XXXX-XXXX</code>); it was not counted. "
+        "⚠️ This is not a master key (four groups of four letters and digits, "
+        "e.g. <code>AB2C-D3EF-4GHJ-K5LM</code>); it was not counted. "
         "Attempts left: {attempts}"
     ),
     "adm.login.unexpected": "✏️ Send the master key as a text message, or press Cancel.",
