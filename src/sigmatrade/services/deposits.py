@@ -7,7 +7,6 @@ late matching (§4.3.6) can be applied to it by its caller.
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from sigmatrade.domain import levels as rules
 from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.domain.levels import LevelSpec, LevelState, LevelTable, UserFacts
 from sigmatrade.domain.matching import tag_values
+from sigmatrade.domain.paging import page_count
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit, deposit_lifecycle, limits
 
@@ -302,7 +302,7 @@ async def history(session: AsyncSession, user_id: int, page: int) -> HistoryPage
         count = int(
             await session.scalar(select(func.count(Deposit.id)).where(Deposit.user_id == user_id)) or 0
         )
-        pages = max(1, math.ceil(count / PAGE_SIZE))
+        pages = page_count(count, PAGE_SIZE)
         page = 1 if page < 1 else min(page, pages)
         items = (
             await session.scalars(

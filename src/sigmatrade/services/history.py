@@ -10,7 +10,6 @@ they are listed on the referral Commissions screen only.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade.db.models import Deposit, Payout, ReferralCommission, RewardAccrual, User
 from sigmatrade.db.session import unit
 from sigmatrade.domain.enums import CommissionStatus
+from sigmatrade.domain.paging import page_count
 from sigmatrade.ledger.balances import user_balances
 from sigmatrade.services.users import display_name
 
@@ -180,7 +180,7 @@ async def history(session: AsyncSession, user_id: int, kind: str, page: int, tz:
     chosen = {DEPOSITS: deposits, REWARDS: rewards, REFERRAL: commissions, PAYOUTS: payouts}
     pool = [i for k, items in chosen.items() if kind in (ALL, k) for i in items]
     merged = merge(pool)
-    pages = max(1, math.ceil(len(merged) / PAGE_SIZE))
+    pages = page_count(len(merged), PAGE_SIZE)
     page = 1 if page < 1 else min(page, pages)
     chunk = merged[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return HistoryPage(kind=kind, items=chunk, page=page, pages=pages, total=len(merged), totals=totals)

@@ -13,7 +13,6 @@ Rules documented here (the SPEC leaves them open):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade.db.aggregate import grouped_sums
 from sigmatrade.db.models import Referral, ReferralCommission, User
 from sigmatrade.db.session import unit
+from sigmatrade.domain import paging
 from sigmatrade.domain.enums import CommissionStatus
 from sigmatrade.domain.referrals import MAX_DEPTH
 from sigmatrade.runtime import Runtime
@@ -56,12 +56,6 @@ def link_for(rt: Runtime, code: str) -> str | None:
     if not rt.bot_username:
         return None
     return f"https://t.me/{rt.bot_username}?start={code}"
-
-
-def clamp(page: int, total: int, size: int = PAGE_SIZE) -> tuple[int, int]:
-    """(page, pages): missing, 0 or negative page → 1; beyond the last → last."""
-    pages = max(1, math.ceil(total / size))
-    return (1 if page < 1 else min(page, pages)), pages
 
 
 # ------------------------------------------------------------------------------------------ overview
@@ -159,7 +153,7 @@ async def referrals_page(session: AsyncSession, user_id: int, depth: int, page: 
     where = (Referral.ancestor_id == user_id, Referral.depth == depth)
     async with unit(session):
         count = int(await session.scalar(select(func.count(Referral.id)).where(*where)) or 0)
-        page, pages = clamp(page, count)
+        page, pages = paging.clamp(page, count, PAGE_SIZE)
         users = (
             await session.scalars(
                 select(User)
@@ -213,7 +207,7 @@ async def commissions_page(session: AsyncSession, user_id: int, page: int) -> Co
     where = ReferralCommission.beneficiary_user_id == user_id
     async with unit(session):
         count = int(await session.scalar(select(func.count(ReferralCommission.id)).where(where)) or 0)
-        page, pages = clamp(page, count)
+        page, pages = paging.clamp(page, count, PAGE_SIZE)
         rows = (
             await session.execute(
                 select(ReferralCommission, User)

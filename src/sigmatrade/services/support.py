@@ -8,7 +8,6 @@ Notifications to admins go out after the transaction committed.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from sigmatrade import clock
 from sigmatrade.db.models import Admin, AdminSession, SupportMessage, SupportTicket, User
 from sigmatrade.db.session import unit
 from sigmatrade.domain.enums import ClosedBy, MessageSender, TicketCategory, TicketStatus
+from sigmatrade.domain.paging import page_count
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit, limits
 from sigmatrade.services.notifications import Content, notifier
@@ -167,7 +167,7 @@ async def history_page(session: AsyncSession, user_id: int, page: int) -> Ticket
     """Closed tickets, newest first, 5 per page (§3.10.4)."""
     where = (SupportTicket.user_id == user_id, SupportTicket.status == TicketStatus.CLOSED)
     total = int(await session.scalar(select(func.count(SupportTicket.id)).where(*where)) or 0)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
+    pages = page_count(total, PAGE_SIZE)
     page = 1 if page < 1 else min(page, pages)
     items = (
         await session.scalars(

@@ -7,7 +7,6 @@ on the user's ``held`` ledger account.
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from sigmatrade.db.session import is_postgres, unit
 from sigmatrade.domain import withdrawals as rules_mod
 from sigmatrade.domain.enums import OPEN_PAYOUT_STATUSES, PayoutKind, PayoutStatus
 from sigmatrade.domain.money import amount_to_raw, format_amount
+from sigmatrade.domain.paging import page_count
 from sigmatrade.domain.withdrawals import Approval, Quote, Rejection, Rules
 from sigmatrade.ledger import accounts, entries
 from sigmatrade.ledger.journal import InsufficientFunds, post
@@ -231,7 +231,7 @@ async def payouts_page(session: AsyncSession, user_id: int, page: int) -> Payout
     """The user's payouts, newest first, 5 per page; the page is clamped to 1..last."""
     async with unit(session):
         count = int(await session.scalar(select(func.count(Payout.id)).where(Payout.user_id == user_id)) or 0)
-        pages = max(1, math.ceil(count / PAGE_SIZE))
+        pages = page_count(count, PAGE_SIZE)
         page = 1 if page < 1 else min(page, pages)
         items = (
             await session.scalars(

@@ -21,6 +21,7 @@ from sigmatrade.db.models import Admin, User
 from sigmatrade.db.session import begin_read, is_postgres
 from sigmatrade.domain.codes import new_master_key
 from sigmatrade.domain.enums import AdminCreatedVia, AdminRole, SessionRevokeReason
+from sigmatrade.domain.paging import page_count
 from sigmatrade.services import audit, crypto
 from sigmatrade.services.admin.access import revoke_all
 
@@ -241,7 +242,7 @@ async def listing(session: AsyncSession, page: int = 1, *, size: int = PAGE_SIZE
     """Live admins, super admins first, then by id (the CLI passes a large size)."""
     await begin_read(session)
     total = int(await session.scalar(select(func.count()).where(Admin.removed_at.is_(None))) or 0)
-    pages = max(1, -(-total // size))
+    pages = page_count(total, size)
     page = 1 if page < 1 else min(page, pages)
     creator = Admin.__table__.alias("creator")
     rank = {AdminRole.SUPER_ADMIN: 0, AdminRole.EXTENDED_ADMIN: 1, AdminRole.ADMIN: 2}

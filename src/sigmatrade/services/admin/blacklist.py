@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade.db.models import Admin, Blacklist, User
 from sigmatrade.db.session import begin_read, unit
 from sigmatrade.domain.addresses import AddressError, ParsedAddress, parse_address
+from sigmatrade.domain.paging import page_count
 from sigmatrade.services import audit
 from sigmatrade.services.admin.access import actor
 from sigmatrade.services.admin.user_actions import clean_reason
@@ -181,7 +182,7 @@ class EntryPage:
 async def listing(session: AsyncSession, page: int) -> EntryPage:
     await begin_read(session)
     count = int(await session.scalar(select(func.count()).select_from(Blacklist)) or 0)
-    pages = max(1, -(-count // PAGE_SIZE))
+    pages = page_count(count, PAGE_SIZE)
     page = 1 if page < 1 else min(page, pages)
     rows = (
         await session.execute(

@@ -4,7 +4,6 @@ oldest first and one request with its user. Take, approve and reject are ``servi
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade.db.models import Admin, FinpassRecovery, User
 from sigmatrade.db.session import unit
 from sigmatrade.domain.enums import RecoveryStatus
+from sigmatrade.domain.paging import page_count
 from sigmatrade.ledger.balances import Balances, user_balances
 
 PAGE_SIZE = 5
@@ -44,7 +44,7 @@ async def queue(session: AsyncSession, page: int) -> EntryPage:
             )
             or 0
         )
-        pages = max(1, math.ceil(count / PAGE_SIZE))
+        pages = page_count(count, PAGE_SIZE)
         page = 1 if page < 1 else min(page, pages)
         rows = (
             await session.execute(

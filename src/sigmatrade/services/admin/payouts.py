@@ -16,7 +16,6 @@ Retry and Resolve.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,6 +36,7 @@ from sigmatrade.domain.enums import (
     RetryResolution,
 )
 from sigmatrade.domain.money import format_amount
+from sigmatrade.domain.paging import page_count
 from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.runtime import Runtime
@@ -125,7 +125,7 @@ async def overview(session: AsyncSession) -> Overview:
 async def dlq_page(session: AsyncSession, page: int) -> DlqPage:
     async with unit(session):
         count = int(await session.scalar(select(func.count(PaymentRetry.id)).where(*_dlq_filter())) or 0)
-        pages = max(1, math.ceil(count / PAGE_SIZE))
+        pages = page_count(count, PAGE_SIZE)
         page = 1 if page < 1 else min(page, pages)
         rows = (
             await session.execute(

@@ -15,7 +15,6 @@ are harmless) and audited with the admin.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -36,6 +35,7 @@ from sigmatrade.domain.enums import (
     UnmatchedStatus,
 )
 from sigmatrade.domain.money import amount_to_raw
+from sigmatrade.domain.paging import page_count
 from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.runtime import Runtime
@@ -81,7 +81,7 @@ async def queue(session: AsyncSession, page: int) -> ItemPage:
             )
             or 0
         )
-        pages = max(1, math.ceil(count / PAGE_SIZE))
+        pages = page_count(count, PAGE_SIZE)
         page = 1 if page < 1 else min(page, pages)
         rows = (
             await session.execute(

@@ -23,6 +23,7 @@ from sigmatrade.db.models import (
     User,
 )
 from sigmatrade.db.session import begin_read
+from sigmatrade.domain import paging
 from sigmatrade.domain.enums import OPEN_PAYOUT_STATUSES, AccountKind, TicketStatus
 from sigmatrade.domain.ids import is_db_id
 from sigmatrade.ledger.balances import Balances, user_balances
@@ -72,15 +73,10 @@ class Page:
     total: int
 
 
-def _clamp(page: int, count: int, size: int = PAGE_SIZE) -> tuple[int, int]:
-    pages = max(1, -(-count // size))
-    return (1 if page < 1 else min(page, pages)), pages
-
-
 async def recent(session: AsyncSession, page: int) -> Page:
     await begin_read(session)
     count = int(await session.scalar(select(func.count()).select_from(User)) or 0)
-    page, pages = _clamp(page, count)
+    page, pages = paging.clamp(page, count, PAGE_SIZE)
     rows = list(
         (
             await session.scalars(
@@ -167,7 +163,7 @@ async def ledger(session: AsyncSession, user_id: int, page: int) -> Page:
         await session.commit()
         return Page([], 1, 1, 0)
     count = int(await session.scalar(select(func.count()).where(LedgerPosting.account_id == account)) or 0)
-    page, pages = _clamp(page, count)
+    page, pages = paging.clamp(page, count, PAGE_SIZE)
     rows = (
         await session.execute(
             select(JournalEntry, LedgerPosting.amount)
@@ -186,7 +182,7 @@ async def ledger(session: AsyncSession, user_id: int, page: int) -> Page:
 async def deposits(session: AsyncSession, user_id: int, page: int) -> Page:
     await begin_read(session)
     count = int(await session.scalar(select(func.count()).where(Deposit.user_id == user_id)) or 0)
-    page, pages = _clamp(page, count)
+    page, pages = paging.clamp(page, count, PAGE_SIZE)
     rows = list(
         (
             await session.scalars(
@@ -206,7 +202,7 @@ async def deposits(session: AsyncSession, user_id: int, page: int) -> Page:
 async def payouts(session: AsyncSession, user_id: int, page: int) -> Page:
     await begin_read(session)
     count = int(await session.scalar(select(func.count()).where(Payout.user_id == user_id)) or 0)
-    page, pages = _clamp(page, count)
+    page, pages = paging.clamp(page, count, PAGE_SIZE)
     rows = list(
         (
             await session.scalars(

@@ -9,7 +9,6 @@ payment processor after the commit.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,6 +23,7 @@ from sigmatrade.db.models import Admin, Deposit, Payout, PayoutApproval, Referra
 from sigmatrade.db.session import begin_read, is_postgres, unit
 from sigmatrade.domain.enums import DepositStatus, PayoutStatus
 from sigmatrade.domain.money import format_amount
+from sigmatrade.domain.paging import page_count
 from sigmatrade.ledger.balances import Balances, user_balances
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
@@ -108,12 +108,12 @@ async def queue(session: AsyncSession, page: int) -> QueuePage:
             await session.scalar(select(func.count(Payout.id)).where(Payout.status == PayoutStatus.REQUESTED))
             or 0
         )
-        page = max(1, math.ceil(count / PAGE_SIZE))
+        page = page_count(count, PAGE_SIZE)
         rows = await _queue_rows(session, page)
     await session.commit()
     total = int(rows[0][3]) if rows else 0
     items = [QueueItem(p, u, int(n)) for p, u, n, _ in rows]
-    return QueuePage(items=items, page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), total=total)
+    return QueuePage(items=items, page=page, pages=page_count(total, PAGE_SIZE), total=total)
 
 
 async def _queue_rows(session: AsyncSession, page: int) -> list[Any]:

@@ -21,6 +21,7 @@ from sigmatrade import clock
 from sigmatrade.db.aggregate import grouped_sums
 from sigmatrade.db.models import RewardAccrual, RewardSession
 from sigmatrade.db.session import Database, begin_read, is_postgres
+from sigmatrade.domain.paging import page_count
 from sigmatrade.domain.reward_sessions import SessionDraft, check_draft, overlaps
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
@@ -233,7 +234,7 @@ async def listing(db: Database, page: int, now: datetime) -> SessionPage:
     async with db.session() as session:
         await begin_read(session)
         total = int(await session.scalar(select(func.count()).select_from(RewardSession)) or 0)
-        pages = max(1, -(-total // PAGE_SIZE))
+        pages = page_count(total, PAGE_SIZE)
         page = 1 if page < 1 else min(page, pages)
         rows = list(
             (
