@@ -13,6 +13,7 @@ from aiogram.types import Update
 
 from sigmatrade.config import Config
 from sigmatrade.db import schema
+from sigmatrade.db.locks import lock_startup
 from sigmatrade.db.session import Database
 from sigmatrade.ledger.accounts import seed_system_accounts
 from sigmatrade.logging import get_logger, register_secret
@@ -47,6 +48,7 @@ async def prepare_database(db: Database, config: Config) -> None:
     if not await schema.is_at_head(db.engine):
         raise RuntimeError("database schema is not at the latest revision")
     async with db.transaction() as session:
+        await lock_startup(session)  # a second replica seeds after the first committed
         await settings_service.seed(session, config)
         await seed_system_accounts(session)
         await admins.bootstrap(session, config.super_admin_ids)

@@ -19,7 +19,7 @@ account locks. On SQLite the database write lock already serialises every writer
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sigmatrade.db.session import is_postgres
 
@@ -36,3 +36,20 @@ async def lock_books(session: AsyncSession) -> None:
         return
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": BOOKS_LOCK_KEY})
     session.info[_HELD] = session.get_transaction()
+
+
+STARTUP_LOCK_KEY = 0x5167_57A7  # arbitrary constant naming the start-up lock
+
+
+async def lock_startup(connection: AsyncConnection | AsyncSession) -> None:
+    """Serialise start-up work of replicas started together (schema upgrade, seeding defaults and
+    bootstrap admins): a PostgreSQL transaction-level advisory lock, held until the caller's
+    transaction ends, so the second replica reads what the first committed. No-op on SQLite,
+    whose write lock already serialises writers."""
+    if isinstance(connection, AsyncConnection):
+        postgres = connection.dialect.name == "postgresql"
+    else:
+        postgres = is_postgres(connection)
+    if not postgres:
+        return
+    await connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": STARTUP_LOCK_KEY})

@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sigmatrade.db.locks import lock_startup
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -37,6 +39,7 @@ async def upgrade(engine: AsyncEngine) -> None:
         command.upgrade(cfg, "head")
 
     async with engine.begin() as conn:
+        await lock_startup(conn)  # replicas started together migrate one after the other
         await conn.run_sync(_do)
 
 
