@@ -9,6 +9,7 @@ and subtracts the time spent in Bot API requests (measured by a request middlewa
     BENCH_REDIS_URL=redis://127.0.0.1:6379/0 ...  # FSM storage and throttling counters in Redis
     BENCH_PROFILE=1 ...                         # also count Python function calls (cProfile; slower)
     BENCH_USERS=registered ...                  # registered users (main menu) instead of guests
+    BENCH_PROFILE=top BENCH_PROFILE_CASE=admin  # profile the admin case instead of the user case
 
 A second case measures the admin screens the same way: an admin logged in through the bot alternates
 the panel (attention counts) and pages of the withdrawals queue with 1,000 open requests
@@ -282,9 +283,13 @@ async def main() -> int:
         admin_result = None
         if admin_requests > 0:
             sys.path.insert(0, ROOT)
-            profiling, profiler = profiler, None
+            profiling = profiler
+            if os.environ.get("BENCH_PROFILE_CASE") != "admin":
+                profiler = None  # the user case only, unless the admin case is asked for
+            elif profiler is not None:
+                profiler = cProfile.Profile()
             admin_result = await admin_case(h, rounds, admin_requests)
-            profiler = profiling
+            profiler = profiling if os.environ.get("BENCH_PROFILE_CASE") != "admin" else profiler
     finally:
         await h.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -302,6 +307,8 @@ async def main() -> int:
     if profiler is not None:
         stats = pstats.Stats(profiler)
         print(f"python function calls per update: {stats.total_calls / n:.0f}")  # type: ignore[attr-defined]
+        if os.environ.get("BENCH_PROFILE_OUT"):
+            stats.dump_stats(os.environ["BENCH_PROFILE_OUT"])
         if os.environ.get("BENCH_PROFILE") == "top":
             stats.sort_stats("cumulative").print_stats(40)
     return 0

@@ -16,7 +16,7 @@ from sqlalchemy import event, select
 from sigmatrade import clock
 from sigmatrade.bot.callbacks import Nav
 from sigmatrade.bot.middlewares.user import user_and_admin
-from sigmatrade.db.models import Admin, User
+from sigmatrade.db.models import Admin, AdminSession, User
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import AdminCreatedVia, AdminRole
 from sigmatrade.sandbox.harness import Harness
@@ -151,7 +151,7 @@ async def test_user_and_admin_query(db: Database) -> None:
     async with db.session() as session:
 
         async def load(tg: int) -> tuple[int | None, int | None]:
-            user, admin = await user_and_admin(session, tg)
+            user, admin, _ = await user_and_admin(session, tg)
             return (user.telegram_id if user else None, admin.telegram_id if admin else None)
 
         assert await load(7311) == (7311, None)
@@ -159,6 +159,47 @@ async def test_user_and_admin_query(db: Database) -> None:
         assert await load(7313) == (None, 7313)
         assert await load(7314) == (None, None)  # removed admins do not count
         assert await load(7399) == (None, None)
+
+
+async def test_the_admins_live_session_is_loaded_with_the_admin(db: Database) -> None:
+    """The admin gate needs no read of its own: the user middleware's query brings the live session."""
+    now = clock.now()
+    async with db.transaction() as session:
+        live_admin = Admin(telegram_id=7321, role=AdminRole.ADMIN, created_via=AdminCreatedVia.BOOTSTRAP)
+        lapsed_admin = Admin(telegram_id=7322, role=AdminRole.ADMIN, created_via=AdminCreatedVia.BOOTSTRAP)
+        session.add_all([live_admin, lapsed_admin])
+        await session.flush()
+        hour = timedelta(hours=1)
+        session.add_all(
+            [
+                AdminSession(
+                    admin_id=live_admin.id,
+                    last_activity_at=now - hour,
+                    expires_at=now - hour,
+                    revoked_at=now - hour,
+                    revoke_reason="new_login",
+                ),
+                AdminSession(admin_id=live_admin.id, last_activity_at=now, expires_at=now + hour),
+                AdminSession(
+                    admin_id=lapsed_admin.id, last_activity_at=now - 2 * hour, expires_at=now - hour
+                ),
+                AdminSession(
+                    admin_id=lapsed_admin.id,
+                    last_activity_at=now,
+                    expires_at=now + hour,
+                    revoked_at=now,
+                    revoke_reason="logout",
+                ),
+            ]
+        )
+    async with db.session() as session:
+        _, admin, live = await user_and_admin(session, 7321)
+        assert admin is not None and live is not None
+        assert live.admin_id == admin.id and live.revoked_at is None and live.expires_at > now
+        _, admin, live = await user_and_admin(session, 7322)
+        assert admin is not None and live is None  # expired and revoked sessions are not live
+        _, admin, live = await user_and_admin(session, 7399)
+        assert admin is None and live is None
 
 
 def _counters() -> list[Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -45,10 +46,43 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo:
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
     else:
-        kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_pre_ping": True}
-        engine = create_async_engine(url, echo=echo, **kwargs)
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
+        _ping_when_idle(engine)
     _guard_checkouts(engine)
     return engine
+
+
+# A pooled connection idle longer than this is checked before use (docs/decisions.md, "Pool liveness").
+IDLE_PING_SECONDS = {"value": 10.0}
+_IDLE_SINCE = "sigmatrade_idle_since"
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Check a pooled connection's liveness at check-out only when it sat idle for a while.
+
+    SQLAlchemy's ``pool_pre_ping`` checks every check-out, which SQLAlchemy's asyncpg adapter sends as
+    three round trips (BEGIN; ``;``; ROLLBACK) — on a busy bot more than the update's own query. A
+    connection used within the last ``IDLE_PING_SECONDS`` is handed out as is; an older one is pinged,
+    and a dead one is replaced (``DisconnectionError``: the pool discards it and connects again). A
+    connection that dies while in use (server restart) fails that one statement; SQLAlchemy then
+    invalidates the pool, so the next check-out connects afresh. A failed statement rolls its
+    transaction back: nothing is half-written.
+    """
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "checkin")
+    def _on_checkin(_dbapi: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _on_checkout(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS["value"]:
+            return  # a new connection, or one in use a moment ago
+        try:
+            dbapi.ping()
+        except Exception as error:
+            raise exc.DisconnectionError(f"idle connection failed its ping: {error!r}") from error
 
 
 class SecondConnectionInUnit(RuntimeError):

@@ -10,6 +10,7 @@ from sigmatrade.db.models import Admin, AdminSession
 from sigmatrade.domain.enums import AdminCreatedVia, AdminRole
 from sigmatrade.logging import get_logger
 from sigmatrade.services import audit
+from sigmatrade.services.admin import access
 
 log = get_logger("sigmatrade.admins")
 
@@ -21,8 +22,7 @@ async def has_live_session(session: AsyncSession, telegram_id: int) -> bool:
         .where(
             Admin.telegram_id == telegram_id,
             Admin.removed_at.is_(None),
-            AdminSession.revoked_at.is_(None),
-            AdminSession.expires_at > clock.now(),
+            *access.is_live(clock.now()),
         )
         .limit(1)
     )

@@ -1,6 +1,7 @@
 """#6 User loading: ``user`` and ``admin`` rows by Telegram id; refresh profile fields; clear unreachable.
 
-Both rows come from one read-only query; the profile refresh (rare: a changed name, or ``last_seen_at``
+Both rows (and, for an admin, the live admin session the admin gate checks: ``admin_live``) come
+from one read-only query; the profile refresh (rare: a changed name, or ``last_seen_at``
 older than 5 minutes) is written in its own short transaction afterwards, so a plain update never takes
 the SQLite write lock.
 """
@@ -18,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.bot.middlewares._util import event_user
-from sigmatrade.db.models import Admin, User
+from sigmatrade.db.models import Admin, AdminSession, User
 from sigmatrade.db.session import begin_read
+from sigmatrade.db.types import UTCDateTime
 from sigmatrade.runtime import Runtime
+from sigmatrade.services.admin import access
 
 LAST_SEEN_EVERY = timedelta(minutes=5)
 
@@ -42,37 +45,48 @@ class UserLoadingMiddleware(BaseMiddleware):
         if tg is not None:
             session: AsyncSession = data["session"]
             await begin_read(session)
-            user, admin = await user_and_admin(session, tg.id)
+            user, admin, live = await user_and_admin(session, tg.id)
             await session.commit()  # ends the read; rollback would expire loaded rows
             if user is not None and _refresh(user, tg.username, tg.first_name, tg.language_code):
                 await session.commit()  # its own write transaction: saves the refreshed fields
             # Detached snapshots: a later rollback in a service can never expire them. Services that
             # change a user load it again inside their own unit of work.
-            for loaded in (user, admin):
+            for loaded in (user, admin, live):
                 if loaded is not None:
                     session.expunge(loaded)
             data["user"] = user
             data["admin"] = admin
+            if admin is not None:
+                data["admin_live"] = live
         return await handler(event, data)
 
 
-def _user_and_admin() -> Select[User, Admin]:
+def _user_and_admin() -> Select[User, Admin, AdminSession]:
     anchor = select(bindparam("telegram_id", type_=BigInteger).label("telegram_id")).subquery()
     return (
-        select(User, Admin)
+        select(User, Admin, AdminSession)
         .select_from(anchor)
         .outerjoin(User, User.telegram_id == anchor.c.telegram_id)
         .outerjoin(Admin, and_(Admin.telegram_id == anchor.c.telegram_id, Admin.removed_at.is_(None)))
+        .outerjoin(
+            AdminSession,
+            and_(AdminSession.admin_id == Admin.id, *access.is_live(bindparam("now", type_=UTCDateTime))),
+        )
+        .order_by(AdminSession.id.desc())
+        .limit(1)
     )
 
 
-_USER_AND_ADMIN = _user_and_admin()  # built once; executed with the Telegram id as its parameter
+_USER_AND_ADMIN = _user_and_admin()  # built once; executed with the Telegram id and the time
 
 
-async def user_and_admin(session: AsyncSession, telegram_id: int) -> tuple[User | None, Admin | None]:
-    """The user (or None) and the live admin (or None) with this Telegram id, in one query."""
-    row = (await session.execute(_USER_AND_ADMIN, {"telegram_id": telegram_id})).one()
-    return row[0], row[1]
+async def user_and_admin(
+    session: AsyncSession, telegram_id: int
+) -> tuple[User | None, Admin | None, AdminSession | None]:
+    """The user (or None), the live admin (or None) and that admin's live session (or None) with this
+    Telegram id, in one query."""
+    row = (await session.execute(_USER_AND_ADMIN, {"telegram_id": telegram_id, "now": clock.now()})).one()
+    return row[0], row[1], row[2]
 
 
 def _refresh(user: User, username: str | None, first_name: str | None, language_code: str | None) -> bool:

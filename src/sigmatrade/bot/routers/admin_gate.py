@@ -54,7 +54,10 @@ class AdminGate(BaseMiddleware):
             await admin_flow.insufficient_rights(event, data["t"])
             return None
         if not get_flag(data, admin_flow.LOGIN, default=False):
-            live = await access.live_session(data["session"], rt.store, admin.id)
+            if "admin_live" in data:  # loaded with the admin row by the user middleware
+                live = await access.slide(data["session"], rt.store, data["admin_live"])
+            else:
+                live = await access.live_session(data["session"], rt.store, admin.id)
             if live is None:
                 await admin_flow.prompt_login(
                     event, rt=rt, state=data["state"], session=data["session"], admin=admin, t=data["t"]

@@ -5,7 +5,8 @@
   the admin for 15 minutes (settings ``admin.login_max_attempts`` / ``admin.login_lockout_minutes``);
   the transition into the lock is reported once (``LoginResult.alert``) so the caller alerts the super
   admins after the commit. During the lockout nothing is verified or counted.
-* ``live_session``: the gate's check; it slides the session (``admin.session_minutes``).
+* ``is_live``: the one rule of a live session; ``live_session`` reads and slides it (the gate's check;
+  the user middleware usually loads it with the admin row and the gate only calls ``slide``).
 * ``logout``, ``revoke_all``: sessions end with a reason.
 """
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import BindParameter, ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
@@ -62,27 +63,40 @@ async def session_minutes(store: SettingsStore) -> int:
     return int(await store.get("admin.session_minutes"))
 
 
+def is_live(now: datetime | BindParameter[datetime]) -> list[ColumnElement[bool]]:
+    """The one rule of a live session: not revoked and not expired at ``now`` (every read uses it)."""
+    return [AdminSession.revoked_at.is_(None), AdminSession.expires_at > now]
+
+
 async def live_session(session: AsyncSession, store: SettingsStore, admin_id: int) -> AdminSession | None:
     """The admin's live session, slid forward (last activity = now, expiry = now + session minutes)."""
     await begin_read(session)
-    now = clock.now()
     live = await session.scalar(
         select(AdminSession)
-        .where(
-            AdminSession.admin_id == admin_id,
-            AdminSession.revoked_at.is_(None),
-            AdminSession.expires_at > now,
-        )
+        .where(AdminSession.admin_id == admin_id, *is_live(clock.now()))
         .order_by(AdminSession.id.desc())
         .limit(1)
     )
     await session.commit()
+    if live is not None:
+        session.expunge(live)
+    return await slide(session, store, live)
+
+
+async def slide(
+    session: AsyncSession, store: SettingsStore, live: AdminSession | None
+) -> AdminSession | None:
+    """Slide a live session read a moment ago (detached): its last activity is written at most every
+    ``TOUCH_EVERY``. None when there is none, or it was revoked meanwhile (logout, removal, new login)."""
     if live is None:
+        return None
+    now = clock.now()
+    if live.expires_at <= now:
         return None
     if now - live.last_activity_at >= TOUCH_EVERY:
         expires = now + timedelta(minutes=await session_minutes(store))
         async with unit(session):
-            # Conditional: a session revoked meanwhile (logout, removal, new login) stays revoked.
+            # Conditional: a session revoked meanwhile stays revoked.
             moved = await session.execute(
                 update(AdminSession)
                 .where(AdminSession.id == live.id, AdminSession.revoked_at.is_(None))
@@ -91,7 +105,6 @@ async def live_session(session: AsyncSession, store: SettingsStore, admin_id: in
         if moved.rowcount == 0:  # type: ignore[attr-defined]
             return None
         live.last_activity_at, live.expires_at = now, expires
-    session.expunge(live)
     return live
 
 

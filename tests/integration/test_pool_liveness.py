@@ -1,0 +1,90 @@
+"""Pooled PostgreSQL connections: checked before use only after sitting idle (db/session.py).
+
+A busy bot reuses a connection within milliseconds; pinging it on every check-out cost three round
+trips per transaction. An idle connection is still pinged, and one the server killed is replaced
+without the caller noticing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import exc, text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+
+from sigmatrade.db import session as db_session
+from sigmatrade.db.session import Database
+from tests.conftest import PG_URL
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only (SQLite has no server to lose)")
+
+
+async def _backend_pid(db: Database) -> int:
+    async with db.engine.connect() as conn:
+        return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def _kill(pid: int) -> None:
+    assert PG_URL is not None
+    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def pings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    original = AsyncAdapt_asyncpg_connection.ping
+
+    def ping(self: Any) -> Any:
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", ping)
+    return calls
+
+
+async def test_a_connection_in_use_a_moment_ago_is_not_pinged(db_url: str, pings: list[int]) -> None:
+    db = Database(db_url, pool_size=1, max_overflow=0)
+    try:
+        first = await _backend_pid(db)
+        for _ in range(5):
+            assert await _backend_pid(db) == first
+        assert pings == []
+    finally:
+        await db.dispose()
+
+
+async def test_an_idle_connection_killed_by_the_server_is_replaced_before_use(
+    db_url: str, pings: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(db_url, pool_size=1, max_overflow=0)
+    try:
+        first = await _backend_pid(db)
+        await _kill(first)
+        monkeypatch.setitem(db_session.IDLE_PING_SECONDS, "value", 0.0)  # every pooled connection is "idle"
+        second = await _backend_pid(db)  # the ping fails, the pool connects again: no error here
+        assert second != first
+        assert pings == [1]
+    finally:
+        await db.dispose()
+
+
+async def test_a_connection_killed_while_fresh_fails_one_statement_then_the_pool_recovers(
+    db_url: str, pings: list[int]
+) -> None:
+    db = Database(db_url, pool_size=1, max_overflow=0)
+    try:
+        first = await _backend_pid(db)
+        await _kill(first)
+        with pytest.raises(exc.DBAPIError) as failed:
+            await _backend_pid(db)
+        assert failed.value.connection_invalidated
+        assert await _backend_pid(db) != first
+        assert pings == []
+    finally:
+        await db.dispose()
