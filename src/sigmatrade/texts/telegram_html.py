@@ -7,6 +7,7 @@ messages are byte offsets in the UTF-8 input; entity offsets are UTF-16 code uni
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,7 @@ _SIMPLE = {
     "tg-spoiler": "spoiler",
     "blockquote": "blockquote",
 }
+_PLAIN_RUN = re.compile(r"[^<&]+")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
 
@@ -135,8 +137,11 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                 i = nxt
                 continue
         if c != "<":
-            p.emit(c)
-            i += 1
+            # this character (plain, or an '&' that starts no entity) and the plain run after it
+            plain = _PLAIN_RUN.match(text, i + 1)
+            end = plain.end() if plain is not None else i + 1
+            p.emit(text[i:end])
+            i = end
             continue
         begin = i
         i += 1

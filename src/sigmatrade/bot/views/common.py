@@ -6,10 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Fp, Nav
+from sigmatrade.bot.keyboards import Keyboard
 from sigmatrade.domain.money import format_amount, format_rate
 from sigmatrade.texts.i18n import Translator
 from sigmatrade.texts.render import Safe, code
@@ -66,7 +66,7 @@ def help_screen(t: Translator, snap: dict[str, Any], *, registered: bool) -> Scr
         support=support,
         site=site,
     )
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(kb.button(t.raw("info.btn.faq"), Nav(to="faq").pack()))
     if registered:
         builder.row(kb.button(t.raw("btn.recover_finpass"), Fp(action="start").pack()))
@@ -91,7 +91,7 @@ def instructions(
         rule=confirmation_rule(t, mode, confirmations),
         cap=format_rate(cap) if cap is not None else "—",
     )
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if wallet:
         builder.row(kb.url_button(t.raw("btn.explorer_wallet"), f"{explorer}/address/{wallet}"))
     builder.row(*kb.back_row(t))

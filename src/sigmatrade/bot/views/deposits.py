@@ -14,10 +14,10 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Dep, Nav, Reg
+from sigmatrade.bot.keyboards import Keyboard
 from sigmatrade.db.models import Deposit
 from sigmatrade.domain import levels as rules
 from sigmatrade.domain.enums import DepositStatus
@@ -55,7 +55,7 @@ def _join(*parts: str) -> Safe:
 
 
 def _markup(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for row in rows:
         if row:
             builder.row(*(kb.button(label, data) for label, data in row))
@@ -428,7 +428,7 @@ def history(t: Translator, data: svc.HistoryPage, *, explorer: str, tz: tzinfo) 
         return t("dep.history.empty"), _markup(_back_to_levels(t))
     blocks: list[str] = [t("dep.history.title", total=data.total)]
     blocks += [_history_item(t, d, explorer=explorer, tz=tz) for d in data.items]
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if data.pages > 1:
         builder.row(*kb.pager(lambda p: Dep(action="history", page=p).pack(), data.page, data.pages))
     builder.row(*(kb.button(label, cb) for label, cb in _back_to_levels(t)))

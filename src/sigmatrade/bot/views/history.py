@@ -9,10 +9,10 @@ from datetime import tzinfo
 from decimal import Decimal
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Hist
+from sigmatrade.bot.keyboards import Keyboard
 from sigmatrade.domain.money import format_amount
 from sigmatrade.domain.timefmt import format_dt
 from sigmatrade.services import history as svc
@@ -96,7 +96,7 @@ def history(t: Translator, data: svc.HistoryPage, *, explorer: str, tz: tzinfo) 
     )
     lines = [_line(t, item, explorer=explorer, tz=tz) for item in data.items] or [t("hist.empty")]
     text = Safe(header + "\n\n" + "\n".join(lines))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     filters = []
     for kind in svc.KINDS:
         label = t.raw(f"hist.btn.{kind}")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav
+from sigmatrade.bot.keyboards import Keyboard
 from sigmatrade.bot.views.common import confirmation_rule
 from sigmatrade.domain.money import format_rate
 from sigmatrade.texts.i18n import Translator
@@ -37,7 +37,7 @@ def faq(
         rule=rule,
         cap=format_rate(cap) if cap is not None else "—",
     )
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if wallet:
         builder.row(kb.url_button(t.raw("btn.explorer_wallet"), f"{explorer}/address/{wallet}"))
     builder.row(kb.button(t.raw("info.btn.instructions"), Nav(to="instructions").pack()))

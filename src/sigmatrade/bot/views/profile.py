@@ -6,10 +6,10 @@ from datetime import tzinfo
 from decimal import Decimal
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Fp, Nav, Reg, Set
+from sigmatrade.bot.keyboards import Keyboard
 from sigmatrade.bot.views.registration import contacts_line
 from sigmatrade.domain.money import format_amount
 from sigmatrade.domain.timefmt import format_dt
@@ -65,7 +65,7 @@ def profile(t: Translator, data: ProfileData, *, explorer: str, tz: tzinfo) -> S
         contacts=contacts_line(t, data.contacts),
         link=link(data.referral_link, data.referral_link) if data.referral_link else code(user.referral_code),
     )
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if not user.is_verified:
         builder.row(kb.button(t.raw("btn.verify"), Reg(action="verify").pack()))
     builder.row(kb.button(t.raw("btn.recover_finpass"), Fp(action="start").pack()))
@@ -81,7 +81,7 @@ def settings(t: Translator, *, notify: bool, contacts: MaskedContacts) -> Screen
         contacts=contacts_line(t, contacts),
     )
     toggle = "profile.settings.btn.notify_off" if notify else "profile.settings.btn.notify_on"
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(kb.button(t.raw("btn.language"), Nav(to="language").pack()))
     builder.row(kb.button(t.raw(toggle), Set(action="notify").pack()))
     builder.row(kb.button(t.raw("profile.settings.btn.contacts"), Set(action="contacts").pack()))

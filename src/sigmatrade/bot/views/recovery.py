@@ -6,10 +6,10 @@ import math
 from datetime import datetime
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Fp, Nav
+from sigmatrade.bot.keyboards import Keyboard
 from sigmatrade.db.models import FinpassRecovery
 from sigmatrade.domain.enums import RecoveryStatus
 from sigmatrade.texts.i18n import Translator
@@ -19,7 +19,7 @@ Screen = tuple[Safe, InlineKeyboardMarkup]
 
 
 def _markup(*rows: tuple[str, str]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for label, data in rows:
         builder.row(kb.button(label, data))
     return builder.as_markup()

@@ -11,10 +11,10 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Ref
+from sigmatrade.bot.keyboards import Keyboard
 from sigmatrade.domain.money import format_amount, format_rate
 from sigmatrade.domain.timefmt import format_date, format_dt
 from sigmatrade.services import referrals as svc
@@ -61,7 +61,7 @@ def home(t: Translator, data: svc.Overview) -> Screen:
     )
     if data.inactive:
         text = Safe(text + t("ref.inactive"))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(kb.button(t.raw("ref.btn.link"), Ref(action="link").pack()))
     builder.row(kb.button(t.raw("ref.btn.lists"), Ref(action="list", depth=1, page=1).pack()))
     builder.row(
@@ -75,7 +75,7 @@ def home(t: Translator, data: svc.Overview) -> Screen:
 def my_link(t: Translator, data: svc.Overview) -> Screen:
     shown = link(data.link, data.link) if data.link else t("ref.link_unknown")
     text = t("ref.link", link=shown, code=code(data.code))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if data.inactive:
         text = Safe(text + t("ref.inactive"))
     elif data.link:
@@ -115,7 +115,7 @@ def referral_list(t: Translator, data: svc.ReferralPage, *, tz: tzinfo) -> Scree
                 )
             )
         text = Safe("\n".join(lines))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(*_depth_row(t, data.depth))
     if data.pages > 1:
         depth = data.depth
@@ -151,7 +151,7 @@ def commissions(t: Translator, data: svc.CommissionPage, *, tz: tzinfo) -> Scree
                 )
             )
         text = Safe("\n\n".join(blocks))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if data.pages > 1:
         builder.row(*kb.pager(lambda p: Ref(action="comms", page=p).pack(), data.page, data.pages))
     builder.row(*_back(t))
@@ -185,7 +185,7 @@ def leaderboard(t: Translator, data: svc.Board) -> Screen:
             )
         )
     lines.append(t("ref.board_ties"))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     toggles = []
     for option, key in ((svc.METRIC_COUNT, "ref.btn.by_count"), (svc.METRIC_EARNED, "ref.btn.by_earned")):
         label = t.raw(f"{key}_on" if option == metric else key)

@@ -7,10 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav, Reg
+from sigmatrade.bot.keyboards import Keyboard
 from sigmatrade.domain.addresses import short
 from sigmatrade.domain.contacts import ContactsProblem, shorten_token
 from sigmatrade.domain.money import format_rate
@@ -23,7 +23,7 @@ Screen = tuple[Safe, InlineKeyboardMarkup]
 
 
 def _markup(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for row in rows:
         builder.row(*(kb.button(label, data) for label, data in row))
     return builder.as_markup()

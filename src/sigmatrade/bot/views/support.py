@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav, Sup
+from sigmatrade.bot.keyboards import Keyboard
 from sigmatrade.db.models import SupportMessage, SupportTicket
 from sigmatrade.domain.enums import MessageSender
 from sigmatrade.services import support as svc
@@ -32,7 +32,7 @@ def _dt(moment: datetime | None, lang: str, tz: tzinfo) -> str:
 
 
 def _markup(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for row in rows:
         if row:
             builder.row(*(kb.button(label, data) for label, data in row))
@@ -205,7 +205,7 @@ def history(t: Translator, page: svc.TicketPage, *, tz: tzinfo) -> Screen:
                 )
             )
         )
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for ticket in page.items:
         label = t.plain("sup.btn.view", id=ticket.id, category=category_label(t, ticket.category))
         builder.row(kb.button(label, Sup(action="view", id=ticket.id, page=page.page).pack()))

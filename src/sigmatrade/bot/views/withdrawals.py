@@ -12,10 +12,10 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Nav, Reg, Wd
+from sigmatrade.bot.keyboards import Keyboard
 from sigmatrade.db.models import Payout
 from sigmatrade.domain.enums import PayoutStatus
 from sigmatrade.domain.money import format_amount, format_rate
@@ -61,7 +61,7 @@ def _join(*parts: str) -> Safe:
 
 
 def _markup(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for row in rows:
         if row:
             builder.row(*(kb.button(label, data) for label, data in row))
@@ -289,7 +289,7 @@ def payouts_list(t: Translator, data: svc.PayoutPage, *, explorer: str, tz: tzin
         return t("wd.list_empty"), _markup(back)
     blocks = [t("wd.list_title", total=data.total)]
     blocks += [_item(t, p, data.approvals.get(p.id, 0), explorer=explorer, tz=tz) for p in data.items]
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for payout in data.items:
         if user_cancellable(payout):
             builder.row(

@@ -99,7 +99,8 @@ def required(payout: Payout) -> int:
 async def queue(session: AsyncSession, page: int) -> QueuePage:
     """Requests awaiting approval, oldest first, 5 per page (page clamped to 1..last).
 
-    One lock-free read: the page with each row's approvals and the total (a window count)."""
+    One lock-free read: the page with each row's approvals and the total (a window count over the
+    index of open requests)."""
     page = max(1, page)
     rows = await _queue_rows(session, page)
     if not rows and page > 1:  # past the end: clamp to the last page
@@ -120,6 +121,16 @@ async def _queue_rows(session: AsyncSession, page: int) -> list[Any]:
     if session.in_transaction():
         await session.commit()
     await begin_read(session)
+    # The page's ids and the total come from the status index alone; users and approval counts are
+    # then read for the page's 5 rows only (not for every open request before the window count).
+    page_ids = (
+        select(Payout.id.label("id"), func.count().over().label("total"))
+        .where(Payout.status == PayoutStatus.REQUESTED)
+        .order_by(Payout.created_at, Payout.id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .subquery("page")
+    )
     approvals = (
         select(func.count(PayoutApproval.id))
         .where(PayoutApproval.payout_id == Payout.id)
@@ -127,12 +138,10 @@ async def _queue_rows(session: AsyncSession, page: int) -> list[Any]:
         .scalar_subquery()
     )
     result = await session.execute(
-        select(Payout, User, approvals, func.count().over())
+        select(Payout, User, approvals, page_ids.c.total)
+        .join(page_ids, page_ids.c.id == Payout.id)
         .outerjoin(User, User.id == Payout.user_id)
-        .where(Payout.status == PayoutStatus.REQUESTED)
         .order_by(Payout.created_at, Payout.id)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
     )
     return list(result.all())
 

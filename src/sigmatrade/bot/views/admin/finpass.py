@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot.callbacks import Adm
-from sigmatrade.bot.keyboards import button
+from sigmatrade.bot.keyboards import Keyboard, button
 from sigmatrade.bot.views.admin.desk_common import age, back_to_panel, money, pager, who
 from sigmatrade.domain.enums import RecoveryStatus
 from sigmatrade.services.admin import finpass as svc
@@ -21,7 +20,7 @@ def queue(t: Translator, page: svc.EntryPage) -> Screen:
     lines = [t("adm.fpr.title", total=page.total)]
     if not page.items:
         lines.append(t("adm.fpr.empty"))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for item in page.items:
         r = item.request
         lines.append(
@@ -58,7 +57,7 @@ def view(t: Translator, item: svc.Entry, page: int = 1) -> Screen:
         note=r.user_note or "—",
         handler=handler,
     )
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if r.status == RecoveryStatus.PENDING:
         builder.row(button(t.raw("adm.fpr.btn.take"), Adm(sec=SEC, act="take", id=r.id).pack()))
     if r.status in svc.OPEN:
@@ -73,7 +72,7 @@ def view(t: Translator, item: svc.Entry, page: int = 1) -> Screen:
 
 
 def confirm_approve(t: Translator, request_id: int) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(
         button(t.raw("adm.desk.btn.confirm"), Adm(sec=SEC, act="okyes", id=request_id).pack()),
         button(t.raw("adm.desk.btn.cancel"), Adm(sec=SEC, act="view", id=request_id).pack()),
@@ -82,13 +81,13 @@ def confirm_approve(t: Translator, request_id: int) -> Screen:
 
 
 def comment_prompt(t: Translator, request_id: int) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(button(t.raw("adm.fpr.btn.no_comment"), Adm(sec=SEC, act="rejn", id=request_id).pack()))
     builder.row(button(t.raw("adm.desk.btn.cancel"), Adm(sec=SEC, act="view", id=request_id).pack()))
     return t("adm.fpr.comment_prompt", id=request_id), builder.as_markup()
 
 
 def done(t: Translator, key: str, request_id: int) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(button(t.raw("adm.desk.btn.back"), Adm(sec=SEC, act="list").pack()), back_to_panel(t))
     return t(key, id=request_id), builder.as_markup()

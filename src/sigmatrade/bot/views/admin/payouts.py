@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot.callbacks import Adm
-from sigmatrade.bot.keyboards import button
+from sigmatrade.bot.keyboards import Keyboard, button
 from sigmatrade.bot.views.admin.desk_common import (
     address_link,
     age,
@@ -43,7 +42,7 @@ def overview(t: Translator, data: svc.Overview, explorer: str) -> Screen:
                 tx=tx_link(t, explorer, p.tx_hash),
             )
         )
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(button(t.plain("adm.po.btn.dlq", n=data.dlq_total), Adm(sec=SEC, act="dlq", page=1).pack()))
     builder.row(button(t.raw("adm.btn.refresh"), Adm(sec=SEC).pack()), back_to_panel(t))
     return Safe("\n".join(lines)), builder.as_markup()
@@ -53,7 +52,7 @@ def dlq(t: Translator, page: svc.DlqPage) -> Screen:
     lines = [t("adm.po.dlq.title", total=page.total)]
     if not page.items:
         lines.append(t("adm.po.dlq.empty"))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for item in page.items:
         p, r = item.payout, item.retry
         lines.append(
@@ -103,7 +102,7 @@ def item(t: Translator, data: svc.DlqItem, explorer: str, page: int = 1) -> Scre
     ]
     if r.error_kind == RetryErrorKind.NONCE_CONFLICT:
         lines.append(t("adm.po.conflict_warning", address=p.from_address or "—"))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(button(t.raw("adm.po.btn.retry"), Adm(sec=SEC, act="retry", id=p.id).pack()))
     if svc.can_fail(p, r) is None:
         builder.row(button(t.raw("adm.po.btn.fail"), Adm(sec=SEC, act="fail", id=p.id).pack()))
@@ -117,7 +116,7 @@ def item(t: Translator, data: svc.DlqItem, explorer: str, page: int = 1) -> Scre
 def confirm_fail(t: Translator, data: svc.DlqItem) -> Screen:
     p = data.payout
     key = "adm.po.confirm_fail_refund" if p.user_id is None else "adm.po.confirm_fail"
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(
         button(t.raw("adm.desk.btn.confirm"), Adm(sec=SEC, act="failok", id=p.id).pack()),
         button(t.raw("adm.desk.btn.cancel"), Adm(sec=SEC, act="item", id=p.id).pack()),
@@ -126,12 +125,12 @@ def confirm_fail(t: Translator, data: svc.DlqItem) -> Screen:
 
 
 def hash_prompt(t: Translator, payout_id: int) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(button(t.raw("adm.desk.btn.cancel"), Adm(sec=SEC, act="item", id=payout_id).pack()))
     return t("adm.po.hash_prompt", id=payout_id), builder.as_markup()
 
 
 def resolved(t: Translator, payout_id: int, key: str, explorer: str, tx_hash: str | None = None) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(button(t.raw("adm.desk.btn.back"), Adm(sec=SEC, act="dlq", page=1).pack()), back_to_panel(t))
     return t(key, id=payout_id, tx=tx_link(t, explorer, tx_hash)), builder.as_markup()

@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot.callbacks import MAX_ID, Adm
-from sigmatrade.bot.keyboards import button
+from sigmatrade.bot.keyboards import Keyboard, button
 from sigmatrade.bot.views.admin.desk_common import (
     address_link,
     age,
@@ -47,7 +46,7 @@ def queue(t: Translator, page: svc.ItemPage, explorer: str) -> Screen:
     lines = [t("adm.um.title", total=page.total)]
     if not page.items:
         lines.append(t("adm.um.empty"))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for entry in page.items:
         i, tr = entry.item, entry.transfer
         lines.append(
@@ -87,7 +86,7 @@ def view(t: Translator, entry: svc.Item, explorer: str, page: int = 1) -> Screen
         age=age(t, i.created_at),
         tx=tx_link(t, explorer, tr.tx_hash),
     )
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if i.status == "open":
         builder.row(button(t.raw("adm.um.btn.assign"), Adm(sec=SEC, act="asg", id=i.id).pack()))
         builder.row(
@@ -101,7 +100,7 @@ def view(t: Translator, entry: svc.Item, explorer: str, page: int = 1) -> Screen
 
 
 def _cancel(t: Translator, item_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(button(t.raw("adm.desk.btn.cancel"), Adm(sec=SEC, act="view", id=item_id).pack()))
     return builder.as_markup()
 
@@ -111,7 +110,7 @@ def user_prompt(t: Translator, item_id: int) -> Screen:
 
 
 def levels(t: Translator, item_id: int, user: User) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(
         *(
             button(str(level), Adm(sec=SEC, act="lvl", id=item_id, arg=assignment(user.id, level)).pack())
@@ -123,7 +122,7 @@ def levels(t: Translator, item_id: int, user: User) -> Screen:
 
 
 def confirm_assign(t: Translator, item_id: int, user: User, level: int, received: Decimal) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(
         button(
             t.raw("adm.desk.btn.confirm"),
@@ -140,7 +139,7 @@ def note_prompt(t: Translator, item_id: int, action: str) -> Screen:
 
 
 def confirm_note(t: Translator, item_id: int, action: str, note: str, amount: Decimal) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(
         button(t.raw("adm.desk.btn.confirm"), Adm(sec=SEC, act=f"{action}ok", id=item_id).pack()),
         button(t.raw("adm.desk.btn.cancel"), Adm(sec=SEC, act="view", id=item_id).pack()),
@@ -149,7 +148,7 @@ def confirm_note(t: Translator, item_id: int, action: str, note: str, amount: De
 
 
 def done(t: Translator, key: str, **values: object) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(button(t.raw("adm.desk.btn.back"), Adm(sec=SEC, act="list").pack()), back_to_panel(t))
     return t(key, **values), builder.as_markup()
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from sigmatrade.bot.callbacks import Adm
-from sigmatrade.bot.keyboards import button
+from sigmatrade.bot.keyboards import Keyboard, button
 from sigmatrade.bot.views.admin.desk_common import (
     address_link,
     age,
@@ -34,7 +33,7 @@ def queue(t: Translator, page: svc.QueuePage) -> Screen:
     lines = [t("adm.wd.title", total=page.total)]
     if not page.items:
         lines.append(t("adm.wd.empty"))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for item in page.items:
         p = item.payout
         lines.append(
@@ -107,7 +106,7 @@ def view(t: Translator, detail: svc.Detail, explorer: str, page: int = 1) -> Scr
         lines.append(t("adm.wd.view.tx", link=tx_link(t, explorer, p.tx_hash)))
     if p.reject_reason:
         lines.append(t("adm.wd.view.reason", reason=p.reject_reason))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     actions = []
     if p.status == PayoutStatus.REQUESTED:
         actions.append(button(t.raw("adm.wd.btn.approve"), Adm(sec=SEC, act="ok", id=p.id).pack()))
@@ -136,14 +135,14 @@ def refusal(t: Translator, code: str) -> str:
 
 
 def reason_prompt(t: Translator, payout_id: int) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(button(t.raw("adm.wd.btn.no_reason"), Adm(sec=SEC, act="rejn", id=payout_id).pack()))
     builder.row(button(t.raw("adm.desk.btn.cancel"), Adm(sec=SEC, act="view", id=payout_id).pack()))
     return t("adm.wd.reason_prompt", id=payout_id), builder.as_markup()
 
 
 def rejected(t: Translator, payout: Payout) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.row(button(t.raw("adm.desk.btn.back"), Adm(sec=SEC, act="list").pack()), back_to_panel(t))
     text = t(
         "adm.wd.rejected",
