@@ -12,6 +12,7 @@ the same emulator: the floor.
     BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/sigmatrade_bench \\
     BENCH_REDIS_URL=redis://127.0.0.1:6379/0 make bench-e2e
     BENCH_ROUNDS=600 ...                             # updates measured (default 400)
+    BENCH_PYSPY_OUT=/tmp/stacks.txt ...              # sample the real process with py-spy (collapsed stacks)
 
 Work per update is counted inside the real process (benchmarks/e2e_child.py exports the counters on its
 /metrics): SQL statements, transactions, PostgreSQL round trips, Redis commands; it includes what
@@ -212,9 +213,11 @@ async def run_real(url: str, redis_url: str | None, rounds: int, workdir: Path) 
         await asyncio.sleep(3)
         run.rss = psutil.Process(proc.pid).memory_info().rss
         before = await scrape(http_port)
+        spy = await start_py_spy(proc.pid)
         t0 = time.monotonic()
         await drive(emu, run, rounds)
         run.window = time.monotonic() - t0
+        await stop_py_spy(spy)
         after = await scrape(http_port)
         run.work = {k: after.get(k, 0) - before.get(k, 0) for k in after}
         await asyncio.sleep(min(run.window, 30))  # an idle window: what the jobs alone do
@@ -229,6 +232,28 @@ async def run_real(url: str, redis_url: str | None, rounds: int, workdir: Path) 
         await emu.stop()
         await chain.stop()
     return run
+
+
+async def start_py_spy(pid: int) -> asyncio.subprocess.Process | None:
+    """With ``BENCH_PYSPY_OUT=<file>`` (py-spy on PATH): sample the real process while it is driven,
+    collapsed stacks with idle time included (``--idle``), for finding where an update's time goes."""
+    out = os.environ.get("BENCH_PYSPY_OUT")
+    if not out:
+        return None
+    spy = await asyncio.create_subprocess_exec(
+        "py-spy", "record", "--pid", str(pid), "--rate", "1000", "--idle", "--format", "raw", "-o", out,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    await asyncio.sleep(1)
+    return spy
+
+
+async def stop_py_spy(spy: asyncio.subprocess.Process | None) -> None:
+    if spy is None:
+        return
+    spy.send_signal(signal.SIGINT)
+    await spy.wait()
 
 
 async def run_floor(rounds: int) -> Run:

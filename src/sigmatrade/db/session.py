@@ -43,7 +43,9 @@ def _prepare_sqlite_path(url: str) -> None:
 def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         _prepare_sqlite_path(url)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        from sigmatrade.db.sqlite_driver import DBAPI
+
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, module=DBAPI)
         _configure_sqlite(engine)
     else:
         engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
