@@ -105,6 +105,30 @@ async def test_registered_user_profile_refresh_is_still_saved(harness: Harness) 
         assert row is not None and row.last_seen_at is not None and row.last_seen_at > seen
 
 
+async def test_screens_read_without_the_write_lock_and_start_writes_no_unchanged_fsm(
+    harness: Harness,
+) -> None:
+    """/start clears the FSM state: when it is already clear nothing is written. The profile, deposits
+    and history screens read without SQLite's write lock and write nothing."""
+    async with harness.rt.db.transaction() as session:
+        await make_user(session, telegram_id=7306, finpass="Abcdefgh2345", language="en")
+    guest = harness.user(7307, "Guest", language_code="en")
+    await guest.send("/start")
+    user = harness.user(7306, "Reg", language_code="en")
+    await user.send("/menu")
+    probe = install_probe(harness)
+    await guest.send("/start")
+    again = await probe.next()
+    assert not [s for s in again if s.split()[0] in ("INSERT", "UPDATE", "DELETE")], again
+    for screen in ("profile", "deposits", "history"):
+        await user.press_data(Nav(to=screen).pack())
+        statements = await probe.next()
+        assert not [s for s in statements if "IMMEDIATE" in s or s.split()[0] in ("INSERT", "UPDATE")], (
+            screen,
+            statements,
+        )
+
+
 async def test_fsm_written_between_updates_is_seen_by_the_next_update(harness: Harness) -> None:
     """Nothing is cached across updates: another replica may write the FSM record in between."""
     assert harness.app is not None and harness.app.dp is not None and harness.app.bot is not None

@@ -142,7 +142,9 @@ class FsmUpdateCacheMiddleware(BaseMiddleware):
 
 class UpdateCachedStorage(BaseStorage):
     """Reads each FSM record at most once per update (the FSM middleware, i18n, ``leave_state`` and the
-    handler all ask for it); a write goes straight to the wrapped storage and drops the cached entry.
+    handler all ask for it). A write of what this update already read (clearing a clear state, the
+    same data) is skipped; any other write goes straight to the wrapped storage, and the state written
+    is remembered (data is read again if asked, in the storage's own encoding).
 
     Nothing is kept across updates: the record may be changed by another replica between updates,
     while within one update the event-isolation lock on the key serialises its handlers.
@@ -167,14 +169,22 @@ class UpdateCachedStorage(BaseStorage):
                 entry[1] = await self.inner.get_data(key)
         return entry[slot]
 
-    def _forget(self, key: StorageKey) -> None:
+    def _cached(self, key: StorageKey, slot: int) -> Any:
+        cache = _current_cache()
+        entry = cache.entries.get(key) if cache is not None else None
+        return _MISSING if entry is None else entry[slot]
+
+    def _remember(self, key: StorageKey, slot: int, value: Any) -> None:
         cache = _current_cache()
         if cache is not None:
-            cache.entries.pop(key, None)
+            cache.entries.setdefault(key, [_MISSING, _MISSING])[slot] = value
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        self._forget(key)
+        name = _state_name(state)
+        if self._cached(key, 0) == name:
+            return  # read this update and unchanged: nothing to write (clearing a clear state)
         await self.inner.set_state(key, state)
+        self._remember(key, 0, name)
 
     async def get_state(self, key: StorageKey) -> str | None:
         state = await self._entry(key, 0)
@@ -183,8 +193,11 @@ class UpdateCachedStorage(BaseStorage):
         return None if state is None else str(state)
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        self._forget(key)
+        cached = self._cached(key, 1)
+        if cached is not _MISSING and cached == jsonable(dict(data)):
+            return  # read this update and unchanged
         await self.inner.set_data(key, data)
+        self._remember(key, 1, _MISSING)  # read again if asked: the storage's own encoding decides
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         data = await self._entry(key, 1)

@@ -272,6 +272,24 @@ async def unit(session: AsyncSession) -> AsyncIterator[AsyncSession]:
 
 
 @asynccontextmanager
+async def reading(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A screen's reads: no write lock, nothing written (see ``begin_read``), ended when done.
+
+    SQLite: one deferred transaction, so every statement reads the same snapshot. PostgreSQL:
+    autocommit statements; under READ COMMITTED a transaction gave each statement its own snapshot
+    anyway, so only the BEGIN and COMMIT round trips go. Never write inside.
+    """
+    if session.in_transaction():
+        await session.commit()
+    await begin_read(session)
+    try:
+        yield session
+    finally:
+        if session.in_transaction():
+            await session.commit()  # ends the read; rollback would expire the loaded rows
+
+
+@asynccontextmanager
 async def _holding(session: AsyncSession) -> AsyncIterator[None]:
     """Record the open write transaction for this flow (after its connection is checked out)."""
     await session.connection()

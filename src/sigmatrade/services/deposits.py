@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.db.models import ChainCursor, Deposit, Referral, RewardSession, User
-from sigmatrade.db.session import is_postgres, unit
+from sigmatrade.db.session import is_postgres, reading, unit
 from sigmatrade.domain import levels as rules
 from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.domain.levels import LevelSpec, LevelState, LevelTable, UserFacts
@@ -169,7 +169,7 @@ async def _facts(session: AsyncSession, user_id: int, *, lock: bool = False) -> 
 
 async def overview(session: AsyncSession, rt: Runtime, user: User) -> Overview:
     table, _ = await load_table(rt)
-    async with unit(session):
+    async with reading(session):
         facts = await _facts(session, user.id)
     states = tuple(rules.level_state(table, facts, spec.level) for spec in table.open_levels)
     open_count = sum(1 for _, status in facts.deposits if status in rules.OPEN)

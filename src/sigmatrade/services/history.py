@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.db.models import Deposit, Payout, ReferralCommission, RewardAccrual, User
-from sigmatrade.db.session import unit
+from sigmatrade.db.session import reading
 from sigmatrade.domain.enums import CommissionStatus
 from sigmatrade.domain.paging import page_count
 from sigmatrade.ledger.balances import user_balances
@@ -164,7 +164,7 @@ def merge(items: list[Item]) -> list[Item]:
 async def history(session: AsyncSession, user_id: int, kind: str, page: int, tz: tzinfo) -> HistoryPage:
     if kind not in KINDS:
         raise HistoryError(BAD_KIND)
-    async with unit(session):
+    async with reading(session):
         deposits = await _deposits(session, user_id)
         rewards, rewards_total = await _rewards(session, user_id, tz)
         commissions = await _commissions(session, user_id)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.db.models import Deposit, Referral, User
-from sigmatrade.db.session import is_postgres, unit
+from sigmatrade.db.session import is_postgres, reading, unit
 from sigmatrade.domain import levels as level_rules
 from sigmatrade.domain.contacts import Contacts, mask_email, mask_phone
 from sigmatrade.domain.enums import DepositStatus
@@ -207,8 +207,8 @@ def cycle_progress(accrued: Decimal, cap: Decimal) -> CycleProgress:
 
 
 async def overview(session: AsyncSession, rt: Runtime, user_id: int) -> ProfileData:
-    """Everything the Profile screen shows, read in one short unit of work."""
-    async with unit(session):
+    """Everything the Profile screen shows, in one read."""
+    async with reading(session):
         user = await session.get(User, user_id, populate_existing=True)
         if user is None:
             raise ProfileError(NOT_REGISTERED)
