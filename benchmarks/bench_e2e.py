@@ -199,13 +199,15 @@ async def run_real(url: str, redis_url: str | None, rounds: int, workdir: Path) 
             "BACKUP_DIR": str(workdir / "backups"),
         }
         started = time.monotonic()
+        stderr_path = workdir / "stderr.txt"
+        stderr_file = stderr_path.open("wb")
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             str(ROOT / "benchmarks" / "e2e_child.py"),
             cwd=str(workdir),
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
+            stderr=stderr_file,  # a file, not a pipe: an unread pipe would block the bot's writes
         )
         await wait_first_poll(emu, proc)
         assert emu.first_get_updates_at is not None
@@ -227,8 +229,9 @@ async def run_real(url: str, redis_url: str | None, rounds: int, workdir: Path) 
     finally:
         if proc is not None:
             await stop_process(proc)
-            if proc.returncode not in (0, None) and proc.stderr is not None:
-                print((await proc.stderr.read()).decode()[-2000:], file=sys.stderr)
+            stderr_file.close()
+            if proc.returncode not in (0, None):
+                print(stderr_path.read_text(errors="replace")[-2000:], file=sys.stderr)
         await emu.stop()
         await chain.stop()
     return run

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import logging
 import logging.handlers
 import re
 import sys
 from collections.abc import MutableMapping
+from queue import SimpleQueue
 from typing import Any
 
 import structlog
@@ -111,22 +114,49 @@ def setup_logging(level: str = "INFO", fmt: str = "json", log_file: str | None =
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    # Each record is rendered once, on the caller's thread (QueueHandler.prepare), and written by a
+    # listener thread: the event loop never waits for a write to stderr or the log file. Lines still
+    # queued when the process is killed are lost (a graceful stop flushes them: ``stop_logging``).
+    outputs: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file:
-        handlers.append(
+        outputs.append(
             logging.handlers.TimedRotatingFileHandler(log_file, when="midnight", backupCount=14, utc=True)
         )
+    plain = logging.Formatter("%(message)s")
+    for output in outputs:
+        output.setFormatter(plain)
+    queue: SimpleQueue[logging.LogRecord] = SimpleQueue()
+    handler = logging.handlers.QueueHandler(queue)
+    handler.setFormatter(formatter)
+    handler._sigmatrade = True  # type: ignore[attr-defined]
+    stop_logging()
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_sigmatrade", False):
-            root.removeHandler(handler)
-    for handler in handlers:
-        handler.setFormatter(formatter)
-        handler._sigmatrade = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+    for old in list(root.handlers):
+        if getattr(old, "_sigmatrade", False):
+            root.removeHandler(old)
+    root.addHandler(handler)
+    listener = logging.handlers.QueueListener(queue, *outputs)
+    listener.start()
+    _LISTENER["current"] = listener
     root.setLevel(level)
     for noisy in ("aiogram.event", "aiohttp.access", "web3", "urllib3", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+_LISTENER: dict[str, logging.handlers.QueueListener] = {}
+
+
+def stop_logging() -> None:
+    """Write out every queued line and stop the writer thread (at exit, or before a new setup)."""
+    listener = _LISTENER.pop("current", None)
+    if listener is not None:
+        listener.stop()
+        for output in listener.handlers:
+            with contextlib.suppress(ValueError, OSError):  # a stream already closed (test runners)
+                output.flush()
+
+
+atexit.register(stop_logging)
 
 
 def set_level(level: str) -> None:
