@@ -17,6 +17,11 @@ from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import AccountKind
 
 
+def test_head_constant_is_the_newest_migration() -> None:
+    """``schema.HEAD`` (what a start compares with, without importing alembic) is alembic's head."""
+    assert schema.head_revision() == schema.HEAD
+
+
 async def test_migration_matches_models(db: Database) -> None:
     assert await schema.is_at_head(db.engine)
 

@@ -7,7 +7,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from sigmatrade.bot import middlewares
-from sigmatrade.bot.fsm_storage import RedisRecordStorage, SqlStorage, UpdateCachedStorage
+from sigmatrade.bot.fsm_storage import SqlStorage, UpdateCachedStorage
 from sigmatrade.bot.routers import admin_gate, common, fallback
 from sigmatrade.runtime import Runtime
 
@@ -17,6 +17,8 @@ def build_dispatcher(rt: Runtime) -> Dispatcher:
     isolation: BaseEventIsolation
     if rt.redis is not None:
         from aiogram.fsm.storage.redis import RedisEventIsolation
+
+        from sigmatrade.bot.fsm_redis import RedisRecordStorage
 
         storage = RedisRecordStorage(rt.redis)
         isolation = RedisEventIsolation(rt.redis)

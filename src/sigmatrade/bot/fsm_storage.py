@@ -1,5 +1,6 @@
 """Persistent FSM storage in SQL (``fsm_states``), used when Redis is not configured (SPEC §5.3),
-and a per-update read cache in front of any storage.
+and a per-update read cache in front of any storage (the Redis storage is ``bot/fsm_redis.py``,
+imported only when Redis is configured).
 
 Each call is its own short transaction. Data must be JSON-safe (decimals as strings).
 """
@@ -15,7 +16,6 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
-from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import TelegramObject
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -84,22 +84,6 @@ class SqlStorage(BaseStorage):
         return None
 
 
-class RedisRecordStorage(RedisStorage):
-    """aiogram's Redis storage (same keys and values) that can also read state and data in one MGET."""
-
-    async def get_record(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
-        state, data = await self.redis.mget(
-            self.key_builder.build(key, "state"), self.key_builder.build(key, "data")
-        )
-        if isinstance(state, bytes):
-            state = state.decode("utf-8")
-        if data is None:
-            return state, {}
-        if isinstance(data, bytes):
-            data = data.decode("utf-8")
-        return state, dict(self.json_loads(data))
-
-
 _MISSING: Any = object()
 
 
@@ -161,8 +145,9 @@ class UpdateCachedStorage(BaseStorage):
         if entry is None:
             entry = cache.entries[key] = [_MISSING, _MISSING]
         if entry[slot] is _MISSING:
-            if isinstance(self.inner, SqlStorage | RedisRecordStorage):
-                entry[0], entry[1] = await self.inner.get_record(key)
+            get_record = getattr(self.inner, "get_record", None)  # SqlStorage, fsm_redis.RedisRecordStorage
+            if get_record is not None:
+                entry[0], entry[1] = await get_record(key)
             elif slot == 0:
                 entry[0] = await self.inner.get_state(key)
             else:

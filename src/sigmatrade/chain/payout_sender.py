@@ -30,8 +30,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING
 
-from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
 from sigmatrade import clock
@@ -46,6 +46,9 @@ from sigmatrade.domain.money import raw_to_amount
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import payout_pipeline as pipeline
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
 
 log = get_logger("sigmatrade.payouts")
 

@@ -14,9 +14,6 @@ import struct
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 MAGIC = b"STBKENC1"
 CHUNK = 1 << 20
 _TAG = 16
@@ -45,6 +42,8 @@ def _chunks(source: BinaryIO, size: int) -> Iterator[tuple[bytes, bool]]:
 
 
 def seal(source: BinaryIO, target: BinaryIO, key: bytes, *, chunk: int = CHUNK) -> None:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # loaded when a backup runs (7 MB)
+
     aes = AESGCM(key)
     header = MAGIC + os.urandom(8)
     target.write(header)
@@ -57,6 +56,9 @@ def seal(source: BinaryIO, target: BinaryIO, key: bytes, *, chunk: int = CHUNK) 
 
 def unseal(source: BinaryIO, target: BinaryIO, key: bytes) -> None:
     """Decrypt ``source`` into ``target``; :class:`SealError` unless every chunk and the end are intact."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     aes = AESGCM(key)
     header = source.read(len(MAGIC) + 8)
     if len(header) < len(MAGIC) + 8 or not is_sealed(header):

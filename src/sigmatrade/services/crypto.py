@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
 
@@ -74,6 +73,8 @@ class Cipher:
 
     def encrypt(self, plaintext: str, associated: bytes = b"") -> str:
         nonce = os.urandom(12)
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # loaded on first use (7 MB)
+
         sealed = AESGCM(self.current).encrypt(nonce, plaintext.encode(), associated or None)
         return f"v1:{self.current_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
@@ -90,6 +91,8 @@ class Cipher:
             raise DecryptionError(f"no key with id {kid}")
         raw = base64.urlsafe_b64decode(body.encode())
         try:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
             return AESGCM(key).decrypt(raw[:12], raw[12:], associated or None).decode()
         except Exception as exc:
             raise DecryptionError("ciphertext does not authenticate") from exc
