@@ -30,9 +30,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING
-
-from eth_utils import to_checksum_address
+from typing import TYPE_CHECKING, cast
 
 from sigmatrade import clock
 from sigmatrade.chain import keystore, nonces
@@ -40,7 +38,7 @@ from sigmatrade.chain.provider import RpcCallError, RpcError, transaction_hash
 from sigmatrade.chain.runtime import ChainRuntime
 from sigmatrade.chain.token import decode_uint, encode_balance_of, encode_transfer
 from sigmatrade.db.models import Payout, PayoutTransaction
-from sigmatrade.domain.addresses import is_valid_address
+from sigmatrade.domain.addresses import is_valid_address, to_checksum
 from sigmatrade.domain.enums import PayoutStatus, RetryErrorKind
 from sigmatrade.domain.money import raw_to_amount
 from sigmatrade.logging import get_logger
@@ -49,6 +47,7 @@ from sigmatrade.services import payout_pipeline as pipeline
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
+    from eth_typing import ChecksumAddress
 
 log = get_logger("sigmatrade.payouts")
 
@@ -109,7 +108,7 @@ class PayoutSender:
 
     async def wallet(self) -> str | None:
         value = await self.rt.store.get("payout.wallet_address")
-        return to_checksum_address(value) if value else None
+        return to_checksum(value) if value else None
 
     async def run(self, *, retries_only: bool = False, monitor: bool = False) -> RunReport:
         report = RunReport()
@@ -458,7 +457,7 @@ class PayoutSender:
             {
                 "chainId": self.chain.chain_id,
                 "nonce": nonce,
-                "to": to_checksum_address(self.chain.token_address),
+                "to": cast("ChecksumAddress", to_checksum(self.chain.token_address)),
                 "value": 0,
                 "gas": gas_limit,
                 "gasPrice": gas_price,

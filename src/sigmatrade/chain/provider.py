@@ -36,9 +36,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from eth_utils import keccak
 
 from sigmatrade import metrics
+from sigmatrade.domain.hashing import keccak256
 from sigmatrade.logging import get_logger, redact
 
 log = get_logger("sigmatrade.chain.rpc")
@@ -321,7 +321,7 @@ def parse_endpoints(urls: Sequence[str]) -> list[tuple[str, str]]:
 
 def transaction_hash(raw_hex: str) -> str:
     """The hash of a signed transaction (keccak of its bytes), as nodes report it."""
-    return "0x" + keccak(bytes.fromhex(raw_hex.removeprefix("0x"))).hex()
+    return "0x" + keccak256(bytes.fromhex(raw_hex.removeprefix("0x"))).hex()
 
 
 class ProviderManager:

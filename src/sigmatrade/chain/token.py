@@ -1,18 +1,42 @@
-"""ERC-20 (BEP-20 USDT) encoding: calls, the Transfer event, and log decoding."""
+"""ERC-20 (BEP-20 USDT) encoding: calls, the Transfer event, and log decoding.
+
+Only static ABI types occur (``address``, ``uint256``): each is one 32-byte big-endian word, so the
+encoding is written out here instead of loading a general ABI codec.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
-from eth_utils import keccak, to_checksum_address
+from sigmatrade.domain.addresses import is_valid_address
+from sigmatrade.domain.hashing import keccak256
 
-TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+WORD = 32
+UINT256_MAX = 2**256 - 1
+TRANSFER_TOPIC = "0x" + keccak256(b"Transfer(address,address,uint256)").hex()
 
 
 def _selector(signature: str) -> bytes:
-    return keccak(text=signature)[:4]
+    return keccak256(signature.encode())[:4]
+
+
+def _address_word(address: str) -> bytes:
+    if not is_valid_address(address):
+        raise ValueError(f"not an address: {address!r}")
+    return bytes(12) + bytes.fromhex(address[2:])
+
+
+def _uint_word(value: int) -> bytes:
+    if not 0 <= value <= UINT256_MAX:
+        raise ValueError("uint256 out of range")
+    return value.to_bytes(WORD, "big")
+
+
+def _first_uint(data: bytes) -> int:
+    """The uint256 in the first word (what a ``uint256``-returning call or the Transfer data holds)."""
+    if len(data) < WORD:
+        raise ValueError(f"expected a 32-byte word, got {len(data)} bytes")
+    return int.from_bytes(data[:WORD], "big")
 
 
 def address_topic(address: str) -> str:
@@ -21,19 +45,11 @@ def address_topic(address: str) -> str:
 
 
 def encode_transfer(to: str, raw_amount: int) -> str:
-    return (
-        "0x"
-        + (
-            _selector("transfer(address,uint256)")
-            + abi_encode(["address", "uint256"], [to_checksum_address(to), raw_amount])
-        ).hex()
-    )
+    return "0x" + (_selector("transfer(address,uint256)") + _address_word(to) + _uint_word(raw_amount)).hex()
 
 
 def encode_balance_of(owner: str) -> str:
-    return (
-        "0x" + (_selector("balanceOf(address)") + abi_encode(["address"], [to_checksum_address(owner)])).hex()
-    )
+    return "0x" + (_selector("balanceOf(address)") + _address_word(owner)).hex()
 
 
 def encode_decimals() -> str:
@@ -44,8 +60,7 @@ def decode_uint(result: str) -> int:
     data = bytes.fromhex(result.removeprefix("0x"))
     if not data:
         raise ValueError("empty eth_call result")
-    (value,) = abi_decode(["uint256"], data)
-    return int(value)
+    return _first_uint(data)
 
 
 @dataclass(frozen=True)
@@ -67,7 +82,7 @@ def decode_transfer_log(entry: dict[str, object]) -> TransferEvent:
     topics = entry["topics"]
     assert isinstance(topics, list) and len(topics) == 3 and str(topics[0]).lower() == TRANSFER_TOPIC
     data = str(entry["data"])
-    (value,) = abi_decode(["uint256"], bytes.fromhex(data.removeprefix("0x")))
+    value = _first_uint(bytes.fromhex(data.removeprefix("0x")))
     return TransferEvent(
         tx_hash=str(entry["transactionHash"]).lower(),
         log_index=int(str(entry["logIndex"]), 16),

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from eth_utils import keccak
+from sigmatrade.domain.hashing import keccak256
 
 _HEX40 = re.compile(r"^0x[0-9a-fA-F]{40}$")
 ZERO_ADDRESS = "0x" + "0" * 40
@@ -27,7 +27,7 @@ class ParsedAddress:
 def to_checksum(address: str) -> str:
     """EIP-55 form of a 0x-prefixed 40-hex address (any case)."""
     body = address[2:].lower()
-    digest = keccak(text=body).hex()
+    digest = keccak256(body.encode()).hex()
     out = [ch.upper() if ch.isalpha() and int(digest[i], 16) >= 8 else ch for i, ch in enumerate(body)]
     return "0x" + "".join(out)
 
