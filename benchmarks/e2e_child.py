@@ -4,6 +4,7 @@ and Redis commands are counted in-process and exported on the process's own /met
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -27,6 +28,15 @@ def _install() -> None:
     event.listen(Engine, "commit", lambda *a: WORK.labels("commit").inc())
     event.listen(Engine, "rollback", lambda *a: WORK.labels("rollback").inc())
 
+    # Only the drivers the process uses: importing asyncpg or the Redis client here would add their
+    # memory to a SQLite process's idle RSS.
+    if os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        _count_pg_round_trips()
+    if os.environ.get("REDIS_URL"):
+        _count_redis()
+
+
+def _count_pg_round_trips() -> None:
     from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection as Conn
 
     ping, start, finish = Conn._async_ping, Conn._start_transaction, Conn._call_and_discard
@@ -49,6 +59,8 @@ def _install() -> None:
     Conn._start_transaction = _start_transaction  # type: ignore[method-assign]
     Conn._call_and_discard = _call_and_discard  # type: ignore[method-assign]
 
+
+def _count_redis() -> None:
     from redis.asyncio.client import Pipeline, Redis
 
     plain_cmd, piped = Redis.execute_command, Pipeline.execute

@@ -47,3 +47,29 @@ async def test_one_trip_per_statement_with_the_same_results(tmp_path: Path, trip
                 await conn.execute(text("INSERT INTO t (id, v) VALUES (1, 'dup')"))
     finally:
         await db.dispose()
+
+
+async def test_reads_send_no_begin_and_refuse_writes(tmp_path: Path, trips: dict[str, int]) -> None:
+    """``begin_read`` on SQLite: no BEGIN/COMMIT trips, no write lock, and a write is refused."""
+    from sigmatrade.db.session import begin_read
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'reads.db'}")
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)"))
+            await conn.execute(text("INSERT INTO t (v) VALUES ('x')"))
+        async with db.session() as session:
+            await begin_read(session)
+            trips["n"] = 0
+            assert (await session.execute(text("SELECT v FROM t"))).scalar_one() == "x"
+            await session.commit()
+            assert trips["n"] == 1  # the SELECT alone (was BEGIN, SELECT, COMMIT)
+            await begin_read(session)
+            with pytest.raises(exc.OperationalError, match="read-only"):
+                await session.execute(text("UPDATE t SET v = 'y'"))
+            await session.rollback()
+            async with session.begin():  # a write transaction afterwards works as before
+                await session.execute(text("UPDATE t SET v = 'y'"))
+            assert (await session.execute(text("SELECT v FROM t"))).scalar_one() == "y"
+    finally:
+        await db.dispose()

@@ -3,7 +3,9 @@
 SQLite: WAL, foreign keys on, busy timeout, and every transaction starts with
 ``BEGIN IMMEDIATE`` so read-check-write sequences (balances, conditional transitions) are
 serialised exactly as row locks serialise them on PostgreSQL. A transaction that only reads
-(``begin_read``) starts with a plain ``BEGIN`` instead: a WAL snapshot that takes no write lock.
+(``begin_read``) sends no BEGIN at all: each statement reads in its own implicit transaction (no write
+lock, no round trips to open and close it), exactly like the autocommit reads on PostgreSQL, and
+the driver refuses a write in it (``db/sqlite_driver.py``).
 
 One flow holds at most one connection while it holds a write transaction (a ``unit`` or
 ``Database.transaction``): on SQLite a second connection that begins a transaction waits for the
@@ -130,6 +132,8 @@ def _guard_checkouts(engine: AsyncEngine) -> None:
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
+    from sigmatrade.db.sqlite_driver import mark_read_only  # aiosqlite only where SQLite is used
+
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -148,7 +152,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         if conn.get_execution_options().get(READ_ONLY):
-            conn.exec_driver_sql("BEGIN")
+            # No BEGIN: each statement reads in its own implicit transaction (as autocommit reads do on
+            # PostgreSQL), and the driver refuses anything but a read until the transaction ends.
+            mark_read_only(conn.connection.dbapi_connection)
             return
         writers.enter(conn)
         try:
@@ -233,11 +239,11 @@ READ_ONLY = "sigmatrade_read_only"
 async def begin_read(session: AsyncSession) -> None:
     """Start the session's next transaction as a read that takes no lock and writes nothing.
 
-    SQLite: a deferred ``BEGIN`` (a WAL snapshot, no write lock). PostgreSQL: autocommit, which saves
-    the BEGIN and COMMIT round trips; every statement then sees its own snapshot, so use it only for
-    a single statement or for statements that need no common snapshot. Never write in such a
-    transaction (a deferred SQLite transaction fails with SQLITE_BUSY when it tries to write after
-    another connection committed). No effect when a transaction is already open.
+    Both backends: no BEGIN/COMMIT sent (PostgreSQL: autocommit; SQLite: each statement its own
+    implicit transaction), so every statement sees its own snapshot: use it only for a single
+    statement or for statements that need no common snapshot. A write in it is refused on SQLite
+    (``sqlite_driver``) and would commit on its own on PostgreSQL: never write in such a transaction.
+    No effect when a transaction is already open.
     """
     if session.in_transaction():
         return
@@ -275,9 +281,8 @@ async def unit(session: AsyncSession) -> AsyncIterator[AsyncSession]:
 async def reading(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """A screen's reads: no write lock, nothing written (see ``begin_read``), ended when done.
 
-    SQLite: one deferred transaction, so every statement reads the same snapshot. PostgreSQL:
-    autocommit statements; under READ COMMITTED a transaction gave each statement its own snapshot
-    anyway, so only the BEGIN and COMMIT round trips go. Never write inside.
+    Statements read one by one (``begin_read``): under READ COMMITTED a PostgreSQL transaction gave each
+    statement its own snapshot anyway, so only the BEGIN and COMMIT round trips go. Never write inside.
     """
     if session.in_transaction():
         await session.commit()

@@ -89,12 +89,14 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows = collections.deque(rows or ())
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        _check_read(self._adapt_connection, operation)
         async with self._adapt_connection._execute_mutex:
             connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
             self._keep(await connection._execute(_execute, connection._conn, operation, parameters or ()))
             return self
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        _check_read(self._adapt_connection, operation)
         async with self._adapt_connection._execute_mutex:
             connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
             self._keep(
@@ -110,14 +112,49 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("read_only",)
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
+
+    def _idle(self) -> bool:
+        """No transaction open on the driver's side (a read sent no BEGIN): commit/rollback are no-ops."""
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        try:
+            return not connection._conn.in_transaction
+        except ValueError:  # closed
+            return False
+
+    def commit(self) -> None:
+        self.read_only = False
+        if not self._idle():
+            super().commit()
+
+    def rollback(self) -> None:
+        self.read_only = False
+        if not self._idle():
+            super().rollback()
+
+
+_READS = ("SELECT", "WITH", "PRAGMA", "EXPLAIN", "VALUES")
+
+
+def mark_read_only(dbapi_connection: Any) -> None:
+    """Refuse anything but a read on this connection until its transaction ends."""
+    if isinstance(dbapi_connection, _Connection):
+        dbapi_connection.read_only = True
+
+
+def _check_read(adapt_connection: Any, operation: str) -> None:
+    head = operation.lstrip()[:7].upper()
+    if getattr(adapt_connection, "read_only", False) and not head.startswith(_READS):
+        raise sqlite3.OperationalError("a write inside a read-only transaction (begin_read) is refused")
 
 
 class _DBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
         adapted = super().connect(*arg, **kw)
-        return _Connection(self, adapted._connection)
+        connection = _Connection(self, adapted._connection)
+        connection.read_only = False
+        return connection
 
 
 DBAPI = _DBAPI(aiosqlite, sqlite3)
