@@ -13,6 +13,7 @@ the same emulator: the floor.
     BENCH_REDIS_URL=redis://127.0.0.1:6379/0 make bench-e2e
     BENCH_ROUNDS=600 ...                             # updates measured (default 400)
     BENCH_PYSPY_OUT=/tmp/stacks.txt ...              # sample the real process with py-spy (collapsed stacks)
+    BENCH_E2E_JOBS=1 ...                             # also: jobs every second vs jobs off (p99 added by jobs)
 
 Work per update is counted inside the real process (benchmarks/e2e_child.py exports the counters on its
 /metrics): SQL statements, transactions, PostgreSQL round trips, Redis commands; it includes what
@@ -168,9 +169,38 @@ async def stop_process(proc: asyncio.subprocess.Process) -> None:
             await proc.wait()
 
 
-async def run_real(url: str, redis_url: str | None, rounds: int, workdir: Path) -> Run:
-    run = Run("sigmatrade run")
-    await prepare_database(url, redis_url)
+# Jobs made busy for the comparison: each runs every second during the window.
+BUSY_JOBS = {
+    "JOB_BLOCKCHAIN_MONITOR_INTERVAL_SECONDS": "1",
+    "JOB_PAYMENT_PROCESSOR_INTERVAL_SECONDS": "1",
+    "JOB_PERFORMANCE_REPORT_INTERVAL_SECONDS": "1",
+    "JOB_NOTIFICATION_RETRY_INTERVAL_SECONDS": "1",
+    "JOB_PAYMENT_RETRY_INTERVAL_SECONDS": "1",
+}
+
+
+async def run_real(
+    url: str,
+    redis_url: str | None,
+    rounds: int,
+    workdir: Path,
+    *,
+    name: str = "sigmatrade run",
+    args: tuple[str, ...] = (),
+    extra_env: dict[str, str] | None = None,
+) -> Run:
+    run = Run(name)
+    # Job intervals from the environment are seeded into the settings when the database is prepared.
+    saved = {k: os.environ.get(k) for k in (extra_env or {})}
+    os.environ.update(extra_env or {})
+    try:
+        await prepare_database(url, redis_url)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     chain = await LocalChain().start()
     emu = await BotApiEmulator().start()
     proc: asyncio.subprocess.Process | None = None
@@ -197,6 +227,7 @@ async def run_real(url: str, redis_url: str | None, rounds: int, workdir: Path) 
             "LOG_FILE": str(workdir / "sigmatrade.log"),
             "DATA_DIR": str(workdir),
             "BACKUP_DIR": str(workdir / "backups"),
+            **(extra_env or {}),
         }
         started = time.monotonic()
         stderr_path = workdir / "stderr.txt"
@@ -204,6 +235,7 @@ async def run_real(url: str, redis_url: str | None, rounds: int, workdir: Path) 
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             str(ROOT / "benchmarks" / "e2e_child.py"),
+            *args,
             cwd=str(workdir),
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
@@ -350,7 +382,27 @@ async def main() -> int:
         size = (workdir / "sigmatrade.log").stat().st_size
         print(f"(log file: {size / 1024:.0f} KiB of JSON lines)")
     report(real, floor, backend + ", jobs on, chain runtime on anvil, JSON log file")
+    if os.environ.get("BENCH_E2E_JOBS"):
+        busy = await run_real(url, redis_url, rounds, workdir, name="jobs every second", extra_env=BUSY_JOBS)
+        quiet = await run_real(url, redis_url, rounds, workdir, name="jobs off", args=("--no-jobs",))
+        report_jobs(busy, quiet)
     return 0
+
+
+def report_jobs(busy: Run, quiet: Run) -> None:
+    """What running jobs add to the updates handled at the same time (goal: at most 1 ms on p99)."""
+    print(
+        "jobs running during the updates (monitor, payment processor and retries, performance report every 1 s):"
+    )
+    print("delivery -> first reply (ms)      p50      p90      p99")
+    for run in (busy, quiet):
+        print(
+            f"  {run.name:<28}{pct(run.first, 50):>8.2f} {pct(run.first, 90):>8.2f} {pct(run.first, 99):>8.2f}"
+        )
+    print(
+        f"  added by the jobs: p50 {pct(busy.first, 50) - pct(quiet.first, 50):+.2f} ms   "
+        f"p99 {pct(busy.first, 99) - pct(quiet.first, 99):+.2f} ms   (goal: p99 <= +1 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -82,4 +82,4 @@ if __name__ == "__main__":
     _install()
     from sigmatrade.cli import main
 
-    sys.exit(main(["run"]))
+    sys.exit(main(["run", *sys.argv[1:]]))
