@@ -383,8 +383,16 @@ async def main() -> int:
         print(f"(log file: {size / 1024:.0f} KiB of JSON lines)")
     report(real, floor, backend + ", jobs on, chain runtime on anvil, JSON log file")
     if os.environ.get("BENCH_E2E_JOBS"):
-        busy = await run_real(url, redis_url, rounds, workdir, name="jobs every second", extra_env=BUSY_JOBS)
-        quiet = await run_real(url, redis_url, rounds, workdir, name="jobs off", args=("--no-jobs",))
+
+        def fresh(name: str) -> str:  # PostgreSQL is emptied by each run; SQLite gets a new file
+            return url if url.startswith("postgresql") else f"sqlite+aiosqlite:///{workdir / name}"
+
+        busy = await run_real(
+            fresh("busy.db"), redis_url, rounds, workdir, name="jobs every second", extra_env=BUSY_JOBS
+        )
+        quiet = await run_real(
+            fresh("quiet.db"), redis_url, rounds, workdir, name="jobs off", args=("--no-jobs",)
+        )
         report_jobs(busy, quiet)
     return 0
 
