@@ -299,6 +299,11 @@ async def main() -> int:
     report(f"user screens: update handling latency, excluding Bot API time ({backend}", measured, work)
     if admin_result is not None:
         admin_backend = backend.split(",")[0]
+        panel, queue = admin_result[0][0::2], admin_result[0][1::2]
+        print(
+            f"admin screens apart: panel p50 {pct(panel, 50):.2f} / p99 {pct(panel, 99):.2f} ms, "
+            f"withdrawals queue p50 {pct(queue, 50):.2f} / p99 {pct(queue, 99):.2f} ms"
+        )
         report(
             f"admin screens (panel, withdrawals queue with {admin_requests} open requests), excluding Bot API "
             f"time ({admin_backend}",

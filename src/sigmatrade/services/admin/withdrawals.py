@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from sigmatrade import clock
 from sigmatrade.db.models import Admin, Deposit, Payout, PayoutApproval, Referral, User
@@ -117,17 +118,14 @@ async def queue(session: AsyncSession, page: int) -> QueuePage:
     return QueuePage(items=items, page=page, pages=page_count(total, PAGE_SIZE), total=total)
 
 
-async def _queue_rows(session: AsyncSession, page: int) -> list[Any]:
-    if session.in_transaction():
-        await session.commit()
-    await begin_read(session)
-    # The page's ids and the total come from the status index alone; users and approval counts are
-    # then read for the page's 5 rows only (not for every open request before the window count).
+def _queue_statement() -> Select[Any]:
+    """The queue page: the page's ids and the total come from the status index alone (a window count);
+    users and approval counts are read for the page's 5 rows only, and only the columns shown."""
     page_ids = (
         select(Payout.id.label("id"), func.count().over().label("total"))
         .where(Payout.status == PayoutStatus.REQUESTED)
         .order_by(Payout.created_at, Payout.id)
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(bindparam("offset", type_=Integer))
         .limit(PAGE_SIZE)
         .subquery("page")
     )
@@ -137,12 +135,35 @@ async def _queue_rows(session: AsyncSession, page: int) -> list[Any]:
         .correlate(Payout)
         .scalar_subquery()
     )
-    result = await session.execute(
+    shown = (
+        Payout.id,
+        Payout.user_id,
+        Payout.amount,
+        Payout.net_amount,
+        Payout.requested_at,
+        Payout.created_at,
+        Payout.required_approvals,
+    )
+    return (
         select(Payout, User, approvals, page_ids.c.total)
         .join(page_ids, page_ids.c.id == Payout.id)
         .outerjoin(User, User.id == Payout.user_id)
         .order_by(Payout.created_at, Payout.id)
+        .options(
+            load_only(*shown, raiseload=True),
+            load_only(User.id, User.telegram_id, User.username, User.first_name, raiseload=True),
+        )
     )
+
+
+_QUEUE = _queue_statement()  # built once; executed with the page's offset
+
+
+async def _queue_rows(session: AsyncSession, page: int) -> list[Any]:
+    if session.in_transaction():
+        await session.commit()
+    await begin_read(session)
+    result = await session.execute(_QUEUE, {"offset": (page - 1) * PAGE_SIZE})
     return list(result.all())
 
 
