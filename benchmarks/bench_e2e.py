@@ -70,6 +70,7 @@ class Run:
     work: dict[str, float] = field(default_factory=dict)
     idle_work: dict[str, float] = field(default_factory=dict)
     window: float = 0.0
+    by_step: dict[str, list[float]] = field(default_factory=dict)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -155,6 +156,8 @@ async def drive(emu: BotApiEmulator, run: Run, rounds: int) -> None:
         if delivered is None or not exchange.events:
             continue
         run.first.append(min(e.at for e in exchange.events) - delivered)
+        who = "guest" if client.id in GUESTS else "user"
+        run.by_step.setdefault(f"{who} {action.split(':')[-1]}", []).append(run.first[-1])
         run.last.append(max(e.at for e in exchange.events) - delivered)
         run.api_calls += len(exchange.events)
 
@@ -276,7 +279,7 @@ async def start_py_spy(pid: int) -> asyncio.subprocess.Process | None:
     if not out:
         return None
     spy = await asyncio.create_subprocess_exec(
-        "py-spy", "record", "--pid", str(pid), "--rate", "1000", "--idle", "--format", "raw", "-o", out,
+        "py-spy", "record", "--pid", str(pid), "--rate", "1000", *(("--idle",) if os.environ.get("BENCH_PYSPY_IDLE") else ()), "--format", "raw", "-o", out,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
@@ -361,6 +364,8 @@ def report(real: Run, floor: Run, backend: str) -> None:
     jobs_only = "   ".join(f"{k} {real.idle_work.get(k, 0) / max(1, n):.2f}" for k in kinds)
     print(f"work per update (window of {real.window:.1f} s, background jobs included): {per_update}")
     print(f"  of which background jobs (same-length idle window): {jobs_only}")
+    steps = "   ".join(f"{name} {pct(values, 50):.1f}" for name, values in sorted(real.by_step.items()))
+    print(f"first reply p50 by step (ms): {steps}")
     floor_calls = floor.api_calls / max(1, len(floor.first))
     print(f"Bot API calls per update: {real.api_calls / max(1, n):.2f} (floor {floor_calls:.2f})")
 
