@@ -278,8 +278,9 @@ async def start_py_spy(pid: int) -> asyncio.subprocess.Process | None:
     out = os.environ.get("BENCH_PYSPY_OUT")
     if not out:
         return None
+    idle = ("--idle",) if os.environ.get("BENCH_PYSPY_IDLE") else ()
     spy = await asyncio.create_subprocess_exec(
-        "py-spy", "record", "--pid", str(pid), "--rate", "1000", *(("--idle",) if os.environ.get("BENCH_PYSPY_IDLE") else ()), "--format", "raw", "-o", out,
+        "py-spy", "record", "--pid", str(pid), "--rate", "1000", *idle, "--format", "raw", "-o", out,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
