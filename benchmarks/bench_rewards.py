@@ -2,11 +2,16 @@
 
 For each N the database is emptied, N confirmed deposits (5 levels per user, one active session) are
 seeded set-based, and one calculator run accrues the due period of every deposit. Printed per N:
-accruals/s, batches, SQL statements per batch (constant as N grows: the calculator is set-based) and
-where the time goes (statement time in the database driver vs Python).
+accruals/s, µs per accrual, batches, SQL statements per batch (constant as N grows: the calculator is
+set-based) and where the time goes: statement time in the database driver vs Python, and with
+``--explain`` (PostgreSQL) the first batch under ``EXPLAIN (ANALYZE, WAL)`` in a rolled-back
+transaction, split per accrual into foreign-key checks (per constraint), row writes per table (heap,
+indexes, CHECKs) and the rest (loading, planning, ids, sorting, row locks), plus WAL bytes.
 
     .venv/bin/python benchmarks/bench_rewards.py                    # PostgreSQL 10k, 100k + SQLite 100k
     .venv/bin/python benchmarks/bench_rewards.py --sizes 10000,100000,1000000 --backends postgresql
+    .venv/bin/python benchmarks/bench_rewards.py --sizes 100000 --backends postgresql --explain
+    .venv/bin/python benchmarks/bench_rewards.py --plan python      # the Python plan on PostgreSQL too
     BENCH_REWARDS_PG_URL=postgresql+asyncpg://…/db .venv/bin/python benchmarks/bench_rewards.py
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import sys
@@ -31,7 +37,14 @@ from sigmatrade.app import prepare_database
 from sigmatrade.config import load_config
 from sigmatrade.db.session import Database
 from sigmatrade.logging import setup_logging
-from sigmatrade.services.rewards.engine import BATCH, BATCH_SQLITE, RewardRules, accrue
+from sigmatrade.services.rewards import pg_batch
+from sigmatrade.services.rewards.engine import (
+    BATCH,
+    BATCH_SQLITE,
+    MAX_ACCRUALS_PER_BATCH,
+    RewardRules,
+    accrue,
+)
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigmatrade_bench_rewards"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -178,7 +191,77 @@ class StatementCounter:
         self.seconds = 0.0
 
 
-async def bench(url: str, n: int) -> dict[str, Any]:
+def _nodes(node: dict[str, Any]) -> Any:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+async def explain_first_batch(db: Database, batch: int) -> dict[str, Any]:
+    """The first batch's statement under EXPLAIN ANALYZE, rolled back: time per part, per accrual."""
+    params = pg_batch.parameters(
+        T0 + timedelta(seconds=DAY),
+        after_id=0,
+        limit=batch,
+        only_session=None,
+        max_accruals=MAX_ACCRUALS_PER_BATCH,
+        request_id=None,
+    )
+    async with db.session() as session, session.begin():
+        await session.execute(text("SELECT set_config('jit', 'off', true)"))
+        wal_before = await session.scalar(text("SELECT pg_current_wal_insert_lsn()"))
+        raw = await session.scalar(
+            text("EXPLAIN (ANALYZE, BUFFERS, WAL, FORMAT JSON) " + pg_batch.BATCH_SQL), params
+        )
+        wal_after = await session.scalar(text("SELECT pg_current_wal_insert_lsn()"))
+        await session.rollback()
+    [report] = json.loads(raw) if isinstance(raw, str) else raw
+    plan = report["Plan"]
+    accruals = next(
+        n["Actual Rows"]
+        for n in _nodes(plan)
+        if n["Node Type"] == "ModifyTable" and n.get("Relation Name") == "reward_accruals"
+    )
+    parts: dict[str, float] = {}
+    for node in _nodes(plan):
+        children = sum(c["Actual Total Time"] * c["Actual Loops"] for c in node.get("Plans", []))
+        own = node["Actual Total Time"] * node["Actual Loops"] - children
+        if node["Node Type"] == "ModifyTable":
+            parts[f"{node['Operation'].lower()} {node['Relation Name']}"] = own
+    triggers = {
+        f"{t['Relation']}.{t.get('Constraint Name', t['Trigger Name'])}": t["Time"]
+        for t in report["Triggers"]
+    }
+    total = report["Execution Time"]
+    rest = total - sum(parts.values()) - sum(triggers.values())
+    return {
+        "accruals": accruals,
+        "total_ms": total,
+        "parts": parts,
+        "triggers": triggers,
+        "rest_ms": rest,
+        "wal": int(wal_after) - int(wal_before),
+    }
+
+
+def _explained(e: dict[str, Any]) -> str:
+    n = max(e["accruals"], 1)
+    us = 1000 / n
+    fk = sum(e["triggers"].values())
+    writes = sum(e["parts"].values())
+    lines = [
+        f"           first batch in the database ({n:,} accruals, EXPLAIN ANALYZE, rolled back): "
+        f"{e['total_ms']:.0f} ms = {e['total_ms'] * us:.1f} µs per accrual, WAL {e['wal'] / n:,.0f} bytes per accrual",
+        f"             foreign-key checks {fk * us:.1f} µs: "
+        + ", ".join(f"{k} {v * us:.1f}" for k, v in e["triggers"].items()),
+        f"             row writes {writes * us:.1f} µs: "
+        + ", ".join(f"{k} {v * us:.1f}" for k, v in e["parts"].items()),
+        f"             the rest (load, plan, ids, sorts, row locks) {e['rest_ms'] * us:.1f} µs",
+    ]
+    return "\n".join(lines)
+
+
+async def bench(url: str, n: int, *, sql_plan: bool, batch: int | None, explain: bool) -> dict[str, Any]:
     db = await fresh(url)
     try:
         started = time.perf_counter()
@@ -188,9 +271,14 @@ async def bench(url: str, n: int) -> dict[str, Any]:
             await seed_sqlite(db, n)
         await add_session(db)
         seeded = time.perf_counter() - started
+        explained = None
+        if explain and sql_plan and db.dialect == "postgresql":
+            explained = await explain_first_batch(db, batch or BATCH)
         counter = StatementCounter(db)
         started = time.perf_counter()
-        result = await accrue(db, RewardRules(), T0 + timedelta(seconds=DAY))
+        result = await accrue(
+            db, RewardRules(), T0 + timedelta(seconds=DAY), batch_size=batch, sql_plan=sql_plan
+        )
         elapsed = time.perf_counter() - started
         statements = sum(counter.calls.values())
         assert result.accruals == n, f"expected {n} accruals, got {result.accruals}"
@@ -204,6 +292,7 @@ async def bench(url: str, n: int) -> dict[str, Any]:
             "per_batch": statements / max(result.batches, 1),
             "sql_s": counter.seconds,
             "breakdown": [(name, count, counter.times[name]) for name, count in counter.calls.most_common()],
+            "explained": explained,
         }
     finally:
         await db.dispose()
@@ -216,6 +305,16 @@ async def main() -> int:
     parser.add_argument("--sizes", default="10000,100000", help="PostgreSQL sizes, comma separated")
     parser.add_argument("--sqlite-sizes", default="100000")
     parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument(
+        "--plan",
+        choices=("sql", "python"),
+        default="sql",
+        help="PostgreSQL: one-statement plan or Python plan",
+    )
+    parser.add_argument("--batch", type=int, default=None, help="deposits per batch (default: the engine's)")
+    parser.add_argument(
+        "--explain", action="store_true", help="PostgreSQL: where the first batch's time goes"
+    )
     args = parser.parse_args()
     setup_logging("ERROR", "console")
     pg_url = os.environ.get("BENCH_REWARDS_PG_URL", DEFAULT_PG)
@@ -231,19 +330,25 @@ async def main() -> int:
             for s in args.sqlite_sizes.split(",")
             if s
         ]
-    print(f"reward calculator: one period due per deposit, batch size {BATCH} (SQLite {BATCH_SQLITE})")
+    sizes = f"batch size {args.batch}" if args.batch else f"batch size {BATCH} (SQLite {BATCH_SQLITE})"
+    print(f"reward calculator: one period due per deposit, {sizes}, PostgreSQL plan: {args.plan}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
-        f"{'backend':<11}{'deposits':>10}{'run s':>9}{'accruals/s':>12}{'batches':>9}{'stmts/batch':>13}{'in SQL':>8}"
+        f"{'backend':<11}{'deposits':>10}{'run s':>9}{'accruals/s':>12}{'µs/accrual':>12}{'batches':>9}"
+        f"{'stmts/batch':>13}{'in SQL':>8}{'Python µs':>11}"
     )
     for url, n in runs:
-        r = await bench(url, n)
+        r = await bench(url, n, sql_plan=args.plan == "sql", batch=args.batch, explain=args.explain)
+        python_us = (r["run_s"] - r["sql_s"]) / n * 1e6
         print(
-            f"{r['backend']:<11}{r['n']:>10,}{r['run_s']:>9.2f}{r['rate']:>12,.0f}{r['batches']:>9}"
-            f"{r['per_batch']:>13.1f}{r['sql_s'] / r['run_s']:>8.0%}",
+            f"{r['backend']:<11}{r['n']:>10,}{r['run_s']:>9.2f}{r['rate']:>12,.0f}{r['run_s'] / n * 1e6:>12.1f}"
+            f"{r['batches']:>9}{r['per_batch']:>13.1f}{r['sql_s'] / r['run_s']:>8.0%}{python_us:>11.1f}",
             flush=True,
         )
         detail = ", ".join(f"{name} ×{count} {spent:.2f}s" for name, count, spent in r["breakdown"])
         print(f"           statements: {detail}")
+        if r["explained"]:
+            print(_explained(r["explained"]))
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -6,6 +6,7 @@ what each run reports (per user lines, completions, batches)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -25,10 +26,11 @@ from sigmatrade.db.models import (
     RewardSession,
 )
 from sigmatrade.db.session import Database
+from sigmatrade.ledger.balances import user_balances
 from sigmatrade.ledger.check import run_check
-from sigmatrade.services.rewards.engine import RewardRules, accrue
+from sigmatrade.services.rewards.engine import AccrualConflict, RewardRules, accrue
 from tests.conftest import PG_URL
-from tests.factories import make_user
+from tests.factories import credit, make_user
 from tests.rewards.builders import make_deposit, make_session
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="the one-statement plan is PostgreSQL's")
@@ -314,3 +316,81 @@ async def test_sql_plan_edge_cases(db: Database) -> None:
     assert not any(k[0] == 1 for k in accruals)  # 1 wei × 1 % rounds down to nothing
     assert [len(r[5]) for r in in_python["reports"]] == [1, 0, 1, 1]  # completions, once each
     assert [r[2] for r in in_python["reports"]] == [4, 0, 2, 1]  # batches (max_accruals cuts them)
+
+
+async def _someone_waits_on_a_lock(db: Database, timeout: float = 10) -> bool:
+    for _ in range(int(timeout / 0.05)):
+        async with db.session() as session:
+            waiting = await session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            )
+            await session.commit()
+        if waiting:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("sql_plan", [True, False])
+async def test_a_deposit_changed_under_the_plan_rolls_the_batch_back(db: Database, sql_plan: bool) -> None:
+    """Another transaction holds the deposit row and changes ``accrued_total`` while the batch waits for
+    it: the guarded update does not apply, the batch fails and nothing of it is written."""
+    async with db.transaction() as session:
+        user = await make_user(session)
+        dep = await make_deposit(session, user, confirmed_at=T0, cap_percent=None)
+        await make_session(session, starts_at=T0, ends_at=T0 + timedelta(days=30))
+    held = asyncio.Event()
+
+    async def other_writer() -> None:
+        async with db.session() as session, session.begin():
+            await session.execute(text("SELECT id FROM deposits WHERE id = :d FOR UPDATE"), {"d": dep.id})
+            held.set()
+            assert await _someone_waits_on_a_lock(db)  # the batch waits for the row
+            await session.execute(
+                update(Deposit).where(Deposit.id == dep.id).values(accrued_total=Decimal("0.5"))
+            )
+
+    async def calculator() -> None:
+        await held.wait()
+        with pytest.raises(AccrualConflict):
+            await accrue(db, RewardRules(), T0 + timedelta(days=1), sql_plan=sql_plan)
+
+    await asyncio.wait_for(asyncio.gather(other_writer(), calculator()), 60)
+    async with db.session() as session:
+        assert (await session.scalars(select(RewardAccrual))).all() == []
+        kinds = (await session.scalars(select(JournalEntry.entry_type))).all()
+        assert "reward_accrual" not in kinds
+        assert (await user_balances(session, user.id)).available == 0
+
+
+@pytest.mark.parametrize("sql_plan", [True, False])
+async def test_batch_takes_users_before_accounts(db: Database, sql_plan: bool) -> None:
+    """The lock order (docs/decisions.md): a transaction holding a user row and then posting to that
+    user's account must not deadlock with a batch accruing to the same user — the batch waits for the
+    user row before it locks any ledger account."""
+    async with db.transaction() as session:
+        user = await make_user(session)
+        await make_deposit(session, user, confirmed_at=T0, cap_percent=None)
+        await make_session(session, starts_at=T0, ends_at=T0 + timedelta(days=30))
+    held = asyncio.Event()
+
+    async def withdrawal_like() -> None:
+        async with db.session() as session, session.begin():
+            await session.execute(text("SELECT id FROM users WHERE id = :u FOR UPDATE"), {"u": user.id})
+            held.set()
+            assert await _someone_waits_on_a_lock(db)  # the batch waits for the user row
+            await credit(session, user, Decimal(1))  # locks the user's available account
+
+    async def calculator() -> int:
+        await held.wait()
+        return (await accrue(db, RewardRules(), T0 + timedelta(days=1), sql_plan=sql_plan)).accruals
+
+    _, accruals = await asyncio.wait_for(asyncio.gather(withdrawal_like(), calculator()), 60)
+    assert accruals == 1
+    async with db.session() as session:
+        assert (await user_balances(session, user.id)).available == Decimal("1.1117")
+        report = await run_check(session)
+    assert report.ok, report.render()

@@ -248,6 +248,32 @@ def microseconds(moment: datetime) -> int:
     return (moment - _EPOCH) // _US
 
 
+def parameters(
+    now: datetime,
+    *,
+    after_id: int,
+    limit: int,
+    only_session: int | None,
+    max_accruals: int,
+    request_id: str | None,
+) -> dict[str, object]:
+    """The bound values of ``BATCH_SQL`` (also used by the benchmark to explain one batch)."""
+    return {
+        "only": only_session,
+        "after": after_id,
+        "lim": limit,
+        "max": max_accruals,
+        "now": now,
+        "now_us": microseconds(now),
+        "rid": request_id,
+        "confirmed": DepositStatus.CONFIRMED.value,
+        "completed": DepositStatus.COMPLETED.value,
+        "available": AccountKind.USER_AVAILABLE.value,
+        "expense": accounts.system_code(SystemAccount.REWARDS_EXPENSE),
+        "entry_type": EntryType.REWARD_ACCRUAL.value,
+    }
+
+
 async def run(
     session: AsyncSession,
     now: datetime,
@@ -259,25 +285,15 @@ async def run(
     request_id: str | None,
 ) -> PgBatch:
     """Plan and write one batch in the caller's transaction (which holds the calculator's lock)."""
-    rows = (
-        await session.execute(
-            text(BATCH_SQL),
-            {
-                "only": only_session,
-                "after": after_id,
-                "lim": limit,
-                "max": max_accruals,
-                "now": now,
-                "now_us": microseconds(now),
-                "rid": request_id,
-                "confirmed": DepositStatus.CONFIRMED.value,
-                "completed": DepositStatus.COMPLETED.value,
-                "available": AccountKind.USER_AVAILABLE.value,
-                "expense": accounts.system_code(SystemAccount.REWARDS_EXPENSE),
-                "entry_type": EntryType.REWARD_ACCRUAL.value,
-            },
-        )
-    ).all()
+    params = parameters(
+        now,
+        after_id=after_id,
+        limit=limit,
+        only_session=only_session,
+        max_accruals=max_accruals,
+        request_id=request_id,
+    )
+    rows = (await session.execute(text(BATCH_SQL), params)).all()
     batch = PgBatch(last_id=None)
     for kind, a, b, c, d, e, f in rows:
         if kind == 0:
