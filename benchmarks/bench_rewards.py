@@ -228,10 +228,11 @@ async def explain_first_batch(db: Database, batch: int) -> dict[str, Any]:
         own = node["Actual Total Time"] * node["Actual Loops"] - children
         if node["Node Type"] == "ModifyTable":
             parts[f"{node['Operation'].lower()} {node['Relation Name']}"] = own
-    triggers = {
-        f"{t['Relation']}.{t.get('Constraint Name', t['Trigger Name'])}": t["Time"]
-        for t in report["Triggers"]
-    }
+    triggers: dict[str, float] = {}
+    for trigger in report["Triggers"]:
+        table = trigger["Relation"]
+        name = trigger.get("Constraint Name", trigger["Trigger Name"]).removeprefix(f"fk_{table}_")
+        triggers[f"{table}.{name}"] = trigger["Time"]
     total = report["Execution Time"]
     rest = total - sum(parts.values()) - sum(triggers.values())
     return {

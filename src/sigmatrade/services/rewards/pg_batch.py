@@ -218,16 +218,18 @@ bound AS (
   SELECT CASE WHEN (SELECT count(*) FROM plans) > (SELECT count(*) FROM kept)
               THEN (SELECT max(kept.id) FROM kept) ELSE (SELECT max(dep.id) FROM dep) END AS last_id
 )
-SELECT 0 AS kind, (SELECT count(*) FROM sess) AS a, bound.last_id AS b,
-       (SELECT count(*) FROM dep WHERE dep.id <= bound.last_id) AS c,
-       (SELECT count(*) FROM kept WHERE kept.n > 0 OR kept.completed) - (SELECT count(*) FROM du) AS d,
-       NULL AS e, NULL AS f
-FROM bound
-UNION ALL
-SELECT 1, ra.deposit_id, ra.user_id, ra.level, NULL, CAST(ra.amount AS text), NULL FROM ra
-UNION ALL
-SELECT 2, du.id, du.user_id, du.level, NULL, CAST(du.amount AS text), CAST(du.cap_amount AS text)
-FROM du WHERE du.completed
+SELECT (SELECT count(*) FROM sess) AS sessions, bound.last_id,
+       (SELECT count(*) FROM dep WHERE dep.id <= bound.last_id) AS seen,
+       (SELECT count(*) FROM kept WHERE kept.n > 0 OR kept.completed) - (SELECT count(*) FROM du) AS conflicts,
+       a.deposits, a.users, a.levels, a.amounts,
+       c.deposits, c.users, c.levels, c.amounts, c.caps
+FROM bound,
+  (SELECT array_agg(ra.deposit_id) AS deposits, array_agg(ra.user_id) AS users, array_agg(ra.level) AS levels,
+          array_agg(ra.amount) AS amounts FROM ra) a,
+  (SELECT array_agg(du.id ORDER BY du.id) AS deposits, array_agg(du.user_id ORDER BY du.id) AS users,
+          array_agg(du.level ORDER BY du.id) AS levels, array_agg(du.amount ORDER BY du.id) AS amounts,
+          array_agg(du.cap_amount ORDER BY du.id) AS caps
+   FROM du WHERE du.completed) c
 """  # noqa: S608 - only the constant fragments above are formatted in; every value is bound
 
 
@@ -239,7 +241,8 @@ class PgBatch:
     last_id: int | None
     seen: int = 0
     conflicts: int = 0  # planned deposit updates that did not apply (the row changed meanwhile)
-    # (deposit, user, level, amount) per accrual; (deposit, user, level, amount, cap) per completion
+    # (deposit, user, level, amount) per accrual, in the order written; (deposit, user, level, amount,
+    # cap) per completed deposit, in deposit order
     accruals: list[tuple[int, int, int, Decimal]] = field(default_factory=list)
     completions: list[tuple[int, int, int, Decimal, Decimal]] = field(default_factory=list)
 
@@ -293,15 +296,11 @@ async def run(
         max_accruals=max_accruals,
         request_id=request_id,
     )
-    rows = (await session.execute(text(BATCH_SQL), params)).all()
-    batch = PgBatch(last_id=None)
-    for kind, a, b, c, d, e, f in rows:
-        if kind == 0:
-            if a and b is not None:
-                batch.last_id, batch.seen, batch.conflicts = int(b), int(c), int(d)
-        elif kind == 1:
-            batch.accruals.append((int(a), int(b), int(c), Decimal(e)))
-        else:
-            batch.completions.append((int(a), int(b), int(c), Decimal(e), Decimal(f)))
-    batch.completions.sort()  # in deposit order, as the Python plan reports them
-    return batch
+    row = (await session.execute(text(BATCH_SQL), params)).one()
+    sessions, last_id, seen, conflicts = row[:4]
+    if not sessions or last_id is None:
+        return PgBatch(last_id=None)
+    # one row of arrays (numeric arrays arrive as exact Decimals), not one row per accrual: cheaper to read
+    accruals = list(zip(*(column or () for column in row[4:8]), strict=True))
+    completions = list(zip(*(column or () for column in row[8:13]), strict=True))
+    return PgBatch(int(last_id), int(seen), int(conflicts), accruals, completions)
