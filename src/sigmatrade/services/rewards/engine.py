@@ -7,9 +7,9 @@ whatever the batch holds. Two ways to plan and write a batch, with the same rule
 * **PostgreSQL** (``pg_batch``), unless commissions on accruals are on: two statements. The
   calculator's lock (``pg_advisory_xact_lock``, JIT off for the transaction), then one ``WITH``
   statement that loads the batch, finds the due and missing periods, computes the amounts and the cap
-  in ``numeric`` and writes journal entries, accruals, postings, balances and deposits, returning one
-  short line per accrual (for the messages) and per completed deposit. Nothing per accrual is built in
-  Python: docs/performance.md ("Reward calculator") has where the time goes.
+  in ``numeric`` and writes journal entries, accruals, postings, balances and deposits, returning
+  what the messages need as one row of arrays. Nothing per accrual is built in Python:
+  docs/performance.md ("Reward calculator throughput") has where the time goes.
 * **Python plan** (SQLite; PostgreSQL with ``referral.on_accruals``, or ``sql_plan=False``):
 
   1. (PostgreSQL) the same lock; SQLite's ``BEGIN IMMEDIATE`` does the same.

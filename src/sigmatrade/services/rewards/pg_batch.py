@@ -2,14 +2,15 @@
 
 The same rules as ``domain.rewards`` (the Python ``Decimal`` plan used on SQLite, and on PostgreSQL
 when commissions on accruals are on), written as one ``WITH`` statement so that no accrual crosses
-the wire before it is written, and Python does nothing per accrual but read its summary line back:
+the wire before it is written; what the messages need comes back as one row of arrays (deposit, user,
+level, amount per accrual; the completed deposits), so Python does next to nothing per accrual:
 
 * due periods: ``t(k) = confirmed_at + (k+1)·P`` with ``starts_at ≤ t(k) < ends_at`` and ``t(k) ≤ now``,
   in integer microseconds with floor / ceiling division (``domain.rewards.due_range``);
 * missing periods: per (deposit, session range) the count and highest accrued period; a range
   without a hole accrues ``top+1 … hi``, a range with a hole every period not present;
 * amount ``trunc(amount × rate × 0.01, 18)``: the product is exact in ``numeric`` (scales add up), and
-  ``trunc`` of a positive value is ROUND_DOWN; a division would round at the divisor's scale first;
+  ``trunc`` of a positive value is ROUND_DOWN; ``/ 100`` would round the quotient at its own scale;
 * cap: in period order, each non-zero amount is kept while ``accrued + earlier < cap``; the one that
   reaches the cap is cut to the remainder (``trimmed`` when cut) and completes the deposit;
 * ``max_accruals``: plans are kept in deposit order while the running count stays within it (the
@@ -26,7 +27,9 @@ at the end of the statement and then find every parent row already locked by thi
 
 Ids come from the sequences inside the statement (no round trip to allocate them), in deposit and
 period order. The caller holds the calculator's advisory lock, taken in an earlier statement, so the
-statement's snapshot already contains every committed accrual of the deposits it plans.
+statement's snapshot already contains every committed accrual of the deposits it plans. The caller
+also turns JIT off: the planner's cost estimate for this statement is far above ``jit_above_cost`` and
+compiling it costs seconds.
 """
 
 from __future__ import annotations
