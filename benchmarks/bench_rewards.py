@@ -12,6 +12,7 @@ indexes, CHECKs) and the rest (loading, planning, ids, sorting, row locks), plus
     .venv/bin/python benchmarks/bench_rewards.py --sizes 10000,100000,1000000 --backends postgresql
     .venv/bin/python benchmarks/bench_rewards.py --sizes 100000 --backends postgresql --explain
     .venv/bin/python benchmarks/bench_rewards.py --plan python      # the Python plan on PostgreSQL too
+    .venv/bin/python benchmarks/bench_rewards.py --check            # seed principals, `ledger check` after
     BENCH_REWARDS_PG_URL=postgresql+asyncpg://…/db .venv/bin/python benchmarks/bench_rewards.py
 """
 
@@ -31,11 +32,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, text, update
 
 from sigmatrade.app import prepare_database
 from sigmatrade.config import load_config
+from sigmatrade.db.models import LedgerAccount
 from sigmatrade.db.session import Database
+from sigmatrade.ledger.check import run_check
 from sigmatrade.logging import setup_logging
 from sigmatrade.services.rewards import pg_batch
 from sigmatrade.services.rewards.engine import (
@@ -151,6 +154,58 @@ async def seed_sqlite(db: Database, n: int) -> None:
         )
 
 
+async def seed_principals(db: Database) -> None:
+    """What confirming the deposits would have posted (``deposit_confirmed``: deposits received →
+    the user's principal), set-based, so that ``ledger check`` can pass after the run (``--check``)."""
+    received = "system:deposits_received"
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO ledger_accounts (code, kind, user_id, balance, created_at)"
+                " SELECT 'user:' || u.id || CAST(:suffix AS text), 'user_principal', u.id, '0', u.created_at"
+                " FROM users u"
+            ),
+            {"suffix": ":principal"},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO journal_entries (idempotency_key, entry_type, reference_type, reference_id, created_at)"
+                " SELECT 'deposit:seed-' || d.id || CAST(:suffix AS text), 'deposit_confirmed', 'deposit', d.id,"
+                " d.created_at FROM deposits d ORDER BY d.id"
+            ),
+            {"suffix": ":confirm"},
+        )
+        # the debit: minus the amount, as numeric on PostgreSQL and as text on SQLite (money is text there)
+        minus = "-d.amount" if db.dialect == "postgresql" else "'-' || d.amount"
+        debit = f"(SELECT id FROM ledger_accounts WHERE code = '{received}')"
+        for account, amount in ((debit, minus), ("p.id", "d.amount")):
+            await conn.execute(
+                text(
+                    "INSERT INTO ledger_postings (entry_id, account_id, amount, created_at)"
+                    f" SELECT e.id, {account}, {amount}, d.created_at FROM journal_entries e"
+                    " JOIN deposits d ON d.id = e.reference_id AND e.entry_type = 'deposit_confirmed'"
+                    " JOIN ledger_accounts p ON p.user_id = d.user_id AND p.kind = 'user_principal'"
+                )
+            )
+    # balances: exact sums in Python (SQLite stores money as text)
+    async with db.transaction() as session:
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT p.account_id, p.amount FROM ledger_postings p JOIN journal_entries e"
+                    " ON e.id = p.entry_id WHERE e.entry_type = 'deposit_confirmed'"
+                )
+            )
+        ).all()
+        totals: dict[int, Decimal] = {}
+        for account_id, amount in rows:
+            totals[account_id] = totals.get(account_id, Decimal(0)) + Decimal(str(amount))
+        for account_id, total in totals.items():
+            await session.execute(
+                update(LedgerAccount).where(LedgerAccount.id == account_id).values(balance=total)
+            )
+
+
 async def add_session(db: Database) -> None:
     from sigmatrade.db.models import RewardSession
 
@@ -262,7 +317,9 @@ def _explained(e: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def bench(url: str, n: int, *, sql_plan: bool, batch: int | None, explain: bool) -> dict[str, Any]:
+async def bench(
+    url: str, n: int, *, sql_plan: bool, batch: int | None, explain: bool, check: bool
+) -> dict[str, Any]:
     db = await fresh(url)
     try:
         started = time.perf_counter()
@@ -270,6 +327,8 @@ async def bench(url: str, n: int, *, sql_plan: bool, batch: int | None, explain:
             await seed_pg(db, n)
         else:
             await seed_sqlite(db, n)
+        if check:
+            await seed_principals(db)
         await add_session(db)
         seeded = time.perf_counter() - started
         explained = None
@@ -282,7 +341,13 @@ async def bench(url: str, n: int, *, sql_plan: bool, batch: int | None, explain:
         )
         elapsed = time.perf_counter() - started
         statements = sum(counter.calls.values())
+        sql_s = counter.seconds
+        breakdown = [(name, count, counter.times[name]) for name, count in counter.calls.most_common()]
         assert result.accruals == n, f"expected {n} accruals, got {result.accruals}"
+        checked = None
+        if check:
+            async with db.session() as session:
+                checked = (await run_check(session)).render().splitlines()
         return {
             "backend": db.dialect,
             "n": n,
@@ -291,9 +356,10 @@ async def bench(url: str, n: int, *, sql_plan: bool, batch: int | None, explain:
             "rate": n / elapsed,
             "batches": result.batches,
             "per_batch": statements / max(result.batches, 1),
-            "sql_s": counter.seconds,
-            "breakdown": [(name, count, counter.times[name]) for name, count in counter.calls.most_common()],
+            "sql_s": sql_s,
+            "breakdown": breakdown,
             "explained": explained,
+            "checked": checked,
         }
     finally:
         await db.dispose()
@@ -315,6 +381,9 @@ async def main() -> int:
     parser.add_argument("--batch", type=int, default=None, help="deposits per batch (default: the engine's)")
     parser.add_argument(
         "--explain", action="store_true", help="PostgreSQL: where the first batch's time goes"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="seed principal entries too and run `ledger check` after the run"
     )
     args = parser.parse_args()
     setup_logging("ERROR", "console")
@@ -339,7 +408,9 @@ async def main() -> int:
         f"{'stmts/batch':>13}{'in SQL':>8}{'Python µs':>11}"
     )
     for url, n in runs:
-        r = await bench(url, n, sql_plan=args.plan == "sql", batch=args.batch, explain=args.explain)
+        r = await bench(
+            url, n, sql_plan=args.plan == "sql", batch=args.batch, explain=args.explain, check=args.check
+        )
         python_us = (r["run_s"] - r["sql_s"]) / n * 1e6
         print(
             f"{r['backend']:<11}{r['n']:>10,}{r['run_s']:>9.2f}{r['rate']:>12,.0f}{r['run_s'] / n * 1e6:>12.1f}"
@@ -350,6 +421,9 @@ async def main() -> int:
         print(f"           statements: {detail}")
         if r["explained"]:
             print(_explained(r["explained"]))
+        if r["checked"]:
+            failed = [line for line in r["checked"] if "[FAIL]" in line or line.startswith("result")]
+            print(f"           ledger check after the run: {r['checked'][0]}; {'; '.join(failed)}")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
