@@ -2,11 +2,17 @@
 
 For each N the database is emptied, N confirmed deposits (5 levels per user, one active session) are
 seeded set-based, and one calculator run accrues the due period of every deposit. Printed per N:
-accruals/s, batches, SQL statements per batch (constant as N grows: the calculator is set-based) and
-where the time goes (statement time in the database driver vs Python).
+accruals/s, µs per accrual, batches, SQL statements per batch (constant as N grows: the calculator is
+set-based) and where the time goes: statement time in the database driver vs Python, and with
+``--explain`` (PostgreSQL) the first batch under ``EXPLAIN (ANALYZE, WAL)`` in a rolled-back
+transaction, split per accrual into foreign-key checks (per constraint), row writes per table (heap,
+indexes, CHECKs) and the rest (loading, planning, ids, sorting, row locks), plus WAL bytes.
 
     .venv/bin/python benchmarks/bench_rewards.py                    # PostgreSQL 10k, 100k + SQLite 100k
     .venv/bin/python benchmarks/bench_rewards.py --sizes 10000,100000,1000000 --backends postgresql
+    .venv/bin/python benchmarks/bench_rewards.py --sizes 100000 --backends postgresql --explain
+    .venv/bin/python benchmarks/bench_rewards.py --plan python      # the Python plan on PostgreSQL too
+    .venv/bin/python benchmarks/bench_rewards.py --check            # seed principals, `ledger check` after
     BENCH_REWARDS_PG_URL=postgresql+asyncpg://…/db .venv/bin/python benchmarks/bench_rewards.py
 """
 
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import sys
@@ -25,13 +32,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, text, update
 
 from sigmatrade.app import prepare_database
 from sigmatrade.config import load_config
+from sigmatrade.db.models import LedgerAccount
 from sigmatrade.db.session import Database
+from sigmatrade.ledger.check import run_check
 from sigmatrade.logging import setup_logging
-from sigmatrade.services.rewards.engine import BATCH, BATCH_SQLITE, RewardRules, accrue
+from sigmatrade.services.rewards import pg_batch
+from sigmatrade.services.rewards.engine import (
+    BATCH,
+    BATCH_SQLITE,
+    MAX_ACCRUALS_PER_BATCH,
+    RewardRules,
+    accrue,
+)
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigmatrade_bench_rewards"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -138,6 +154,58 @@ async def seed_sqlite(db: Database, n: int) -> None:
         )
 
 
+async def seed_principals(db: Database) -> None:
+    """What confirming the deposits would have posted (``deposit_confirmed``: deposits received →
+    the user's principal), set-based, so that ``ledger check`` can pass after the run (``--check``)."""
+    received = "system:deposits_received"
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO ledger_accounts (code, kind, user_id, balance, created_at)"
+                " SELECT 'user:' || u.id || CAST(:suffix AS text), 'user_principal', u.id, '0', u.created_at"
+                " FROM users u"
+            ),
+            {"suffix": ":principal"},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO journal_entries (idempotency_key, entry_type, reference_type, reference_id, created_at)"
+                " SELECT 'deposit:seed-' || d.id || CAST(:suffix AS text), 'deposit_confirmed', 'deposit', d.id,"
+                " d.created_at FROM deposits d ORDER BY d.id"
+            ),
+            {"suffix": ":confirm"},
+        )
+        # the debit: minus the amount, as numeric on PostgreSQL and as text on SQLite (money is text there)
+        minus = "-d.amount" if db.dialect == "postgresql" else "'-' || d.amount"
+        debit = f"(SELECT id FROM ledger_accounts WHERE code = '{received}')"
+        for account, amount in ((debit, minus), ("p.id", "d.amount")):
+            await conn.execute(
+                text(
+                    "INSERT INTO ledger_postings (entry_id, account_id, amount, created_at)"
+                    f" SELECT e.id, {account}, {amount}, d.created_at FROM journal_entries e"
+                    " JOIN deposits d ON d.id = e.reference_id AND e.entry_type = 'deposit_confirmed'"
+                    " JOIN ledger_accounts p ON p.user_id = d.user_id AND p.kind = 'user_principal'"
+                )
+            )
+    # balances: exact sums in Python (SQLite stores money as text)
+    async with db.transaction() as session:
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT p.account_id, p.amount FROM ledger_postings p JOIN journal_entries e"
+                    " ON e.id = p.entry_id WHERE e.entry_type = 'deposit_confirmed'"
+                )
+            )
+        ).all()
+        totals: dict[int, Decimal] = {}
+        for account_id, amount in rows:
+            totals[account_id] = totals.get(account_id, Decimal(0)) + Decimal(str(amount))
+        for account_id, total in totals.items():
+            await session.execute(
+                update(LedgerAccount).where(LedgerAccount.id == account_id).values(balance=total)
+            )
+
+
 async def add_session(db: Database) -> None:
     from sigmatrade.db.models import RewardSession
 
@@ -178,7 +246,80 @@ class StatementCounter:
         self.seconds = 0.0
 
 
-async def bench(url: str, n: int) -> dict[str, Any]:
+def _nodes(node: dict[str, Any]) -> Any:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+async def explain_first_batch(db: Database, batch: int) -> dict[str, Any]:
+    """The first batch's statement under EXPLAIN ANALYZE, rolled back: time per part, per accrual."""
+    params = pg_batch.parameters(
+        T0 + timedelta(seconds=DAY),
+        after_id=0,
+        limit=batch,
+        only_session=None,
+        max_accruals=MAX_ACCRUALS_PER_BATCH,
+        request_id=None,
+    )
+    async with db.session() as session, session.begin():
+        await session.execute(text("SELECT set_config('jit', 'off', true)"))
+        wal_before = await session.scalar(text("SELECT pg_current_wal_insert_lsn()"))
+        raw = await session.scalar(
+            text("EXPLAIN (ANALYZE, BUFFERS, WAL, FORMAT JSON) " + pg_batch.BATCH_SQL), params
+        )
+        wal_after = await session.scalar(text("SELECT pg_current_wal_insert_lsn()"))
+        await session.rollback()
+    [report] = json.loads(raw) if isinstance(raw, str) else raw
+    plan = report["Plan"]
+    accruals = next(
+        n["Actual Rows"]
+        for n in _nodes(plan)
+        if n["Node Type"] == "ModifyTable" and n.get("Relation Name") == "reward_accruals"
+    )
+    parts: dict[str, float] = {}
+    for node in _nodes(plan):
+        children = sum(c["Actual Total Time"] * c["Actual Loops"] for c in node.get("Plans", []))
+        own = node["Actual Total Time"] * node["Actual Loops"] - children
+        if node["Node Type"] == "ModifyTable":
+            parts[f"{node['Operation'].lower()} {node['Relation Name']}"] = own
+    triggers: dict[str, float] = {}
+    for trigger in report["Triggers"]:
+        table = trigger["Relation"]
+        name = trigger.get("Constraint Name", trigger["Trigger Name"]).removeprefix(f"fk_{table}_")
+        triggers[f"{table}.{name}"] = trigger["Time"]
+    total = report["Execution Time"]
+    rest = total - sum(parts.values()) - sum(triggers.values())
+    return {
+        "accruals": accruals,
+        "total_ms": total,
+        "parts": parts,
+        "triggers": triggers,
+        "rest_ms": rest,
+        "wal": int(wal_after) - int(wal_before),
+    }
+
+
+def _explained(e: dict[str, Any]) -> str:
+    n = max(e["accruals"], 1)
+    us = 1000 / n
+    fk = sum(e["triggers"].values())
+    writes = sum(e["parts"].values())
+    lines = [
+        f"           first batch in the database ({n:,} accruals, EXPLAIN ANALYZE, rolled back): "
+        f"{e['total_ms']:.0f} ms = {e['total_ms'] * us:.1f} µs per accrual, WAL {e['wal'] / n:,.0f} bytes per accrual",
+        f"             foreign-key checks {fk * us:.1f} µs: "
+        + ", ".join(f"{k} {v * us:.1f}" for k, v in e["triggers"].items()),
+        f"             row writes {writes * us:.1f} µs: "
+        + ", ".join(f"{k} {v * us:.1f}" for k, v in e["parts"].items()),
+        f"             the rest (load, plan, ids, sorts, row locks) {e['rest_ms'] * us:.1f} µs",
+    ]
+    return "\n".join(lines)
+
+
+async def bench(
+    url: str, n: int, *, sql_plan: bool, batch: int | None, explain: bool, check: bool
+) -> dict[str, Any]:
     db = await fresh(url)
     try:
         started = time.perf_counter()
@@ -186,14 +327,27 @@ async def bench(url: str, n: int) -> dict[str, Any]:
             await seed_pg(db, n)
         else:
             await seed_sqlite(db, n)
+        if check:
+            await seed_principals(db)
         await add_session(db)
         seeded = time.perf_counter() - started
+        explained = None
+        if explain and sql_plan and db.dialect == "postgresql":
+            explained = await explain_first_batch(db, batch or BATCH)
         counter = StatementCounter(db)
         started = time.perf_counter()
-        result = await accrue(db, RewardRules(), T0 + timedelta(seconds=DAY))
+        result = await accrue(
+            db, RewardRules(), T0 + timedelta(seconds=DAY), batch_size=batch, sql_plan=sql_plan
+        )
         elapsed = time.perf_counter() - started
         statements = sum(counter.calls.values())
+        sql_s = counter.seconds
+        breakdown = [(name, count, counter.times[name]) for name, count in counter.calls.most_common()]
         assert result.accruals == n, f"expected {n} accruals, got {result.accruals}"
+        checked = None
+        if check:
+            async with db.session() as session:
+                checked = (await run_check(session)).render().splitlines()
         return {
             "backend": db.dialect,
             "n": n,
@@ -202,8 +356,10 @@ async def bench(url: str, n: int) -> dict[str, Any]:
             "rate": n / elapsed,
             "batches": result.batches,
             "per_batch": statements / max(result.batches, 1),
-            "sql_s": counter.seconds,
-            "breakdown": [(name, count, counter.times[name]) for name, count in counter.calls.most_common()],
+            "sql_s": sql_s,
+            "breakdown": breakdown,
+            "explained": explained,
+            "checked": checked,
         }
     finally:
         await db.dispose()
@@ -216,6 +372,19 @@ async def main() -> int:
     parser.add_argument("--sizes", default="10000,100000", help="PostgreSQL sizes, comma separated")
     parser.add_argument("--sqlite-sizes", default="100000")
     parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument(
+        "--plan",
+        choices=("sql", "python"),
+        default="sql",
+        help="PostgreSQL: one-statement plan or Python plan",
+    )
+    parser.add_argument("--batch", type=int, default=None, help="deposits per batch (default: the engine's)")
+    parser.add_argument(
+        "--explain", action="store_true", help="PostgreSQL: where the first batch's time goes"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="seed principal entries too and run `ledger check` after the run"
+    )
     args = parser.parse_args()
     setup_logging("ERROR", "console")
     pg_url = os.environ.get("BENCH_REWARDS_PG_URL", DEFAULT_PG)
@@ -231,19 +400,30 @@ async def main() -> int:
             for s in args.sqlite_sizes.split(",")
             if s
         ]
-    print(f"reward calculator: one period due per deposit, batch size {BATCH} (SQLite {BATCH_SQLITE})")
+    sizes = f"batch size {args.batch}" if args.batch else f"batch size {BATCH} (SQLite {BATCH_SQLITE})"
+    print(f"reward calculator: one period due per deposit, {sizes}, PostgreSQL plan: {args.plan}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
-        f"{'backend':<11}{'deposits':>10}{'run s':>9}{'accruals/s':>12}{'batches':>9}{'stmts/batch':>13}{'in SQL':>8}"
+        f"{'backend':<11}{'deposits':>10}{'run s':>9}{'accruals/s':>12}{'µs/accrual':>12}{'batches':>9}"
+        f"{'stmts/batch':>13}{'in SQL':>8}{'Python µs':>11}"
     )
     for url, n in runs:
-        r = await bench(url, n)
+        r = await bench(
+            url, n, sql_plan=args.plan == "sql", batch=args.batch, explain=args.explain, check=args.check
+        )
+        python_us = (r["run_s"] - r["sql_s"]) / n * 1e6
         print(
-            f"{r['backend']:<11}{r['n']:>10,}{r['run_s']:>9.2f}{r['rate']:>12,.0f}{r['batches']:>9}"
-            f"{r['per_batch']:>13.1f}{r['sql_s'] / r['run_s']:>8.0%}",
+            f"{r['backend']:<11}{r['n']:>10,}{r['run_s']:>9.2f}{r['rate']:>12,.0f}{r['run_s'] / n * 1e6:>12.1f}"
+            f"{r['batches']:>9}{r['per_batch']:>13.1f}{r['sql_s'] / r['run_s']:>8.0%}{python_us:>11.1f}",
             flush=True,
         )
         detail = ", ".join(f"{name} ×{count} {spent:.2f}s" for name, count, spent in r["breakdown"])
         print(f"           statements: {detail}")
+        if r["explained"]:
+            print(_explained(r["explained"]))
+        if r["checked"]:
+            failed = [line for line in r["checked"] if "[FAIL]" in line or line.startswith("result")]
+            print(f"           ledger check after the run: {r['checked'][0]}; {'; '.join(failed)}")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

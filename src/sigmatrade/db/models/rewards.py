@@ -49,13 +49,7 @@ class RewardAccrual(Base):
     __table_args__ = (
         CheckConstraint("period_index >= 0", name="period_nonnegative"),
         CheckConstraint("amount > 0", name="amount_positive"),
-        Index(
-            "uq_reward_accruals_deposit_session_period",
-            "deposit_id",
-            "session_id",
-            "period_index",
-            unique=True,
-        ),
+        # (deposit, period) unique: also every (deposit, session, period); 0004 dropped that index
         Index("uq_reward_accruals_deposit_period", "deposit_id", "period_index", unique=True),
         Index("ix_reward_accruals_user_created", "user_id", "created_at"),
         Index("ix_reward_accruals_session", "session_id"),

@@ -1,4 +1,6 @@
-"""Bulk writes with a fixed number of statements, whatever the number of rows.
+"""Bulk writes with a fixed number of statements, whatever the number of rows — the write half of the
+calculator's Python plan (SQLite, and PostgreSQL while commissions on accruals are on; otherwise a
+PostgreSQL batch is one statement, ``pg_batch``).
 
 * PostgreSQL: one ``INSERT … SELECT FROM unnest(array, …)`` / ``UPDATE … FROM unnest(…)`` per call;
   each column travels as one text parameter split on the server and cast to the column's type

@@ -2,23 +2,31 @@
 
 One transaction per batch of deposits (keyset by id; ``BATCH`` on PostgreSQL, ``BATCH_SQLITE`` on SQLite,
 whose batch holds the database's only write lock), with a fixed number of SQL statements
-whatever the batch holds:
+whatever the batch holds. Two ways to plan and write a batch, with the same rules and results:
 
-1. (PostgreSQL) ``pg_advisory_xact_lock``: accrual batches of every replica and of a recalculation run
-   one at a time, so each batch plans from committed, current data. SQLite's ``BEGIN IMMEDIATE`` does
-   the same.
-2. the batch: ``confirmed`` deposits of users neither banned nor earnings-blocked;
-3. per (deposit, due range of an active session): count and highest period already accrued, one
-   statement joining a parameter table; the rare range with a hole (a back-fill below accrued periods)
-   costs one more statement listing the periods present;
-4. the plan in Python ``Decimal`` (``domain.rewards.plan_deposit``: exact, cap trimmed to the wei);
-5. bulk writes: journal entries (``accrual:<deposit>:<session>:<period>``), ``reward_accruals``,
-   commissions on accruals when ``referral.on_accruals`` (same rule as on deposits:
-   ``domain.referrals.plan_commissions``), postings, account balances (locked in id order, new
-   balances computed in Python), deposits (``accrued_total``, ``completed``).
+* **PostgreSQL** (``pg_batch``), unless commissions on accruals are on: two statements. The
+  calculator's lock (``pg_advisory_xact_lock``, JIT off for the transaction), then one ``WITH``
+  statement that loads the batch, finds the due and missing periods, computes the amounts and the cap
+  in ``numeric`` and writes journal entries, accruals, postings, balances and deposits, returning
+  what the messages need as one row of arrays. Nothing per accrual is built in Python:
+  docs/performance.md ("Reward calculator throughput") has where the time goes.
+* **Python plan** (SQLite; PostgreSQL with ``referral.on_accruals``, or ``sql_plan=False``):
 
-A conflicting insert (an accrual or key that already exists) rolls the batch back and fails the run:
-the unique keys make a double accrual impossible, the lock makes it not happen.
+  1. (PostgreSQL) the same lock; SQLite's ``BEGIN IMMEDIATE`` does the same.
+  2. the batch: ``confirmed`` deposits of users neither banned nor earnings-blocked;
+  3. per (deposit, due range of an active session): count and highest period already accrued, one
+     statement joining a parameter table; the rare range with a hole (a back-fill below accrued
+     periods) costs one more statement listing the periods present;
+  4. the plan in Python ``Decimal`` (``domain.rewards.plan_deposit``: exact, cap trimmed to the wei);
+  5. bulk writes: journal entries (``accrual:<deposit>:<session>:<period>``), ``reward_accruals``,
+     commissions on accruals when ``referral.on_accruals`` (same rule as on deposits:
+     ``domain.referrals.plan_commissions``), postings, account balances (locked in id order, new
+     balances computed in Python), deposits (``accrued_total``, ``completed``).
+
+The lock serialises accrual batches of every replica and of a recalculation run, so each batch plans
+from committed, current data. A conflicting insert (an accrual or key that already exists) or a
+deposit that changed under the plan rolls the batch back and fails the run: the unique keys make a
+double accrual impossible, the lock makes it not happen.
 """
 
 from __future__ import annotations
@@ -62,7 +70,7 @@ from sigmatrade.domain.rewards import (
 )
 from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import EntrySpec
-from sigmatrade.services.rewards import bulk
+from sigmatrade.services.rewards import bulk, pg_batch
 
 BATCH = 5000
 BATCH_SQLITE = 1000
@@ -131,8 +139,11 @@ async def accrue(
     only_session: int | None = None,
     batch_size: int | None = None,
     max_accruals: int = MAX_ACCRUALS_PER_BATCH,
+    sql_plan: bool = True,
 ) -> RunResult:
-    """Accrue every due, missing period (of one session with ``only_session``) up to ``now``."""
+    """Accrue every due, missing period (of one session with ``only_session``) up to ``now``.
+
+    ``sql_plan=False`` plans in Python on PostgreSQL too (the equivalence test compares both)."""
     result = RunResult()
     if not rules.enabled:
         return result
@@ -148,6 +159,7 @@ async def accrue(
                 limit=limit,
                 only_session=only_session,
                 max_accruals=max_accruals,
+                sql_plan=sql_plan,
             )
         if batch is None:
             break
@@ -165,6 +177,7 @@ async def accrue_batch(
     limit: int,
     only_session: int | None = None,
     max_accruals: int = MAX_ACCRUALS_PER_BATCH,
+    sql_plan: bool = True,
 ) -> tuple[int, RunResult] | None:
     """One batch in the caller's transaction: (last deposit id done, result), or None when done.
 
@@ -173,7 +186,12 @@ async def accrue_batch(
     ``max_accruals`` accruals (a long back-fill is spread over several transactions)."""
     pg = is_postgres(session)
     if pg:
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_ID})
+        # JIT compiling the batch statement would cost more than running it
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:k), set_config('jit', 'off', true)"), {"k": ADVISORY_LOCK_ID}
+        )
+        if sql_plan and not rules.on_accruals:
+            return await _accrue_in_sql(session, now, after_id, limit, only_session, max_accruals)
     windows = await active_windows(session, only_session)
     if not windows:
         return None
@@ -199,6 +217,35 @@ async def accrue_batch(
     if planned or any(p.completed for p in kept):
         await _write(session, rules, kept, planned, now, pg, result)
     return last_id, result
+
+
+async def _accrue_in_sql(
+    session: AsyncSession,
+    now: datetime,
+    after_id: int,
+    limit: int,
+    only_session: int | None,
+    max_accruals: int,
+) -> tuple[int, RunResult] | None:
+    batch = await pg_batch.run(
+        session,
+        now,
+        after_id=after_id,
+        limit=limit,
+        only_session=only_session,
+        max_accruals=max_accruals,
+        request_id=current_request_id(),
+    )
+    if batch.last_id is None:
+        return None
+    if batch.conflicts:
+        raise AccrualConflict(f"{batch.conflicts} deposit(s) changed while the batch was planned")
+    result = RunResult(batches=1, deposits_seen=batch.seen, accruals=len(batch.accruals))
+    for deposit_id, user_id, level, amount in batch.accruals:
+        result.per_user[user_id].append((deposit_id, level, amount))
+        result.total += amount
+    result.completions = [Completion(*line) for line in batch.completions]
+    return batch.last_id, result
 
 
 async def _load_deposits(session: AsyncSession, after_id: int, limit: int, pg: bool) -> list[DepositState]:
