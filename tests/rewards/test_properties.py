@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from sigmatrade.db.models import Deposit, RewardAccrual, RewardSession, User
 from sigmatrade.db.session import Database
@@ -20,28 +20,10 @@ from sigmatrade.domain.money import HUNDRED, quantize_accrual
 from sigmatrade.ledger.check import run_check
 from sigmatrade.services.rewards.engine import RewardRules, accrue
 from tests.factories import make_user
-from tests.rewards.builders import make_deposit, make_session
+from tests.rewards.builders import DepositSpec, SessionSpec, overlap, seed_scenario, wipe_rewards
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 RATES = [Decimal(0), Decimal("1.117"), Decimal(5), Decimal("33.3333"), Decimal(100)]
-
-
-@dataclass
-class DepSpec:
-    user: int
-    level: int
-    amount: Decimal
-    cap_percent: Decimal | None
-    offset: int
-    period: int
-
-
-@dataclass
-class SessSpec:
-    start: int
-    end: int
-    rates: tuple[Decimal, ...]
-    active: bool
 
 
 @dataclass
@@ -57,8 +39,8 @@ class Step:
 @dataclass
 class Scenario:
     users: int
-    deposits: list[DepSpec]
-    sessions: list[SessSpec]
+    deposits: list[DepositSpec]
+    sessions: list[SessionSpec]
     steps: list[Step]
     referral: bool
 
@@ -69,7 +51,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     deposits = draw(
         st.lists(
             st.builds(
-                DepSpec,
+                DepositSpec,
                 user=st.integers(0, users - 1),
                 level=st.integers(1, 5),
                 amount=st.sampled_from([Decimal(10), Decimal(50), Decimal("7.77")]),
@@ -82,15 +64,15 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             unique_by=lambda d: (d.user, d.level),  # one open deposit per user and level (schema rule)
         )
     )
-    sessions: list[SessSpec] = []
+    sessions: list[SessionSpec] = []
     for _ in range(draw(st.integers(1, 3))):
         start = draw(st.integers(-500, 3000))
         rates = tuple(draw(st.sampled_from(RATES)) for _ in range(5))
         if not any(rates):
             rates = (Decimal(5), *rates[1:])
         wanted = draw(st.sampled_from([True, True, False]))
-        spec = SessSpec(start, start + draw(st.integers(50, 6000)), rates, False)
-        spec.active = wanted and not any(_overlap(spec, other) for other in sessions if other.active)
+        spec = SessionSpec(start, start + draw(st.integers(50, 6000)), rates, False)
+        spec.active = wanted and not any(overlap(spec, other) for other in sessions if other.active)
         sessions.append(spec)
     steps = [
         Step(
@@ -104,10 +86,6 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         for _ in range(draw(st.integers(1, 6)))
     ]
     return Scenario(users, deposits, sessions, steps, draw(st.booleans()))
-
-
-def _overlap(a: SessSpec, b: SessSpec) -> bool:
-    return a.start < b.end and b.start < a.end
 
 
 @dataclass
@@ -149,59 +127,17 @@ class Model:
                     break
 
 
-async def _wipe(db: Database) -> None:
-    async with db.transaction() as session:
-        for table in (
-            "referral_commissions",
-            "reward_accruals",
-            "ledger_postings",
-            "journal_entries",
-            "deposits",
-        ):
-            await session.execute(text(f"DELETE FROM {table}"))
-        await session.execute(text("DELETE FROM reward_sessions"))
-        await session.execute(text("DELETE FROM referrals"))
-        await session.execute(text("DELETE FROM ledger_accounts WHERE kind <> 'system'"))
-        await session.execute(text("DELETE FROM users"))
-        await session.execute(text("UPDATE ledger_accounts SET balance = '0'"))
-
-
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenario=scenarios(), batch=st.sampled_from([1, 2, 1000]), most=st.sampled_from([1, 4, 20_000]))
 async def test_calculator_matches_reference_model(
     db: Database, scenario: Scenario, batch: int, most: int
 ) -> None:
-    await _wipe(db)
+    await wipe_rewards(db)
     async with db.transaction() as session:
         users: list[User] = []
         for i in range(scenario.users):
             users.append(await make_user(session, referrer=users[0] if scenario.referral and i else None))
-        dep_ids = [
-            (
-                await make_deposit(
-                    session,
-                    users[d.user],
-                    confirmed_at=T0 + timedelta(seconds=d.offset),
-                    level=d.level,
-                    amount=d.amount,
-                    cap_percent=d.cap_percent,
-                    period_seconds=d.period,
-                )
-            ).id
-            for d in scenario.deposits
-        ]
-        sess_ids = [
-            (
-                await make_session(
-                    session,
-                    starts_at=T0 + timedelta(seconds=s.start),
-                    ends_at=T0 + timedelta(seconds=s.end),
-                    rates=tuple(str(r) for r in s.rates),
-                    active=s.active,
-                )
-            ).id
-            for s in scenario.sessions
-        ]
+        dep_ids, sess_ids = await seed_scenario(session, users, scenario.deposits, scenario.sessions, T0)
     model = Model()
     banned = dict.fromkeys(range(scenario.users), False)
     blocked = dict.fromkeys(range(scenario.users), False)
@@ -218,7 +154,7 @@ async def test_calculator_matches_reference_model(
             i = step.toggle_session
             others = [s for j, s in enumerate(scenario.sessions) if j != i and active[j]]
             # activation is refused when it would overlap an active session (SPEC §2.7)
-            if active[i] or not any(_overlap(scenario.sessions[i], o) for o in others):
+            if active[i] or not any(overlap(scenario.sessions[i], o) for o in others):
                 active[i] = not active[i]
         async with db.transaction() as session:
             for i, user in enumerate(users):

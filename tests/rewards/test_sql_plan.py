@@ -31,7 +31,15 @@ from sigmatrade.ledger.check import run_check
 from sigmatrade.services.rewards.engine import AccrualConflict, RewardRules, accrue
 from tests.conftest import PG_URL
 from tests.factories import credit, make_user
-from tests.rewards.builders import make_deposit, make_session
+from tests.rewards.builders import (
+    DepositSpec,
+    SessionSpec,
+    make_deposit,
+    make_session,
+    overlap,
+    seed_scenario,
+    wipe_rewards,
+)
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="the one-statement plan is PostgreSQL's")
 
@@ -48,24 +56,6 @@ CAPS = [None, Decimal(500), Decimal(30), Decimal("15.5"), Decimal("0.0003")]
 
 
 @dataclass
-class Dep:
-    user: int
-    level: int
-    amount: Decimal
-    cap_percent: Decimal | None
-    offset: int
-    period: int
-
-
-@dataclass
-class Sess:
-    start: int
-    end: int
-    rates: tuple[Decimal, ...]
-    active: bool
-
-
-@dataclass
 class Run:
     advance: int
     toggle: int | None
@@ -76,8 +66,8 @@ class Run:
 @dataclass
 class Scenario:
     users: int
-    deposits: list[Dep]
-    sessions: list[Sess]
+    deposits: list[DepositSpec]
+    sessions: list[SessionSpec]
     runs: list[Run]
 
 
@@ -87,7 +77,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     deposits = draw(
         st.lists(
             st.builds(
-                Dep,
+                DepositSpec,
                 user=st.integers(0, users - 1),
                 level=st.integers(1, 5),
                 amount=st.sampled_from(AMOUNTS),
@@ -100,16 +90,16 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             unique_by=lambda d: (d.user, d.level),
         )
     )
-    sessions: list[Sess] = []
+    sessions: list[SessionSpec] = []
     for _ in range(draw(st.integers(1, 3))):
         start = draw(st.integers(-600, 3000))
-        spec = Sess(
+        spec = SessionSpec(
             start,
             start + draw(st.integers(1, 5000)),
             tuple(draw(st.sampled_from(RATES)) for _ in range(5)),
             False,
         )
-        spec.active = draw(st.booleans()) and not any(_overlap(spec, o) for o in sessions if o.active)
+        spec.active = draw(st.booleans()) and not any(overlap(spec, o) for o in sessions if o.active)
         sessions.append(spec)
     runs = [
         Run(
@@ -123,7 +113,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     return Scenario(users, deposits, sessions, runs)
 
 
-def _cap_is_money(dep: Dep) -> bool:
+def _cap_is_money(dep: DepositSpec) -> bool:
     """The deposit's cap (amount × percent / 100) must fit 18 decimals, as a real level's does."""
     if dep.cap_percent is None:
         return True
@@ -131,58 +121,12 @@ def _cap_is_money(dep: Dep) -> bool:
     return cap == cap.quantize(Decimal("1e-18"))
 
 
-def _overlap(a: Sess, b: Sess) -> bool:
-    return a.start < b.end and b.start < a.end
-
-
-async def _wipe(db: Database) -> None:
-    async with db.transaction() as session:
-        for table in (
-            "referral_commissions",
-            "reward_accruals",
-            "ledger_postings",
-            "journal_entries",
-            "deposits",
-        ):
-            await session.execute(text(f"DELETE FROM {table}"))
-        await session.execute(text("DELETE FROM reward_sessions"))
-        await session.execute(text("DELETE FROM referrals"))
-        await session.execute(text("DELETE FROM ledger_accounts WHERE kind <> 'system'"))
-        await session.execute(text("DELETE FROM users"))
-        await session.execute(text("UPDATE ledger_accounts SET balance = 0"))
-
-
 async def _play(db: Database, scenario: Scenario, sql_plan: bool) -> dict[str, Any]:
     """Run the scenario on an empty database; everything written and reported, ids replaced by indexes."""
-    await _wipe(db)
+    await wipe_rewards(db)
     async with db.transaction() as session:
         users = [await make_user(session) for _ in range(scenario.users)]
-        deps = [
-            (
-                await make_deposit(
-                    session,
-                    users[d.user],
-                    confirmed_at=T0 + timedelta(seconds=d.offset),
-                    level=d.level,
-                    amount=d.amount,
-                    cap_percent=d.cap_percent,
-                    period_seconds=d.period,
-                )
-            ).id
-            for d in scenario.deposits
-        ]
-        sess = [
-            (
-                await make_session(
-                    session,
-                    starts_at=T0 + timedelta(seconds=s.start),
-                    ends_at=T0 + timedelta(seconds=s.end),
-                    rates=tuple(str(r) for r in s.rates),
-                    active=s.active,
-                )
-            ).id
-            for s in scenario.sessions
-        ]
+        deps, sess = await seed_scenario(session, users, scenario.deposits, scenario.sessions, T0)
     user_ix = {u.id: i for i, u in enumerate(users)}
     dep_ix = {d: i for i, d in enumerate(deps)}
     sess_ix = {s: i for i, s in enumerate(sess)}
@@ -193,7 +137,7 @@ async def _play(db: Database, scenario: Scenario, sql_plan: bool) -> dict[str, A
         now += run.advance
         if run.toggle is not None:
             others = [s for j, s in enumerate(scenario.sessions) if j != run.toggle and active[j]]
-            if active[run.toggle] or not any(_overlap(scenario.sessions[run.toggle], o) for o in others):
+            if active[run.toggle] or not any(overlap(scenario.sessions[run.toggle], o) for o in others):
                 active[run.toggle] = not active[run.toggle]
             async with db.transaction() as session:
                 for i, sid in enumerate(sess):
@@ -296,14 +240,16 @@ async def test_sql_plan_edge_cases(db: Database) -> None:
     scenario = Scenario(
         users=2,
         deposits=[
-            Dep(0, 1, Decimal(10), Decimal("15.5"), 0, 100),
-            Dep(0, 4, Decimal("0.000000000000000001"), None, 50, 100),
-            Dep(1, 3, Decimal("123456789.123456789012345678"), Decimal(500), -300, 97),
-            Dep(1, 1, Decimal("7.77"), Decimal("0.0003"), 10, 250),
+            DepositSpec(0, 1, Decimal(10), Decimal("15.5"), 0, 100),
+            DepositSpec(0, 4, Decimal("0.000000000000000001"), None, 50, 100),
+            DepositSpec(1, 3, Decimal("123456789.123456789012345678"), Decimal(500), -300, 97),
+            DepositSpec(1, 1, Decimal("7.77"), Decimal("0.0003"), 10, 250),
         ],
         sessions=[
-            Sess(0, 5000, (Decimal("7.5"), Decimal(100), Decimal("33.3333"), Decimal(1), Decimal(1)), False),
-            Sess(200, 400, (Decimal(1), Decimal(1), Decimal(1), Decimal(1), Decimal(1)), True),
+            SessionSpec(
+                0, 5000, (Decimal("7.5"), Decimal(100), Decimal("33.3333"), Decimal(1), Decimal(1)), False
+            ),
+            SessionSpec(200, 400, (Decimal(1), Decimal(1), Decimal(1), Decimal(1), Decimal(1)), True),
         ],
         runs=[Run(500, None, 2, 1), Run(0, 1, 1000, 20_000), Run(0, 0, 3, 2), Run(3000, None, 1000, 20_000)],
     )
