@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.admin_flow import AdmRoute
+from sigmatrade.bot.admin_flow import answer as refuse
 from sigmatrade.bot.callbacks import Adm
 from sigmatrade.bot.flow import ack, leave_state
 from sigmatrade.bot.states import DeskInput
@@ -119,10 +120,7 @@ async def _reject(
     try:
         await recovery.decide(session, rt, request_id, admin.id, False, comment)
     except recovery.RecoveryError as exc:
-        if isinstance(event, CallbackQuery):
-            await ack(event, _refusal(t, exc), alert=True)
-        else:
-            await event.answer(_refusal(t, exc))
+        await refuse(event, _refusal(t, exc))
         return
     await show(event, *views.done(t, "adm.fpr.rejected", request_id))
     if isinstance(event, CallbackQuery):

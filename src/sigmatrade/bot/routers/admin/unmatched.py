@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.admin_flow import AdmRoute
+from sigmatrade.bot.admin_flow import answer as refuse
 from sigmatrade.bot.callbacks import Adm
 from sigmatrade.bot.flow import ack, leave_state
 from sigmatrade.bot.states import DeskInput
@@ -39,11 +40,7 @@ PANEL = (PanelButton(order=30, sec=views.SEC, label="adm.um.btn.panel", role=Adm
 
 
 async def _refuse(event: Message | CallbackQuery, t: Translator, exc: DeskRefusal) -> None:
-    text = views.refused(t, exc.code, exc.params)
-    if isinstance(event, CallbackQuery):
-        await ack(event, text, alert=True)
-    else:
-        await event.answer(text)
+    await refuse(event, views.refused(t, exc.code, exc.params))
 
 
 async def show_queue(

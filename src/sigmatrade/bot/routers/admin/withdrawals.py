@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.admin_flow import AdmRoute
+from sigmatrade.bot.admin_flow import answer as refuse
 from sigmatrade.bot.callbacks import Adm
 from sigmatrade.bot.flow import ack, leave_state
 from sigmatrade.bot.states import DeskInput
@@ -102,10 +103,7 @@ async def _reject(
     try:
         payout = await svc.reject(session, rt, admin, payout_id, reason)
     except DeskRefusal as exc:
-        if isinstance(event, CallbackQuery):
-            await ack(event, views.refusal(t, exc.code), alert=True)
-        else:
-            await event.answer(views.refusal(t, exc.code))
+        await refuse(event, views.refusal(t, exc.code))
         return
     await show(event, *views.rejected(t, payout))
     if isinstance(event, CallbackQuery):
