@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import event, select
 from sigmatrade import clock
 from sigmatrade.bot.callbacks import Nav
 from sigmatrade.bot.middlewares.user import user_and_admin
-from sigmatrade.db.models import Admin, AdminSession, User
+from sigmatrade.db.models import Admin, AdminSession, Blacklist, User
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import AdminCreatedVia, AdminRole
 from sigmatrade.sandbox.harness import Harness
@@ -172,17 +173,29 @@ async def test_user_and_admin_query(db: Database) -> None:
                 removed_at=clock.now(),
             )
         )
+        session.add(Blacklist(telegram_id=7315, reason="spam"))
+        session.add(Blacklist(telegram_id=7311, reason="listed after registering"))
     async with db.session() as session:
 
-        async def load(tg: int) -> tuple[int | None, int | None]:
-            user, admin, _ = await user_and_admin(session, tg)
-            return (user.telegram_id if user else None, admin.telegram_id if admin else None)
+        async def load(tg: int) -> tuple[int | None, int | None, bool]:
+            loaded = await user_and_admin(session, tg)
+            user, admin = loaded.user, loaded.admin
+            return (
+                user.telegram_id if user else None,
+                admin.telegram_id if admin else None,
+                loaded.blacklisted,
+            )
 
-        assert await load(7311) == (7311, None)
-        assert await load(7312) == (7312, 7312)
-        assert await load(7313) == (None, 7313)
-        assert await load(7314) == (None, None)  # removed admins do not count
-        assert await load(7399) == (None, None)
+        assert await load(7311) == (7311, None, True)
+        assert await load(7312) == (7312, 7312, False)
+        assert await load(7313) == (None, 7313, False)
+        assert await load(7314) == (None, None, False)  # removed admins do not count
+        assert await load(7315) == (
+            None,
+            None,
+            True,
+        )  # a blacklisted guest: no read of the ban middleware's own
+        assert await load(7399) == (None, None, False)
 
 
 async def test_the_admins_live_session_is_loaded_with_the_admin(db: Database) -> None:
@@ -217,12 +230,12 @@ async def test_the_admins_live_session_is_loaded_with_the_admin(db: Database) ->
             ]
         )
     async with db.session() as session:
-        _, admin, live = await user_and_admin(session, 7321)
+        _, admin, live, _ = await user_and_admin(session, 7321)
         assert admin is not None and live is not None
         assert live.admin_id == admin.id and live.revoked_at is None and live.expires_at > now
-        _, admin, live = await user_and_admin(session, 7322)
+        _, admin, live, _ = await user_and_admin(session, 7322)
         assert admin is not None and live is None  # expired and revoked sessions are not live
-        _, admin, live = await user_and_admin(session, 7399)
+        _, admin, live, _ = await user_and_admin(session, 7399)
         assert admin is None and live is None
 
 
@@ -299,3 +312,18 @@ async def test_throttle_admit_order(kind: str) -> None:
         if redis is not None:
             await counter.reset()
             await redis.aclose()
+
+
+async def test_one_users_updates_are_serialised_in_process_when_polling(harness: Harness) -> None:
+    """Polling: the lease holder's per-user lanes order a user's updates, so no Redis lock per update
+    (two Redis round trips saved); behind a webhook, replicas may receive one user's updates at once."""
+    from aiogram.fsm.storage.memory import SimpleEventIsolation
+
+    from sigmatrade.bot.factory import cross_replica_isolation
+
+    assert harness.app is not None and harness.app.dp is not None
+    assert isinstance(harness.app.dp.fsm.events_isolation, SimpleEventIsolation)
+    rt = harness.rt
+    webhook = replace(rt, config=rt.config.model_copy(update={"webhook_url": "https://bot.example.org"}))
+    assert cross_replica_isolation(webhook) is (rt.redis is not None)
+    assert not cross_replica_isolation(rt)

@@ -14,17 +14,17 @@ from sigmatrade.runtime import Runtime
 
 def build_dispatcher(rt: Runtime) -> Dispatcher:
     storage: BaseStorage
-    isolation: BaseEventIsolation
+    isolation: BaseEventIsolation = SimpleEventIsolation()
     if rt.redis is not None:
-        from aiogram.fsm.storage.redis import RedisEventIsolation
-
         from sigmatrade.bot.fsm_redis import RedisRecordStorage
 
         storage = RedisRecordStorage(rt.redis)
-        isolation = RedisEventIsolation(rt.redis)
+        if cross_replica_isolation(rt):
+            from aiogram.fsm.storage.redis import RedisEventIsolation
+
+            isolation = RedisEventIsolation(rt.redis)
     else:
         storage = SqlStorage(rt.db)
-        isolation = SimpleEventIsolation()
     # FSM records are read once per update (see FsmUpdateCacheMiddleware in the chain).
     dp = Dispatcher(
         storage=UpdateCachedStorage(storage), events_isolation=isolation, disable_fsm=True, name="sigmatrade"
@@ -34,6 +34,15 @@ def build_dispatcher(rt: Runtime) -> Dispatcher:
         dp.include_router(router)
     dp["rt"] = rt
     return dp
+
+
+def cross_replica_isolation(rt: Runtime) -> bool:
+    """Whether one user's updates must be serialised across processes (a Redis lock per update).
+
+    Polling: only the holder of the polling lease receives updates and its per-user lanes run one
+    user's updates in order, so an in-process lock is enough (it saves two Redis round trips per
+    update). Webhook: replicas behind a load balancer may receive one user's updates at once."""
+    return rt.redis is not None and bool(rt.config.webhook_url)
 
 
 def routers() -> list[Router]:

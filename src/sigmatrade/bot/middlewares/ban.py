@@ -10,11 +10,8 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigmatrade.db.models import Blacklist, User
-from sigmatrade.db.session import begin_read
+from sigmatrade.db.models import User
 from sigmatrade.runtime import Runtime
 from sigmatrade.texts.i18n import Translator, resolve_language
 
@@ -63,16 +60,11 @@ class BanMiddleware(BaseMiddleware):
                 with contextlib.suppress(TelegramAPIError):
                     await event.callback_query.answer()
             return None
-        if user is None and not blacklist_allows(event):
-            session: AsyncSession = data["session"]
-            await begin_read(session)
-            listed = await session.scalar(select(Blacklist.id).where(Blacklist.telegram_id == tg.id))
-            if session.in_transaction():
-                await session.commit()  # end the read; rollback would expire loaded rows
-            if listed is not None:
-                data["outcome"] = "denied"
-                await self._say(event, t, "err.blacklisted")
-                return None
+        # Whether the id is blacklisted comes with the user row (``UserLoadingMiddleware``).
+        if user is None and data.get("blacklisted") and not blacklist_allows(event):
+            data["outcome"] = "denied"
+            await self._say(event, t, "err.blacklisted")
+            return None
         return await handler(event, data)
 
     async def _say(self, update: Update, t: Translator, key: str) -> None:

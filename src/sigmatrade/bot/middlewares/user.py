@@ -1,7 +1,8 @@
 """#6 User loading: ``user`` and ``admin`` rows by Telegram id; refresh profile fields; clear unreachable.
 
-Both rows (and, for an admin, the live admin session the admin gate checks: ``admin_live``) come
-from one read-only query; the profile refresh (rare: a changed name, or ``last_seen_at``
+Both rows (and, for an admin, the live admin session the admin gate checks: ``admin_live``; and
+whether the Telegram id is blacklisted, which the ban middleware needs for guests: ``blacklisted``)
+come from one read-only query; the profile refresh (rare: a changed name, or ``last_seen_at``
 older than 5 minutes) is written in its own short transaction afterwards, so a plain update never takes
 the SQLite write lock.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.bot.middlewares._util import event_user
-from sigmatrade.db.models import Admin, AdminSession, User
+from sigmatrade.db.models import Admin, AdminSession, Blacklist, User
 from sigmatrade.db.session import begin_read
 from sigmatrade.db.types import UTCDateTime
 from sigmatrade.runtime import Runtime
@@ -42,10 +43,11 @@ class UserLoadingMiddleware(BaseMiddleware):
         tg = event_user(event)
         data["user"] = None
         data["admin"] = None
+        data["blacklisted"] = False
         if tg is not None:
             session: AsyncSession = data["session"]
             await begin_read(session)
-            user, admin, live = await user_and_admin(session, tg.id)
+            user, admin, live, blacklisted = await user_and_admin(session, tg.id)
             await session.commit()  # ends the read; rollback would expire loaded rows
             if user is not None and _refresh(user, tg.username, tg.first_name, tg.language_code):
                 await session.commit()  # its own write transaction: saves the refreshed fields
@@ -56,15 +58,23 @@ class UserLoadingMiddleware(BaseMiddleware):
                     session.expunge(loaded)
             data["user"] = user
             data["admin"] = admin
+            data["blacklisted"] = blacklisted
             if admin is not None:
                 data["admin_live"] = live
         return await handler(event, data)
 
 
-def _user_and_admin() -> Select[User, Admin, AdminSession]:
+class Loaded(NamedTuple):
+    user: User | None
+    admin: Admin | None
+    live: AdminSession | None  # the admin's live session
+    blacklisted: bool  # the Telegram id is on the blacklist
+
+
+def _user_and_admin() -> Select[User, Admin, AdminSession, int]:
     anchor = select(bindparam("telegram_id", type_=BigInteger).label("telegram_id")).subquery()
     return (
-        select(User, Admin, AdminSession)
+        select(User, Admin, AdminSession, Blacklist.id)
         .select_from(anchor)
         .outerjoin(User, User.telegram_id == anchor.c.telegram_id)
         .outerjoin(Admin, and_(Admin.telegram_id == anchor.c.telegram_id, Admin.removed_at.is_(None)))
@@ -72,6 +82,7 @@ def _user_and_admin() -> Select[User, Admin, AdminSession]:
             AdminSession,
             and_(AdminSession.admin_id == Admin.id, *access.is_live(bindparam("now", type_=UTCDateTime))),
         )
+        .outerjoin(Blacklist, Blacklist.telegram_id == anchor.c.telegram_id)
         .order_by(AdminSession.id.desc())
         .limit(1)
     )
@@ -80,13 +91,11 @@ def _user_and_admin() -> Select[User, Admin, AdminSession]:
 _USER_AND_ADMIN = _user_and_admin()  # built once; executed with the Telegram id and the time
 
 
-async def user_and_admin(
-    session: AsyncSession, telegram_id: int
-) -> tuple[User | None, Admin | None, AdminSession | None]:
-    """The user (or None), the live admin (or None) and that admin's live session (or None) with this
-    Telegram id, in one query."""
+async def user_and_admin(session: AsyncSession, telegram_id: int) -> Loaded:
+    """The user (or None), the live admin (or None), that admin's live session (or None) and whether
+    the Telegram id is blacklisted, in one query."""
     row = (await session.execute(_USER_AND_ADMIN, {"telegram_id": telegram_id, "now": clock.now()})).one()
-    return row[0], row[1], row[2]
+    return Loaded(row[0], row[1], row[2], row[3] is not None)
 
 
 def _refresh(user: User, username: str | None, first_name: str | None, language_code: str | None) -> bool:
