@@ -212,7 +212,9 @@ async def admin_case(h: Harness, rounds: int, requests: int) -> tuple[list[float
         if i % 2:
             await admin.press_data(Adm(sec="wd", act="list", page=1 + (i // 2) % pages).pack())
         else:
-            await admin.press_data(Adm(sec="panel").pack())
+            # A distinct (ignored) id on every press: the same button twice within a second is a double
+            # tap, which the throttle answers without handling.
+            await admin.press_data(Adm(sec="panel", id=i + 1).pack())
     return samples[:], dict(counts)
 
 

@@ -73,7 +73,7 @@ async def test_two_admin_threshold_needs_two_different_admins(rt: Runtime) -> No
     assert await _approve(rt, a1, p.id) == "same_admin"
     assert (await payout(rt, p.id)).status == PayoutStatus.REQUESTED
     page = await _queue(rt)
-    assert [(i.payout.id, i.approvals) for i in page.items] == [(p.id, 1)]
+    assert [(i.id, i.approvals) for i in page.items] == [(p.id, 1)]
     second = await _approve(rt, a2, p.id)
     assert isinstance(second, desk.ApproveResult) and second.outcome == desk.Outcome.APPROVED
     assert second.approvals == 2
@@ -91,7 +91,13 @@ async def test_queue_oldest_first_and_detail(rt: Runtime) -> None:
     user = await funded_user(rt)
     ids = [(await requested(rt, user, amount)).id for amount in ("10", "11", "12", "13", "14", "15")]
     page = await _queue(rt)
-    assert [i.payout.id for i in page.items] == ids[:5] and page.pages == 2 and page.total == 6
+    assert [i.id for i in page.items] == ids[:5] and page.pages == 2 and page.total == 6
+    first = page.items[0]
+    assert first.user is not None and (first.user.id, first.user.telegram_id) == (user.id, user.telegram_id)
+    assert (first.amount, first.approvals, first.required) == (D(10), 0, 1)
+    async with rt.db.session() as session:
+        past_the_end = await desk.queue(session, 99)  # clamped to the last page
+    assert (past_the_end.page, [i.id for i in past_the_end.items]) == (2, ids[5:])
     await _approve(rt, admin, ids[0])
     async with rt.db.session() as session:
         view = await desk.detail(session, ids[0])

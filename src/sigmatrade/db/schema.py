@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision id. A new migration updates it; tests/integration/test_schema.py
 # fails while it differs from the head alembic computes from the migration files.
-HEAD = "0004_rewards_throughput"
+HEAD = "0005_payout_queue_order"
 
 
 def alembic_config(url: str = "") -> Config:

@@ -52,7 +52,8 @@ class Payout(Base):
         CheckConstraint("fee >= 0", name="fee_nonnegative"),
         CheckConstraint("required_approvals BETWEEN 0 AND 2", name="approvals_range"),
         pg_only(CheckConstraint("amount = fee + net_amount", name="amount_split")),
-        Index("ix_payouts_status_created", "status", "created_at"),
+        # The withdrawal queue reads a page in (created_at, id) order and counts from this index alone.
+        Index("ix_payouts_status_created_id", "status", "created_at", "id"),
         Index("ix_payouts_user_status", "user_id", "status"),
         Index("ix_payouts_from_nonce", "from_address", "nonce"),
     )

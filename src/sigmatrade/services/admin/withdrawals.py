@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, func, select, update
+from sqlalchemy import Executable, Integer, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import load_only
 
 from sigmatrade import clock
 from sigmatrade.db.models import Admin, Deposit, Payout, PayoutApproval, Referral, User
@@ -54,10 +55,26 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class Person:
+    """What the desk shows of the user a row belongs to (``views.admin.desk_common.who``)."""
+
+    id: int
+    telegram_id: int
+    username: str | None
+    first_name: str | None
+
+
+@dataclass(frozen=True)
 class QueueItem:
-    payout: Payout
-    user: User | None
+    """One request of the queue: plain values read as columns (no ORM objects to build for a list)."""
+
+    id: int
+    user: Person | None
+    amount: Decimal
+    net_amount: Decimal
+    requested_at: datetime
     approvals: int
+    required: int  # approvals needed (``required``)
 
 
 @dataclass(frozen=True)
@@ -93,15 +110,20 @@ class ApproveResult:
 
 def required(payout: Payout) -> int:
     """Approvals needed (a stored 0 — automatic — still needs one admin if it waits in ``requested``)."""
-    return max(1, payout.required_approvals)
+    return approvals_needed(payout.required_approvals)
+
+
+def approvals_needed(stored: int) -> int:
+    return max(1, stored)
 
 
 # ---------------------------------------------------------------------------------------------- reads
 async def queue(session: AsyncSession, page: int) -> QueuePage:
     """Requests awaiting approval, oldest first, 5 per page (page clamped to 1..last).
 
-    One lock-free read: the page with each row's approvals and the total (a window count over the
-    index of open requests)."""
+    One lock-free read: the page with each row's user and approvals, and the total (both from the
+    index of open requests by age, ``ix_payouts_status_created_id``: no sort, no table rows but the
+    page's)."""
     page = max(1, page)
     rows = await _queue_rows(session, page)
     if not rows and page > 1:  # past the end: clamp to the last page
@@ -113,46 +135,61 @@ async def queue(session: AsyncSession, page: int) -> QueuePage:
         page = page_count(count, PAGE_SIZE)
         rows = await _queue_rows(session, page)
     await session.commit()
-    total = int(rows[0][3]) if rows else 0
-    items = [QueueItem(p, u, int(n)) for p, u, n, _ in rows]
+    total = int(rows[0].total) if rows else 0
+    items = [
+        QueueItem(
+            id=r.id,
+            user=Person(r.user_id, r.telegram_id, r.username, r.first_name)
+            if r.telegram_id is not None
+            else None,
+            amount=r.amount,
+            net_amount=r.net_amount,
+            requested_at=r.requested_at or r.created_at,
+            approvals=int(r.approvals),
+            required=approvals_needed(r.required_approvals),
+        )
+        for r in rows
+    ]
     return QueuePage(items=items, page=page, pages=page_count(total, PAGE_SIZE), total=total)
 
 
-def _queue_statement() -> Select[Any]:
-    """The queue page: the page's ids and the total come from the status index alone (a window count);
-    users and approval counts are read for the page's 5 rows only, and only the columns shown."""
+def _queue_statement() -> Executable:
+    """The queue page as columns: the page's ids and the total come from the index of open requests
+    by age alone; users and approval counts are read for the page's 5 rows only."""
+    requested = Payout.status == PayoutStatus.REQUESTED
     page_ids = (
-        select(Payout.id.label("id"), func.count().over().label("total"))
-        .where(Payout.status == PayoutStatus.REQUESTED)
+        select(Payout.id.label("id"))
+        .where(requested)
         .order_by(Payout.created_at, Payout.id)
         .offset(bindparam("offset", type_=Integer))
         .limit(PAGE_SIZE)
         .subquery("page")
     )
+    total = select(func.count()).select_from(Payout).where(requested).scalar_subquery()
     approvals = (
         select(func.count(PayoutApproval.id))
         .where(PayoutApproval.payout_id == Payout.id)
         .correlate(Payout)
         .scalar_subquery()
     )
-    shown = (
-        Payout.id,
-        Payout.user_id,
-        Payout.amount,
-        Payout.net_amount,
-        Payout.requested_at,
-        Payout.created_at,
-        Payout.required_approvals,
-    )
     return (
-        select(Payout, User, approvals, page_ids.c.total)
+        select(
+            Payout.id,
+            Payout.user_id,
+            Payout.amount,
+            Payout.net_amount,
+            Payout.requested_at,
+            Payout.created_at,
+            Payout.required_approvals,
+            User.telegram_id,
+            User.username,
+            User.first_name,
+            approvals.label("approvals"),
+            total.label("total"),
+        )
         .join(page_ids, page_ids.c.id == Payout.id)
         .outerjoin(User, User.id == Payout.user_id)
         .order_by(Payout.created_at, Payout.id)
-        .options(
-            load_only(*shown, raiseload=True),
-            load_only(User.id, User.telegram_id, User.username, User.first_name, raiseload=True),
-        )
     )
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from aiogram.types import InlineKeyboardButton
 
 from sigmatrade import clock
 from sigmatrade.bot.callbacks import Adm
 from sigmatrade.bot.keyboards import button
-from sigmatrade.db.models import User
 from sigmatrade.domain.money import format_amount
 from sigmatrade.texts.i18n import Translator
 from sigmatrade.texts.render import Safe, escape, link
@@ -38,7 +38,20 @@ def money(t: Translator, value: Decimal) -> str:
     return format_amount(value, t.lang)
 
 
-def who(user: User | None) -> Safe:
+class Named(Protocol):
+    """A user as the desk names one: a ``User`` row, or the columns a list read (``withdrawals.Person``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def telegram_id(self) -> int: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def first_name(self) -> str | None: ...
+
+
+def who(user: Named | None) -> Safe:
     """``@name (id 123)`` / ``First (id 123)`` for a user; ``—`` for a refund's sender."""
     if user is None:
         return Safe("—")

@@ -35,23 +35,23 @@ def queue(t: Translator, page: svc.QueuePage) -> Screen:
         lines.append(t("adm.wd.empty"))
     builder = Keyboard()
     for item in page.items:
-        p = item.payout
+        amount = money(t, item.amount)
         lines.append(
             t(
                 "adm.wd.item",
-                id=p.id,
+                id=item.id,
                 user=who(item.user),
-                amount=money(t, p.amount),
-                net=money(t, p.net_amount),
-                age=age(t, p.requested_at or p.created_at),
+                amount=amount,
+                net=money(t, item.net_amount),
+                age=age(t, item.requested_at),
                 done=item.approvals,
-                need=svc.required(p),
+                need=item.required,
             )
         )
         builder.row(
             button(
-                t.plain("adm.wd.btn.item", id=p.id, amount=money(t, p.amount)),
-                Adm(sec=SEC, act="view", id=p.id, page=page.page).pack(),
+                t.plain("adm.wd.btn.item", id=item.id, amount=amount),
+                Adm(sec=SEC, act="view", id=item.id, page=page.page).pack(),
             )
         )
     nav = pager(t, SEC, "list", page.page, page.pages)
