@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Dispatcher
 
-from sigmatrade.bot.answers import AutoAnswerMiddleware
+from sigmatrade.bot.answers import AnswerFirstMiddleware, AutoAnswerMiddleware
 from sigmatrade.bot.fsm_storage import FsmUpdateCacheMiddleware
 from sigmatrade.bot.middlewares.ban import BanMiddleware
 from sigmatrade.bot.middlewares.db import DbSessionMiddleware
@@ -37,6 +37,8 @@ def install(dp: Dispatcher, rt: Runtime) -> None:
     dp.update.outer_middleware(SecretsGuardMiddleware())
     # Every callback query is answered once: silently if the handler did not (errors: see ErrorMiddleware).
     dp.callback_query.outer_middleware(AutoAnswerMiddleware())
+    # Flagged navigation buttons are answered before their handler runs (bot/answers.py).
+    dp.callback_query.middleware(AnswerFirstMiddleware())
 
 
 __all__ = ["install"]

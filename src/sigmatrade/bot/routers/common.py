@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmatrade.bot.answers import ANSWER_FIRST
 from sigmatrade.bot.callbacks import Lang, Nav
 from sigmatrade.bot.flow import REF_CODE_KEY
 from sigmatrade.bot.flow import leave_state as _leave_state
@@ -141,11 +142,11 @@ def build() -> Router:
     router = Router(name="common")
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_menu, Command("menu", "cancel"))
-    router.callback_query.register(nav_menu, Nav.filter(F.to == "menu"))
+    router.callback_query.register(nav_menu, Nav.filter(F.to == "menu"), flags=ANSWER_FIRST)
     router.message.register(show_help, Command("help"))
-    router.callback_query.register(show_help, Nav.filter(F.to == "help"))
-    router.callback_query.register(show_instructions, Nav.filter(F.to == "instructions"))
+    router.callback_query.register(show_help, Nav.filter(F.to == "help"), flags=ANSWER_FIRST)
+    router.callback_query.register(show_instructions, Nav.filter(F.to == "instructions"), flags=ANSWER_FIRST)
     router.message.register(show_language, Command("language"))
-    router.callback_query.register(show_language, Nav.filter(F.to == "language"))
+    router.callback_query.register(show_language, Nav.filter(F.to == "language"), flags=ANSWER_FIRST)
     router.callback_query.register(set_language, Lang.filter())
     return router

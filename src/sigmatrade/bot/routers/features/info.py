@@ -6,14 +6,12 @@ with live values: the system wallet from the DB setting and the confirmation rul
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from sigmatrade.bot.answers import ANSWER_FIRST
 from sigmatrade.bot.callbacks import Nav
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.ui import show
@@ -40,13 +38,10 @@ async def show_faq(
         back_to="support" if user is not None else "menu",
     )
     await show(event, text, markup)
-    if isinstance(event, CallbackQuery):
-        with contextlib.suppress(TelegramAPIError):
-            await event.answer()
 
 
 def build() -> Router:
     router = Router(name="info")
     router.message.register(show_faq, Command("faq"))
-    router.callback_query.register(show_faq, Nav.filter(F.to == "faq"))
+    router.callback_query.register(show_faq, Nav.filter(F.to == "faq"), flags=ANSWER_FIRST)
     return router
