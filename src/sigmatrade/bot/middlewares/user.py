@@ -15,12 +15,13 @@ from typing import Any, NamedTuple
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from sqlalchemy import BigInteger, Select, and_, bindparam, inspect, select
+from sqlalchemy import BigInteger, Select, String, and_, bindparam, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
+from sigmatrade.bot.fsm_storage import PREFETCHED, sql_record_key
 from sigmatrade.bot.middlewares._util import event_user
-from sigmatrade.db.models import Admin, AdminSession, Blacklist, User
+from sigmatrade.db.models import Admin, AdminSession, Blacklist, FsmState, User
 from sigmatrade.db.session import begin_read
 from sigmatrade.db.types import UTCDateTime
 from sigmatrade.runtime import Runtime
@@ -46,8 +47,14 @@ class UserLoadingMiddleware(BaseMiddleware):
         data["blacklisted"] = False
         if tg is not None:
             session: AsyncSession = data["session"]
+            fsm = sql_record_key(data)
             await begin_read(session)
-            user, admin, live, blacklisted = await user_and_admin(session, tg.id)
+            found = await user_and_admin(session, tg.id, fsm[1] if fsm is not None else "")
+            user, admin, live, blacklisted = found.user, found.admin, found.live, found.blacklisted
+            if fsm is not None:
+                # The FSM record kept in SQL (no Redis) came with the same query: it primes the update's
+                # FSM cache (FsmUpdateCacheMiddleware).
+                data[PREFETCHED] = (fsm[0], found.fsm_state, found.fsm_data)
             await session.commit()  # ends the read; rollback would expire loaded rows
             if user is not None and _refresh(user, tg.username, tg.first_name, tg.language_code):
                 await session.commit()  # its own write transaction: saves the refreshed fields
@@ -69,12 +76,14 @@ class Loaded(NamedTuple):
     admin: Admin | None
     live: AdminSession | None  # the admin's live session
     blacklisted: bool  # the Telegram id is on the blacklist
+    fsm_state: str | None = None  # the FSM record asked for (``fsm_key``), when it lives in SQL
+    fsm_data: dict[str, Any] | None = None
 
 
-def _user_and_admin() -> Select[User, Admin, AdminSession, int]:
+def _user_and_admin() -> Select[User, Admin, AdminSession, int, str | None, dict[str, Any]]:
     anchor = select(bindparam("telegram_id", type_=BigInteger).label("telegram_id")).subquery()
     return (
-        select(User, Admin, AdminSession, Blacklist.id)
+        select(User, Admin, AdminSession, Blacklist.id, FsmState.state, FsmState.data)
         .select_from(anchor)
         .outerjoin(User, User.telegram_id == anchor.c.telegram_id)
         .outerjoin(Admin, and_(Admin.telegram_id == anchor.c.telegram_id, Admin.removed_at.is_(None)))
@@ -83,6 +92,7 @@ def _user_and_admin() -> Select[User, Admin, AdminSession, int]:
             and_(AdminSession.admin_id == Admin.id, *access.is_live(bindparam("now", type_=UTCDateTime))),
         )
         .outerjoin(Blacklist, Blacklist.telegram_id == anchor.c.telegram_id)
+        .outerjoin(FsmState, FsmState.key == bindparam("fsm_key", type_=String))
         .order_by(AdminSession.id.desc())
         .limit(1)
     )
@@ -91,11 +101,12 @@ def _user_and_admin() -> Select[User, Admin, AdminSession, int]:
 _USER_AND_ADMIN = _user_and_admin()  # built once; executed with the Telegram id and the time
 
 
-async def user_and_admin(session: AsyncSession, telegram_id: int) -> Loaded:
-    """The user (or None), the live admin (or None), that admin's live session (or None) and whether
-    the Telegram id is blacklisted, in one query."""
-    row = (await session.execute(_USER_AND_ADMIN, {"telegram_id": telegram_id, "now": clock.now()})).one()
-    return Loaded(row[0], row[1], row[2], row[3] is not None)
+async def user_and_admin(session: AsyncSession, telegram_id: int, fsm_key: str = "") -> Loaded:
+    """The user (or None), the live admin (or None), that admin's live session (or None), whether the
+    Telegram id is blacklisted and the ``fsm_states`` record ``fsm_key`` (if any), in one query."""
+    params = {"telegram_id": telegram_id, "now": clock.now(), "fsm_key": fsm_key}
+    row = (await session.execute(_USER_AND_ADMIN, params)).one()
+    return Loaded(row[0], row[1], row[2], row[3] is not None, row[4], dict(row[5]) if row[5] else {})
 
 
 def _refresh(user: User, username: str | None, first_name: str | None, language_code: str | None) -> bool:
