@@ -75,3 +75,33 @@ async def test_report_is_kept_and_sent_to_super_admins_only_when_enabled(harness
     assert "Отчёт о производительности" in message.body
     assert f"{endpoint}: 2 / 0 / 20 мс" in message.body  # this window only, name escaped (no 400)
     assert helper.messages() == []  # super admins only
+
+
+async def test_snapshot_lets_the_loop_run_and_cpu_is_measured_between_reports() -> None:
+    """The registry is read a family at a time with the loop given a turn after each (a job must not
+    hold updates back for the whole collection); the CPU figure compares with the previous report
+    (a fresh psutil handle would always say 0.0)."""
+    import asyncio
+    import time
+
+    turns = 0
+
+    async def other_task() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    turns = 0
+    samples = await perf_report.snapshot()
+    ticker.cancel()
+    families = len(list(metrics.REGISTRY.collect()))
+    assert samples and turns >= families - 1, (turns, families)
+
+    perf_report.build({}, 1, data_dir=None, db_pool="n/a")
+    burn_until = time.process_time() + 0.2
+    while time.process_time() < burn_until:
+        pass
+    assert perf_report.build({}, 1, data_dir=None, db_pool="n/a").cpu_percent > 0

@@ -9,6 +9,8 @@ its own numbers.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 from collections import defaultdict
 from collections.abc import Iterable
@@ -27,12 +29,16 @@ _LAST_BOUND_MS = 10_000  # the largest finite latency bucket of sigmatrade.metri
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
-def snapshot() -> Samples:
-    """Every sample of the metrics registry, keyed by (sample name, sorted labels)."""
+async def snapshot() -> Samples:
+    """Every sample of the metrics registry, keyed by (sample name, sorted labels).
+
+    Collecting is pure Python (about 1 ms for 70 samples on a 2-core machine): the loop gets a turn
+    after every metric family, so updates handled meanwhile never wait for the whole of it."""
     out: Samples = {}
     for family in metrics.REGISTRY.collect():
         for sample in family.samples:
             out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        await asyncio.sleep(0)
     return out
 
 
@@ -121,6 +127,13 @@ class Report:
         }
 
 
+@functools.cache
+def _process() -> psutil.Process:
+    """One handle for the life of the process: ``cpu_percent(None)`` measures since the previous call
+    on the same handle (a new handle's first call is always 0.0)."""
+    return psutil.Process(os.getpid())
+
+
 def build(
     window: Samples,
     window_seconds: int,
@@ -164,7 +177,7 @@ def build(
         failed = labels.get("status") == "failed"
         jobs[labels["job"]] = (runs + int(value), failures + (int(value) if failed else 0))
     queues = {labels["queue"]: int(value) for labels, value in _select(window, "sigmatrade_queue_depth")}
-    process = psutil.Process(os.getpid())
+    process = _process()
     disk = disk_percent
     if disk is None and data_dir and os.path.isdir(data_dir):
         disk = psutil.disk_usage(data_dir).percent

@@ -6,6 +6,7 @@ sent to super admins only when ``monitoring.report_to_admins`` is on."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 
 from sigmatrade.domain.enums import AdminRole
@@ -31,19 +32,24 @@ def _pool_status(ctx: JobContext) -> str:
 
 async def run(ctx: JobContext) -> None:
     rt = ctx.rt
-    now_samples = perf_report.snapshot()
+    now_samples = await perf_report.snapshot()
     state = rt.perf
     before = state.snapshot or {}
     since = state.snapshot_at if state.snapshot_at is not None else rt.started_at
     window = perf_report.delta(now_samples, before)
     now = time.monotonic()
-    report = perf_report.build(
-        window,
-        int(now - since),
-        data_dir=rt.config.data_dir,
-        db_pool=_pool_status(ctx),
-        disk_percent=await asyncio.to_thread(disk.read_usage, rt.ops.disk_usage, rt.config.data_dir),
-        disk_tier=rt.ops.disk_tier.label,
+    disk_percent = await asyncio.to_thread(disk.read_usage, rt.ops.disk_usage, rt.config.data_dir)
+    # The process and memory readings (psutil, /proc) off the loop, like the disk reading.
+    report = await asyncio.to_thread(
+        functools.partial(
+            perf_report.build,
+            window,
+            int(now - since),
+            data_dir=rt.config.data_dir,
+            db_pool=_pool_status(ctx),
+            disk_percent=disk_percent,
+            disk_tier=rt.ops.disk_tier.label,
+        )
     )
     state.snapshot, state.snapshot_at, state.last_report = now_samples, now, report
     log.info("performance_report", **report.as_log())
