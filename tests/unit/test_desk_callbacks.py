@@ -3,6 +3,8 @@ packed value fits Telegram's 64 bytes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -43,3 +45,42 @@ def test_specific_forgeries() -> None:
         "1-01x",
     ):
         assert parse_assignment(bad) is None, bad
+
+
+def _query(data: str) -> Any:
+    from aiogram.types import CallbackQuery, User
+
+    return CallbackQuery(
+        id="1", from_user=User(id=1, is_bot=False, first_name="A"), chat_instance="c", data=data
+    )
+
+
+def _reference(route: Any, raw: str) -> bool:
+    """What the route accepted before the text pre-check: unpack everything, then compare."""
+    try:
+        data = Adm.unpack(raw)
+    except (ValueError, TypeError):
+        return False
+    if data.sec != route.sec or (route.acts and data.act not in route.acts):
+        return False
+    return 0 <= data.id <= MAX_ID and 0 <= data.page <= 1_000_000
+
+
+@given(
+    sec=st.sampled_from(["wd", "wdx", "w", "panel", ""]),
+    act=st.sampled_from(["list", "view", "", "lis"]),
+    id_=st.integers(-5, MAX_ID + 5),
+    page=st.integers(-1, 1_000_001),
+    tail=st.sampled_from(["", ":", ":x", "::"]),
+)
+def test_route_text_precheck_accepts_exactly_what_unpacking_accepts(
+    sec: str, act: str, id_: int, page: int, tail: str
+) -> None:
+    import asyncio
+
+    from sigmatrade.bot.admin_flow import AdmRoute
+
+    raw = f"adm:{sec}:{act}:{id_}:{page}:{tail}"
+    for route in (AdmRoute("wd", "list"), AdmRoute("panel"), AdmRoute("wd")):
+        accepted = asyncio.run(route(_query(raw)))
+        assert bool(accepted) == _reference(route, raw), (route, raw)

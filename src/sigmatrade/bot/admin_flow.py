@@ -47,7 +47,12 @@ class AdmRoute(Filter):
 
     async def __call__(self, query: CallbackQuery) -> bool | dict[str, Any]:
         raw = query.data or ""
-        if not raw.startswith(f"{Adm.__prefix__}{Adm.__separator__}"):
+        parts = raw.split(Adm.__separator__)
+        # Section and action compared on the text first (packed values never hold the separator):
+        # of the ~30 admin handlers tried in turn, only the matching one pays for unpacking.
+        if len(parts) < 3 or parts[0] != Adm.__prefix__ or parts[1] != self.sec:
+            return False
+        if self.acts and parts[2] not in self.acts:
             return False
         try:
             data = Adm.unpack(raw)
