@@ -100,3 +100,52 @@ async def test_a_job_held_by_a_dead_predecessor_is_claimed(db: Database) -> None
         assert await leases.holder_of(rt.db, "cleanup") == rt.replica_id
     finally:
         await app.stop()
+
+
+async def test_a_tick_with_nothing_due_writes_nothing(db: Database) -> None:
+    """The scheduler reads the lease rows once per tick and claims (a write transaction) only the jobs
+    that are due; before, every tick tried a conditional UPDATE for every job (~11 writes a second)."""
+    from sqlalchemy import event
+
+    from sigmatrade.app import Application, Components
+    from sigmatrade.config import load_config
+    from sigmatrade.jobs.scheduler import Job, JobContext, Scheduler, ensure_rows
+
+    config = load_config(_env_file=None, database_url=db.url, environment="test", bsc_rpc_urls="")
+    app = Application(config, Components(bot=False, jobs=False, http=False))
+    rt = await app.start()
+    runs: list[str] = []
+
+    async def job(ctx: JobContext) -> None:
+        runs.append("cleanup")
+
+    writes: list[str] = []
+
+    def on_sql(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().split()[0].upper() in ("UPDATE", "INSERT", "DELETE"):
+            writes.append(statement[:60])
+
+    try:
+        await ensure_rows(rt)
+        async with rt.db.transaction() as session:
+            for row in (await session.scalars(select(JobLease))).all():
+                row.next_run_at = clock.now() + timedelta(hours=1)
+        scheduler = Scheduler(rt, {"cleanup": Job("cleanup", job), "backup": Job("backup", job)}, tick=0.02)
+        event.listen(rt.db.engine.sync_engine, "before_cursor_execute", on_sql)
+        task = asyncio.create_task(scheduler.run())
+        await asyncio.sleep(0.3)
+        assert runs == [] and writes == [], writes
+        async with rt.db.transaction() as session:
+            row = await session.get(JobLease, "cleanup")
+            assert row is not None
+            row.next_run_at = clock.now() - timedelta(seconds=1)
+        for _ in range(100):
+            if runs:
+                break
+            await asyncio.sleep(0.02)
+        assert runs == ["cleanup"]  # the due job is claimed and run; the other is left alone
+        await scheduler.stop()
+        await task
+        event.remove(rt.db.engine.sync_engine, "before_cursor_execute", on_sql)
+    finally:
+        await app.stop()

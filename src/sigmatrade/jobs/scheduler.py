@@ -28,6 +28,7 @@ from sigmatrade import clock, metrics
 from sigmatrade.context import new_request_id, request_id_var
 from sigmatrade.db import leases
 from sigmatrade.db.models import JobLease
+from sigmatrade.db.session import begin_read
 from sigmatrade.domain.enums import JobStatus
 from sigmatrade.domain.jobs import AT_START, JOB_INTERVALS
 from sigmatrade.jobs import tasks
@@ -100,8 +101,9 @@ class Scheduler:
                 self._start(name)
         while not self._stop.is_set():
             if self._accepting:
+                due = await self.due()
                 for name in self.jobs:
-                    if name in self._running or name in self.paused:
+                    if name in self._running or name in self.paused or name not in due:
                         continue
                     if not await self.rt.store.get(f"job.{name}.enabled"):
                         continue
@@ -127,6 +129,17 @@ class Scheduler:
             _, pending = await asyncio.wait(running, timeout=grace)
             for task in pending:
                 task.cancel()
+
+    async def due(self) -> set[str]:
+        """The jobs whose next run has come, from one read of the lease rows per tick. Only those are
+        claimed (a write transaction each); the claim checks again in its conditional UPDATE, so a
+        row changed by another replica since this read is never claimed twice."""
+        now = clock.now()
+        async with self.rt.db.session() as session:
+            await begin_read(session)
+            rows = (await session.execute(select(JobLease.job_name, JobLease.next_run_at))).all()
+        next_at: dict[str, datetime | None] = {name: at for name, at in rows}
+        return {name for name in self.jobs if (at := next_at.get(name)) is None or at <= now}
 
     async def _claim(self, name: str, *, force: bool = False) -> bool:
         now = clock.now()
