@@ -10,7 +10,7 @@ import asyncio
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from sigmatrade.db.models import LedgerAccount
 from sigmatrade.db.session import Database
@@ -19,24 +19,9 @@ from sigmatrade.ledger.journal import post
 from sigmatrade.services import audit
 from tests.conftest import PG_URL
 from tests.factories import credit, make_user
+from tests.locks import someone_waits_on_a_lock
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="row and advisory locks are PostgreSQL's")
-
-
-async def _someone_waits_on_a_lock(db: Database, timeout: float = 10) -> bool:
-    for _ in range(int(timeout / 0.05)):
-        async with db.session() as session:
-            waiting = await session.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'"
-                )
-            )
-            await session.commit()
-        if waiting:
-            return True
-        await asyncio.sleep(0.05)
-    return False
 
 
 async def test_deposit_confirmation_and_withdrawal_request_do_not_deadlock(db: Database) -> None:
@@ -53,7 +38,7 @@ async def test_deposit_confirmation_and_withdrawal_request_do_not_deadlock(db: D
             )
             await audit.log(session, audit.SYSTEM, "deposit_confirmed", target_type="deposit", target_id=9001)
             a_audited.set()
-            assert await _someone_waits_on_a_lock(db)  # the withdrawal request is blocked now
+            assert await someone_waits_on_a_lock(db)  # the withdrawal request is blocked now
             await post(session, entries.referral_commission("deposit", 9001, upline.id, Decimal(3)))
 
     async def withdrawal_request() -> None:

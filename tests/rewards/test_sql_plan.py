@@ -31,6 +31,7 @@ from sigmatrade.ledger.check import run_check
 from sigmatrade.services.rewards.engine import AccrualConflict, RewardRules, accrue
 from tests.conftest import PG_URL
 from tests.factories import credit, make_user
+from tests.locks import someone_waits_on_a_lock
 from tests.rewards.builders import (
     DepositSpec,
     SessionSpec,
@@ -264,22 +265,6 @@ async def test_sql_plan_edge_cases(db: Database) -> None:
     assert [r[2] for r in in_python["reports"]] == [4, 0, 2, 1]  # batches (max_accruals cuts them)
 
 
-async def _someone_waits_on_a_lock(db: Database, timeout: float = 10) -> bool:
-    for _ in range(int(timeout / 0.05)):
-        async with db.session() as session:
-            waiting = await session.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'"
-                )
-            )
-            await session.commit()
-        if waiting:
-            return True
-        await asyncio.sleep(0.05)
-    return False
-
-
 @pytest.mark.parametrize("sql_plan", [True, False])
 async def test_a_deposit_changed_under_the_plan_rolls_the_batch_back(db: Database, sql_plan: bool) -> None:
     """Another transaction holds the deposit row and changes ``accrued_total`` while the batch waits for
@@ -294,7 +279,7 @@ async def test_a_deposit_changed_under_the_plan_rolls_the_batch_back(db: Databas
         async with db.session() as session, session.begin():
             await session.execute(text("SELECT id FROM deposits WHERE id = :d FOR UPDATE"), {"d": dep.id})
             held.set()
-            assert await _someone_waits_on_a_lock(db)  # the batch waits for the row
+            assert await someone_waits_on_a_lock(db)  # the batch waits for the row
             await session.execute(
                 update(Deposit).where(Deposit.id == dep.id).values(accrued_total=Decimal("0.5"))
             )
@@ -327,7 +312,7 @@ async def test_batch_takes_users_before_accounts(db: Database, sql_plan: bool) -
         async with db.session() as session, session.begin():
             await session.execute(text("SELECT id FROM users WHERE id = :u FOR UPDATE"), {"u": user.id})
             held.set()
-            assert await _someone_waits_on_a_lock(db)  # the batch waits for the user row
+            assert await someone_waits_on_a_lock(db)  # the batch waits for the user row
             await credit(session, user, Decimal(1))  # locks the user's available account
 
     async def calculator() -> int:

@@ -141,7 +141,7 @@ class FsmUpdateCacheMiddleware(BaseMiddleware):
         prefetched = data.pop(PREFETCHED, None)
         if prefetched is not None:
             key, state, record = prefetched
-            cache.entries[key] = [state, dict(record) if record else {}]
+            cache.entries[key] = [state, record]
         token = _update_cache.set(cache)
         try:
             return await handler(event, data)

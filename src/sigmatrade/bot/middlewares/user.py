@@ -77,7 +77,7 @@ class Loaded(NamedTuple):
     live: AdminSession | None  # the admin's live session
     blacklisted: bool  # the Telegram id is on the blacklist
     fsm_state: str | None = None  # the FSM record asked for (``fsm_key``), when it lives in SQL
-    fsm_data: dict[str, Any] | None = None
+    fsm_data: dict[str, Any] | None = None  # a fresh dict of its own ({} when there is no record)
 
 
 def _user_and_admin() -> Select[User, Admin, AdminSession, int, str | None, dict[str, Any]]:
