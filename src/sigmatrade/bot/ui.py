@@ -29,11 +29,13 @@ def _buttons(markup: InlineKeyboardMarkup | None) -> list[list[tuple[str, str | 
 def same_screen(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
     """True when editing ``message`` to ``text``/``markup`` would change nothing visible (Telegram
     answers such an edit with "message is not modified"; we do not send it at all)."""
+    if _buttons(markup) != _buttons(message.reply_markup):
+        return False  # the cheap comparison first: a different screen almost always has other buttons
     try:
         plain, entities = parse_html(text)
     except ValueError:
         return False
-    if plain != message.text or _buttons(markup) != _buttons(message.reply_markup):
+    if plain != message.text:
         return False
     return _entities(entities) == _entities(list(message.entities or []))
 

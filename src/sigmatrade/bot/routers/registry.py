@@ -3,6 +3,7 @@ routers in ``bot.routers.admin`` (with the panel buttons they contribute)."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 
@@ -33,11 +34,14 @@ def admin_routers() -> list[Router]:
     return [m.build() for m in modules]
 
 
-def admin_panel_buttons() -> list[PanelButton]:
-    """The panel buttons the admin screens contribute (``PANEL`` in their router module)."""
+@functools.cache
+def admin_panel_buttons() -> tuple[PanelButton, ...]:
+    """The panel buttons the admin screens contribute (``PANEL`` in their router module). The modules
+    do not change while the process runs: they are looked up once (a directory listing per panel
+    before)."""
     from sigmatrade.bot.routers import admin
 
     buttons: list[PanelButton] = []
     for info in pkgutil.iter_modules(admin.__path__):
         buttons.extend(getattr(importlib.import_module(f"{admin.__name__}.{info.name}"), "PANEL", ()))
-    return buttons
+    return tuple(buttons)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.db.base import Base
@@ -30,7 +30,14 @@ _ATTENTION = select(
     _count(Payout, Payout.kind == PayoutKind.WITHDRAWAL, Payout.status == PayoutStatus.REQUESTED),
     _count(UnmatchedDeposit, UnmatchedDeposit.status == UnmatchedStatus.OPEN),
     _count(PaymentRetry, PaymentRetry.in_dlq.is_(True), PaymentRetry.resolved.is_(False)),
-    _count(FinpassRecovery, FinpassRecovery.status.in_([RecoveryStatus.PENDING, RecoveryStatus.IN_REVIEW])),
+    # Two comparisons, not ``in_``: an IN list is re-rendered into the SQL text on every execution.
+    _count(
+        FinpassRecovery,
+        or_(
+            FinpassRecovery.status == RecoveryStatus.PENDING,
+            FinpassRecovery.status == RecoveryStatus.IN_REVIEW,
+        ),
+    ),
     _count(SupportTicket, SupportTicket.status == TicketStatus.OPEN),
 )
 

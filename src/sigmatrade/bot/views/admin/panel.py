@@ -5,6 +5,7 @@ registry collects them, so a screen that is not built has no button."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -27,7 +28,7 @@ class PanelButton:
     role: AdminRole  # the role of the screen's entry handler
 
 
-def panel(t: Translator, role: str, counts: Attention, buttons: list[PanelButton]) -> Screen:
+def panel(t: Translator, role: str, counts: Attention, buttons: tuple[PanelButton, ...]) -> Screen:
     text = t(
         "adm.panel.title",
         role=t.raw(f"adm.role.{role}"),
@@ -37,6 +38,14 @@ def panel(t: Translator, role: str, counts: Attention, buttons: list[PanelButton
         finpass=counts.finpass,
         tickets=counts.tickets,
     )
+    return text, _keyboard(t.lang, role, buttons)
+
+
+# The panel's keyboard depends on the language, the role and the buttons only: each variant is built
+# once (like the home keyboards, ``bot/keyboards.py``) and never mutated after.
+@functools.cache
+def _keyboard(lang: str, role: str, buttons: tuple[PanelButton, ...]) -> InlineKeyboardMarkup:
+    t = Translator(lang)
     rank = ROLE_RANK[AdminRole(role)]
     visible = sorted((b for b in buttons if ROLE_RANK[b.role] <= rank), key=lambda b: (b.order, b.sec))
     rows: list[list[InlineKeyboardButton]] = []
@@ -48,7 +57,7 @@ def panel(t: Translator, role: str, counts: Attention, buttons: list[PanelButton
             rows.append([item])
     rows.append([kb.button(t.raw("adm.btn.refresh"), Adm(sec="panel").pack())])
     rows.append([kb.button(t.raw("btn.menu"), Nav(to="menu").pack())])
-    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def back_to_panel(t: Translator) -> list[InlineKeyboardButton]:
