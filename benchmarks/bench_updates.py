@@ -44,8 +44,8 @@ from sigmatrade.logging import setup_logging
 from sigmatrade.sandbox.harness import Harness
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # for tests.factories
-api_time: ContextVar[list[float] | None] = ContextVar("api_time", default=None)
-api_cpu: ContextVar[list[float] | None] = ContextVar("api_cpu", default=None)
+# (wall, CPU) seconds of each Bot API request of the update being handled
+api_time: ContextVar[list[tuple[float, float]] | None] = ContextVar("api_time", default=None)
 samples: list[float] = []
 cpu_samples: list[float] = []  # CPU time of the loop's thread per update, Bot API time excluded
 # Deterministic work counters; updates are handled one at a time in this benchmark.
@@ -141,18 +141,16 @@ class ApiTimer(BaseRequestMiddleware):
         finally:
             if profiler is not None and active:
                 profiler.enable()
-            acc, acc_cpu = api_time.get(), api_cpu.get()
-            if acc is not None and acc_cpu is not None:
-                acc.append(time.perf_counter() - started)
-                acc_cpu.append(time.thread_time() - cpu)
+            acc = api_time.get()
+            if acc is not None:
+                acc.append((time.perf_counter() - started, time.thread_time() - cpu))
 
 
 class Probe(BaseMiddleware):
     async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
         global active
-        acc: list[float] = []
-        acc_cpu: list[float] = []
-        token, token_cpu = api_time.set(acc), api_cpu.set(acc_cpu)
+        acc: list[tuple[float, float]] = []
+        token = api_time.set(acc)
         active += 1
         counts["updates"] += 1
         if profiler is not None and active == 1:
@@ -161,13 +159,12 @@ class Probe(BaseMiddleware):
         try:
             return await handler(event, data)
         finally:
-            samples.append(time.perf_counter() - started - sum(acc))
-            cpu_samples.append(time.thread_time() - cpu - sum(acc_cpu))
+            samples.append(time.perf_counter() - started - sum(wall for wall, _ in acc))
+            cpu_samples.append(time.thread_time() - cpu - sum(spent for _, spent in acc))
             if profiler is not None:
                 profiler.disable()
             active = 0  # updates being handled (the next update may start while the previous one unwinds)
             api_time.reset(token)
-            api_cpu.reset(token_cpu)
 
 
 def pct(values: list[float], p: float) -> float:
