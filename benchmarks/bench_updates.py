@@ -97,6 +97,8 @@ def count_pg_round_trips() -> None:
 def instrument(engine: Any, redis: Any) -> None:
     from sqlalchemy import event
 
+    from sigmatrade.db import hot
+
     sync_engine = engine.sync_engine
     pg = engine.dialect.name == "postgresql"
 
@@ -106,6 +108,7 @@ def instrument(engine: Any, redis: Any) -> None:
             _count("pg_round_trips")
 
     event.listen(sync_engine, "before_cursor_execute", on_statement)
+    hot.observers.append(lambda *_: on_statement())
     event.listen(sync_engine, "begin", lambda *a: _count("begin"))
     event.listen(sync_engine, "commit", lambda *a: _count("commit"))
     event.listen(sync_engine, "rollback", lambda *a: _count("rollback"))

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from sigmatrade import metrics
+from sigmatrade.db import hot
 
 WORK = Counter("bench_work", "Work done by the process (bench_e2e)", ["kind"], registry=metrics.REGISTRY)
 
@@ -24,6 +25,13 @@ def _install() -> None:
             WORK.labels("pg_round_trips").inc()
 
     event.listen(Engine, "before_cursor_execute", on_statement)
+
+    def on_hot_read(dialect: str, _sql: str) -> None:  # reads sent to the driver directly (db/hot.py)
+        WORK.labels("sql").inc()
+        if dialect == "postgresql":
+            WORK.labels("pg_round_trips").inc()
+
+    hot.observers.append(on_hot_read)
     event.listen(Engine, "begin", lambda *a: WORK.labels("begin").inc())
     event.listen(Engine, "commit", lambda *a: WORK.labels("commit").inc())
     event.listen(Engine, "rollback", lambda *a: WORK.labels("rollback").inc())

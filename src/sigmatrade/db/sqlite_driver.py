@@ -137,6 +137,21 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
 _READS = ("SELECT", "WITH", "PRAGMA", "EXPLAIN", "VALUES")
 
 
+async def fetch_rows(dbapi_connection: Any, operation: str, parameters: Any) -> list[Any]:
+    """The rows of a read, in one trip to the driver's thread, outside any transaction (``db/hot.py``)."""
+    _check_read(_ReadOnly, operation)
+    connection: aiosqlite.Connection = dbapi_connection._connection
+    async with dbapi_connection._execute_mutex:
+        _description, rows, _count, _last = await connection._execute(
+            _execute, connection._conn, operation, parameters
+        )
+    return rows or []
+
+
+class _ReadOnly:
+    read_only = True
+
+
 def mark_read_only(dbapi_connection: Any) -> None:
     """Refuse anything but a read on this connection until its transaction ends."""
     if isinstance(dbapi_connection, _Connection):

@@ -2,7 +2,8 @@
 
 Both rows (and, for an admin, the live admin session the admin gate checks: ``admin_live``; and
 whether the Telegram id is blacklisted, which the ban middleware needs for guests: ``blacklisted``)
-come from one read-only query; the profile refresh (rare: a changed name, or ``last_seen_at``
+come from one read outside any transaction, sent to the driver directly (``db/hot.py``: it is the one
+read every update makes); the profile refresh (rare: a changed name, or ``last_seen_at``
 older than 5 minutes) is written in its own short transaction afterwards, so a plain update never takes
 the SQLite write lock.
 """
@@ -16,13 +17,13 @@ from typing import Any, NamedTuple
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 from sqlalchemy import BigInteger, Select, String, and_, bindparam, inspect, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.bot.fsm_storage import PREFETCHED, sql_record_key
 from sigmatrade.bot.middlewares._util import event_user
+from sigmatrade.db.hot import HotSelect, columns_of, detached
 from sigmatrade.db.models import Admin, AdminSession, Blacklist, FsmState, User
-from sigmatrade.db.session import begin_read
 from sigmatrade.db.types import UTCDateTime
 from sigmatrade.runtime import Runtime
 from sigmatrade.services.admin import access
@@ -48,21 +49,18 @@ class UserLoadingMiddleware(BaseMiddleware):
         if tg is not None:
             session: AsyncSession = data["session"]
             fsm = sql_record_key(data)
-            await begin_read(session)
-            found = await user_and_admin(session, tg.id, fsm[1] if fsm is not None else "")
+            found = await user_and_admin(self.rt.db.engine, tg.id, fsm[1] if fsm is not None else "")
             user, admin, live, blacklisted = found.user, found.admin, found.live, found.blacklisted
             if fsm is not None:
                 # The FSM record kept in SQL (no Redis) came with the same query: it primes the update's
                 # FSM cache (FsmUpdateCacheMiddleware).
                 data[PREFETCHED] = (fsm[0], found.fsm_state, found.fsm_data)
-            await session.commit()  # ends the read; rollback would expire loaded rows
             if user is not None and _refresh(user, tg.username, tg.first_name, tg.language_code):
-                await session.commit()  # its own write transaction: saves the refreshed fields
-            # Detached snapshots: a later rollback in a service can never expire them. Services that
-            # change a user load it again inside their own unit of work.
-            for loaded in (user, admin, live):
-                if loaded is not None:
-                    session.expunge(loaded)
+                # Its own short write transaction; the rows stay detached snapshots (a later rollback in
+                # a service can never expire them; services that change a user load it again).
+                session.add(user)
+                await session.commit()
+                session.expunge(user)
             data["user"] = user
             data["admin"] = admin
             data["blacklisted"] = blacklisted
@@ -80,10 +78,15 @@ class Loaded(NamedTuple):
     fsm_data: dict[str, Any] | None = None  # a fresh dict of its own ({} when there is no record)
 
 
-def _user_and_admin() -> Select[User, Admin, AdminSession, int, str | None, dict[str, Any]]:
+_USER_COLUMNS, _USER_KEYS = columns_of(User)
+_ADMIN_COLUMNS, _ADMIN_KEYS = columns_of(Admin)
+_LIVE_COLUMNS, _LIVE_KEYS = columns_of(AdminSession)
+
+
+def _user_and_admin() -> Select[*tuple[Any, ...]]:
     anchor = select(bindparam("telegram_id", type_=BigInteger).label("telegram_id")).subquery()
     return (
-        select(User, Admin, AdminSession, Blacklist.id, FsmState.state, FsmState.data)
+        select(*_USER_COLUMNS, *_ADMIN_COLUMNS, *_LIVE_COLUMNS, Blacklist.id, FsmState.state, FsmState.data)
         .select_from(anchor)
         .outerjoin(User, User.telegram_id == anchor.c.telegram_id)
         .outerjoin(Admin, and_(Admin.telegram_id == anchor.c.telegram_id, Admin.removed_at.is_(None)))
@@ -98,15 +101,23 @@ def _user_and_admin() -> Select[User, Admin, AdminSession, int, str | None, dict
     )
 
 
-_USER_AND_ADMIN = _user_and_admin()  # built once; executed with the Telegram id and the time
+# Sent to the driver directly (db/hot.py): every update with a sender makes this read.
+_USER_AND_ADMIN = HotSelect(_user_and_admin())
 
 
-async def user_and_admin(session: AsyncSession, telegram_id: int, fsm_key: str = "") -> Loaded:
+async def user_and_admin(engine: AsyncEngine, telegram_id: int, fsm_key: str = "") -> Loaded:
     """The user (or None), the live admin (or None), that admin's live session (or None), whether the
-    Telegram id is blacklisted and the ``fsm_states`` record ``fsm_key`` (if any), in one query."""
+    Telegram id is blacklisted and the ``fsm_states`` record ``fsm_key`` (if any), in one query outside any
+    transaction; the rows come detached."""
     params = {"telegram_id": telegram_id, "now": clock.now(), "fsm_key": fsm_key}
-    row = (await session.execute(_USER_AND_ADMIN, params)).one()
-    return Loaded(row[0], row[1], row[2], row[3] is not None, row[4], dict(row[5]) if row[5] else {})
+    row = await _USER_AND_ADMIN.first(engine, params)
+    assert row is not None  # the anchor always yields one row
+    a, b, c = len(_USER_KEYS), len(_ADMIN_KEYS), len(_LIVE_KEYS)
+    user = detached(User, _USER_KEYS, row[:a])
+    admin = detached(Admin, _ADMIN_KEYS, row[a : a + b])
+    live = detached(AdminSession, _LIVE_KEYS, row[a + b : a + b + c])
+    blacklisted, state, data = row[a + b + c :]
+    return Loaded(user, admin, live, blacklisted is not None, state, dict(data) if data else {})
 
 
 def _refresh(user: User, username: str | None, first_name: str | None, language_code: str | None) -> bool:

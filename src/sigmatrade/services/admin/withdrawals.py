@@ -14,15 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Executable, Integer, bindparam, func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
+from sigmatrade.db.hot import HotSelect, engine_of
 from sigmatrade.db.models import Admin, Deposit, Payout, PayoutApproval, Referral, User
-from sigmatrade.db.session import begin_read, is_postgres, unit
+from sigmatrade.db.session import is_postgres, unit
 from sigmatrade.domain.enums import DepositStatus, PayoutStatus
 from sigmatrade.domain.money import format_amount
 from sigmatrade.domain.paging import page_count
@@ -121,21 +122,17 @@ def approvals_needed(stored: int) -> int:
 async def queue(session: AsyncSession, page: int) -> QueuePage:
     """Requests awaiting approval, oldest first, 5 per page (page clamped to 1..last).
 
-    One lock-free read: the page with each row's user and approvals, and the total (both from the
-    index of open requests by age, ``ix_payouts_status_created_id``: no sort, no table rows but the
-    page's)."""
+    One lock-free read sent to the driver directly (``db/hot.py``): the page with each row's user and
+    approvals, and the total (both from the index of open requests by age,
+    ``ix_payouts_status_created_id``: no sort, no table rows but the page's)."""
+    engine = engine_of(session)
     page = max(1, page)
-    rows = await _queue_rows(session, page)
+    rows = [_QueueRow(*r) for r in await _QUEUE.all(engine, {"offset": (page - 1) * PAGE_SIZE})]
     if not rows and page > 1:  # past the end: clamp to the last page
-        await begin_read(session)
-        count = int(
-            await session.scalar(select(func.count(Payout.id)).where(Payout.status == PayoutStatus.REQUESTED))
-            or 0
-        )
-        page = page_count(count, PAGE_SIZE)
-        rows = await _queue_rows(session, page)
-    await session.commit()
-    total = int(rows[0].total) if rows else 0
+        counted = await _REQUESTED.first(engine, {})
+        page = page_count(int(counted[0]) if counted else 0, PAGE_SIZE)
+        rows = [_QueueRow(*r) for r in await _QUEUE.all(engine, {"offset": (page - 1) * PAGE_SIZE})]
+    total = rows[0].total if rows else 0
     items = [
         QueueItem(
             id=r.id,
@@ -153,9 +150,24 @@ async def queue(session: AsyncSession, page: int) -> QueuePage:
     return QueuePage(items=items, page=page, pages=page_count(total, PAGE_SIZE), total=total)
 
 
-def _queue_statement() -> Executable:
-    """The queue page as columns: the page's ids and the total come from the index of open requests
-    by age alone; users and approval counts are read for the page's 5 rows only."""
+class _QueueRow(NamedTuple):
+    id: int
+    user_id: int
+    amount: Decimal
+    net_amount: Decimal
+    requested_at: datetime | None
+    created_at: datetime
+    required_approvals: int
+    telegram_id: int | None
+    username: str | None
+    first_name: str | None
+    approvals: int
+    total: int
+
+
+def _queue_statement() -> Select[*tuple[Any, ...]]:
+    """The queue page as columns (``_QueueRow``): the page's ids and the total come from the index of
+    open requests by age alone; users and approval counts are read for the page's 5 rows only."""
     requested = Payout.status == PayoutStatus.REQUESTED
     page_ids = (
         select(Payout.id.label("id"))
@@ -193,15 +205,8 @@ def _queue_statement() -> Executable:
     )
 
 
-_QUEUE = _queue_statement()  # built once; executed with the page's offset
-
-
-async def _queue_rows(session: AsyncSession, page: int) -> list[Any]:
-    if session.in_transaction():
-        await session.commit()
-    await begin_read(session)
-    result = await session.execute(_QUEUE, {"offset": (page - 1) * PAGE_SIZE})
-    return list(result.all())
+_QUEUE = HotSelect(_queue_statement())  # built once; executed with the page's offset
+_REQUESTED = HotSelect(select(func.count(Payout.id)).where(Payout.status == PayoutStatus.REQUESTED))
 
 
 async def detail(session: AsyncSession, payout_id: int) -> Detail | None:

@@ -1,0 +1,165 @@
+"""Hot reads: a fixed SELECT sent straight to the driver, for the read every update makes.
+
+SQLAlchemy's execution path (session, connection, execution context, result, ORM loading, the greenlet
+bridge, commit and check-in) costs about 1.1 ms of CPU for the per-update user read on PostgreSQL, the
+same statement on the driver about 0.2 ms (docs/performance.md, "Hot reads"). A ``HotSelect`` keeps what
+matters of SQLAlchemy and drops the rest:
+
+- the SQL is SQLAlchemy's own compilation of the statement (once per dialect), with the bind and
+  result conversions of the column types (``UTCDateTime``, booleans and JSON on SQLite, ...);
+- the connection comes from the engine's pool through its check-out events (the idle ping, the
+  second-connection guard of ``db/session.py``) and goes back to it;
+- the statement runs alone, outside any transaction, exactly like a ``begin_read`` read: one snapshot
+  for the one statement, no lock, nothing written.
+
+Only single-statement reads; a write never goes this way. ``detached`` turns a slice of the row into a
+mapped instance in the state an expunged, freshly loaded object has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Column, Select, inspect
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.util import greenlet_spawn
+
+T = TypeVar("T")
+Processor = Callable[[Any], Any] | None
+# Called with (dialect name, SQL) before each hot read: SQLAlchemy's statement events never see these
+# reads, so the work counters of the benchmarks and the statement probes of the tests listen here too.
+observers: list[Callable[[str, str], None]] = []
+
+
+@dataclass
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # bind parameter names in positional order
+    fixed: Mapping[str, Any]  # values compiled into the statement (LIMIT, literals)
+    binds: Mapping[str, Processor]
+    # Result conversions, made on the first execution: like SQLAlchemy, from the column types the
+    # driver reports (PostgreSQL's type oids; SQLite reports none).
+    results: tuple[Processor, ...] | None = None
+
+    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
+        out = []
+        for name in self.names:
+            value = params[name] if name in params else self.fixed[name]
+            process = self.binds.get(name)
+            out.append(process(value) if process is not None else value)
+        return out
+
+    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        assert self.results is not None
+        return tuple(v if p is None or v is None else p(v) for p, v in zip(self.results, raw, strict=True))
+
+
+def _compile(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    binds = {
+        name: compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in set(names)
+    }
+    fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
+    return _Compiled(compiled.string, names, fixed, binds)
+
+
+def _result_processors(
+    statement: Select[*tuple[Any, ...]], dialect: Dialect, coltypes: Sequence[Any]
+) -> tuple[Processor, ...]:
+    columns = list(statement.selected_columns)
+    if len(columns) != len(coltypes):
+        raise RuntimeError(f"hot read: {len(coltypes)} result columns for {len(columns)} selected")
+    return tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, coltype)
+        for column, coltype in zip(columns, coltypes, strict=True)
+    )
+
+
+class HotSelect:
+    """A SELECT of plain columns, run on the driver connection directly (see the module's text)."""
+
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    async def first(self, engine: AsyncEngine, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row, its values converted as SQLAlchemy converts them, or None."""
+        rows = await self.all(engine, params)
+        return rows[0] if rows else None
+
+    async def all(self, engine: AsyncEngine, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row, the values converted as SQLAlchemy converts them."""
+        dialect = engine.dialect
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            compiled = self._by_dialect[dialect.name] = _compile(self.statement, dialect)
+        arguments = compiled.arguments(params)
+        for observe in observers:
+            observe(dialect.name, compiled.sql)
+        fairy = await engine.raw_connection()
+        try:
+            if dialect.name == "sqlite":
+                from sigmatrade.db.sqlite_driver import fetch_rows
+
+                if compiled.results is None:
+                    compiled.results = _result_processors(
+                        self.statement, dialect, [None] * len(self.statement.selected_columns)
+                    )
+                raw = await fetch_rows(fairy.dbapi_connection, compiled.sql, arguments)
+            else:
+                driver: Any = fairy.driver_connection
+                if compiled.results is None:
+                    prepared = await driver.prepare(compiled.sql)
+                    oids = [attribute.type.oid for attribute in prepared.get_attributes()]
+                    compiled.results = _result_processors(self.statement, dialect, oids)
+                raw = await driver.fetch(compiled.sql, *arguments)
+        except BaseException as error:
+            # The connection's state is unknown (a cancelled or failed statement): never reuse it.
+            await greenlet_spawn(fairy.invalidate, error if isinstance(error, Exception) else None)
+            raise
+        finally:
+            # No transaction was opened, so the pool's reset-on-return has nothing to roll back.
+            fairy.close()
+        return [compiled.row(r) for r in raw]
+
+
+def engine_of(session: AsyncSession) -> AsyncEngine:
+    """The engine of a handler's session: a service handed a session sends its hot reads there."""
+    bind = session.bind
+    if not isinstance(bind, AsyncEngine):
+        raise RuntimeError("session is not bound to an engine")
+    return bind
+
+
+def columns_of(cls: type[Any]) -> tuple[list[Column[Any]], tuple[str, ...]]:
+    """The mapped class's columns (for a ``HotSelect``) and the attribute names they load into."""
+    attrs = inspect(cls).column_attrs
+    return [attr.columns[0] for attr in attrs], tuple(attr.key for attr in attrs)
+
+
+_PRIMARY_KEYS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _primary_key(cls: type[Any]) -> tuple[str, ...]:
+    keys = _PRIMARY_KEYS.get(cls)
+    if keys is None:
+        mapper = inspect(cls)
+        keys = _PRIMARY_KEYS[cls] = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+    return keys
+
+
+def detached(cls: type[T], keys: Sequence[str], values: Sequence[Any]) -> T | None:
+    """A detached instance of ``cls`` loaded with ``values`` (None when its primary key is NULL: an
+    outer join found nothing), as if it had been loaded by a session and expunged."""
+    loaded = dict(zip(keys, values, strict=True))
+    if any(loaded[key] is None for key in _primary_key(cls)):
+        return None
+    instance: T = inspect(cls).class_manager.new_instance()
+    instance.__dict__.update(loaded)
+    make_transient_to_detached(instance)
+    return instance
