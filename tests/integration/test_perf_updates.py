@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiogram import BaseMiddleware
+from aiogram.types import Update
 from sqlalchemy import event, select
 
 from sigmatrade import clock
@@ -156,6 +157,30 @@ async def test_fsm_written_between_updates_is_seen_by_the_next_update(harness: H
     await user.send("/help")
     assert await ctx.get_state() is None
     assert (await ctx.get_data()).get("lang") == "ru"
+
+
+async def test_with_redis_a_simple_update_makes_one_redis_round_trip(harness: Harness) -> None:
+    """The throttle's script brings the FSM record (polling: one user's updates are serialised in
+    process, so reading it before the isolation lock is reading what the handler would read)."""
+    redis = harness.rt.redis
+    if redis is None:
+        pytest.skip("Redis only (TEST_REDIS_URL)")
+    user = harness.user(7308, "Guest", language_code="ru")
+    await user.send("/start")
+    sent: list[Any] = []
+    plain = redis.execute_command
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        sent.append(args[0])
+        return await plain(*args, **kwargs)
+
+    redis.execute_command = counted
+    try:
+        assert "Команды" in (await user.send("/help")).text
+        assert "Welcome" not in (await user.press_data(Nav(to="menu").pack())).text
+    finally:
+        del redis.execute_command
+    assert sent == ["EVALSHA", "EVALSHA"], sent
 
 
 async def test_admin_is_loaded_with_the_user(harness: Harness) -> None:
@@ -337,3 +362,39 @@ async def test_one_users_updates_are_serialised_in_process_when_polling(harness:
     webhook = replace(rt, config=rt.config.model_copy(update={"webhook_url": "https://bot.example.org"}))
     assert cross_replica_isolation(webhook) is (rt.redis is not None)
     assert not cross_replica_isolation(rt)
+
+
+async def test_behind_a_webhook_the_fsm_record_is_read_after_the_isolation_lock(harness: Harness) -> None:
+    """With a Redis lock per update (webhook), the throttle must not bring the FSM record: it would be
+    read before the lock, while another replica may still be writing it."""
+    from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, UserContextMiddleware
+
+    from sigmatrade.bot.factory import build_dispatcher
+    from sigmatrade.bot.fsm_storage import redis_prefetch
+
+    rt = harness.rt
+    if rt.redis is None:
+        pytest.skip("Redis only (TEST_REDIS_URL)")
+    assert harness.app is not None and harness.app.dp is not None and harness.app.bot is not None
+    tg = {"id": 7309, "is_bot": False, "first_name": "G"}
+    update = Update.model_validate(
+        {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 7309, "type": "private"},
+                "from": tg,
+                "text": "/help",
+            },
+        }
+    )
+
+    def data_for(dp: Any) -> dict[str, Any]:
+        context = UserContextMiddleware.resolve_event_context(update)
+        return {"dispatcher": dp, "bot": harness.app.bot, EVENT_CONTEXT_KEY: context}  # type: ignore[union-attr]
+
+    polling = redis_prefetch(data_for(harness.app.dp))
+    assert polling is not None and polling.redis_keys[0].endswith(":state")
+    webhook = replace(rt, config=rt.config.model_copy(update={"webhook_url": "https://bot.example.org"}))
+    assert redis_prefetch(data_for(build_dispatcher(webhook))) is None

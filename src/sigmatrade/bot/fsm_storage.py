@@ -11,11 +11,12 @@ import copy
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import TelegramObject
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -105,7 +106,7 @@ def _current_cache() -> _UpdateCache | None:
     return cache if cache is not None and cache.open else None
 
 
-PREFETCHED = "fsm_prefetched"  # data key: (StorageKey, state, data) read with the user row
+PREFETCHED = "fsm_prefetched"  # data key: (StorageKey, state, data) read with the user row or the throttle
 
 
 def sql_record_key(data: dict[str, Any]) -> tuple[StorageKey, str] | None:
@@ -124,6 +125,32 @@ def sql_record_key(data: dict[str, Any]) -> tuple[StorageKey, str] | None:
     if context is None:
         return None
     return context.key, storage.inner.keys.build(context.key)
+
+
+class RedisPrefetch(NamedTuple):
+    key: StorageKey
+    redis_keys: tuple[str, str]  # the record's state and data keys
+    decode: Callable[[Any, Any], tuple[str | None, dict[str, Any]]]
+
+
+def redis_prefetch(data: dict[str, Any]) -> RedisPrefetch | None:
+    """How to read the update's FSM record in another Redis round trip of this update (the throttle's),
+    when the records live in Redis and the update's handlers are serialised in this process (polling:
+    ``SimpleEventIsolation``): the record read before the isolation lock is then the one the handler sees.
+    Behind a webhook (a Redis lock per update, taken later) the record is read after the lock, as before."""
+    dispatcher = data.get("dispatcher")
+    bot = data.get("bot")
+    fsm = getattr(dispatcher, "fsm", None)
+    storage = getattr(fsm, "storage", None)
+    if bot is None or fsm is None or not isinstance(storage, UpdateCachedStorage):
+        return None
+    record_keys = getattr(storage.inner, "record_keys", None)  # fsm_redis.RedisRecordStorage
+    if record_keys is None or not isinstance(fsm.events_isolation, SimpleEventIsolation):
+        return None
+    context = fsm.resolve_event_context(bot, data)
+    if context is None:
+        return None
+    return RedisPrefetch(context.key, record_keys(context.key), storage.inner.decode_record)  # type: ignore[attr-defined]
 
 
 class FsmUpdateCacheMiddleware(BaseMiddleware):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -127,7 +128,9 @@ return 1
 
 # The throttling middleware's three checks in one round trip, in its order: double tap (KEYS[1], only
 # when ARGV[1] == '1'; the ``once`` rule), mute (KEYS[2]; the ``muted_for`` rule), then a ``hit`` on the
-# sliding window (KEYS[3]). Returns 0 double tap, 1 muted, 2 limit reached (not recorded), 3 recorded.
+# sliding window (KEYS[3]). Returns 0 double tap, 1 muted, 2 limit reached (not recorded), 3 recorded;
+# with further keys (KEYS[4]...: values the admitted update will read, e.g. its FSM record), an admitted
+# update gets {3, value, ...} (a missing key's value is nil), read in the same round trip.
 _ADMIT = """
 local now = tonumber(ARGV[2])
 if ARGV[1] == '1' then
@@ -140,6 +143,11 @@ redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[5])
 if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[6]) then return 2 end
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[7])
 redis.call('EXPIRE', KEYS[3], ARGV[8])
+if #KEYS > 3 then
+  local out = {3}
+  for i = 4, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) end
+  return out
+end
 return 3
 """
 ADMIT_OUTCOMES = ("double_tap", "muted", "limited", "ok")
@@ -199,14 +207,22 @@ class RedisCounter:
         return bool(result)
 
     async def admit(
-        self, tap_key: str | None, tap_seconds: float, mute_key: str, hits_key: str, limit: int, window: float
-    ) -> str:
-        """``admit`` below in one round trip."""
+        self,
+        tap_key: str | None,
+        tap_seconds: float,
+        mute_key: str,
+        hits_key: str,
+        limit: int,
+        window: float,
+        reads: Sequence[str] = (),
+    ) -> tuple[str, list[Any] | None]:
+        """``admit_and_read`` below in one round trip."""
         now = _now()
         keys = [
             self._prefix + "once:" + (tap_key or ""),
             self._prefix + "mute:" + mute_key,
             self._prefix + hits_key,
+            *reads,
         ]
         args = [
             "1" if tap_key is not None else "0",
@@ -218,7 +234,10 @@ class RedisCounter:
             f"{now}:{uuid.uuid4().hex[:8]}",
             int(window) + 60,
         ]
-        return ADMIT_OUTCOMES[int(await self._admit(keys=keys, args=args))]
+        reply = await self._admit(keys=keys, args=args)
+        if isinstance(reply, list):
+            return ADMIT_OUTCOMES[int(reply[0])], list(reply[1:])
+        return ADMIT_OUTCOMES[int(reply)], None
 
     async def reset(self) -> None:
         async for key in self._redis.scan_iter(match=self._prefix + "*"):
@@ -238,8 +257,46 @@ async def admit(
     """The per-update throttle: 'double_tap' when ``once(tap_key)`` refuses (no tap key: skipped), else
     'muted' while ``mute_key`` is muted, else 'limited' when ``hit(hits_key)`` is refused, else 'ok'
     (the hit is recorded). Each step runs only if the previous ones passed."""
+    outcome, _ = await admit_and_read(
+        counter,
+        tap_key=tap_key,
+        tap_seconds=tap_seconds,
+        mute_key=mute_key,
+        hits_key=hits_key,
+        limit=limit,
+        window=window,
+    )
+    return outcome
+
+
+async def admit_and_read(
+    counter: Counter,
+    *,
+    tap_key: str | None,
+    tap_seconds: float,
+    mute_key: str,
+    hits_key: str,
+    limit: int,
+    window: float,
+    reads: Sequence[str] = (),
+) -> tuple[str, list[Any] | None]:
+    """``admit``, and for an admitted update on Redis the values of the Redis keys ``reads`` (None for a
+    missing key), read in the same round trip; the values are None when they were not read (another
+    outcome, no ``reads``, or counters in process memory)."""
     if isinstance(counter, RedisCounter):
-        return await counter.admit(tap_key, tap_seconds, mute_key, hits_key, limit, window)
+        return await counter.admit(tap_key, tap_seconds, mute_key, hits_key, limit, window, reads)
+    return await _admit_in_steps(counter, tap_key, tap_seconds, mute_key, hits_key, limit, window), None
+
+
+async def _admit_in_steps(
+    counter: Counter,
+    tap_key: str | None,
+    tap_seconds: float,
+    mute_key: str,
+    hits_key: str,
+    limit: int,
+    window: float,
+) -> str:
     if tap_key is not None and not await counter.once(tap_key, tap_seconds):
         return "double_tap"
     if await counter.muted_for(mute_key) > 0:
