@@ -137,3 +137,53 @@ async def test_a_hot_read_inside_a_write_transaction_is_refused(db: Database) ->
         async with db.transaction():
             await user_and_admin(db.engine, 7596)
     assert db.engine.sync_engine.pool.checkedout() == 0
+
+
+async def test_the_deposits_screen_reads_the_same_facts_as_the_activation_check(db: Database) -> None:
+    """The Deposits screen's one hot read and the activation check's reads in a unit agree: flags,
+    every deposit's level and status, and the verified, unbanned direct referrals (not deeper ones)."""
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from sigmatrade.db.models import Deposit
+    from sigmatrade.db.session import reading
+    from sigmatrade.domain.enums import DepositSource, DepositStatus
+    from sigmatrade.domain.levels import GUEST
+    from sigmatrade.services import deposits
+
+    async with db.transaction() as session:
+        top = await make_user(session, telegram_id=7510)
+        lone = await make_user(session, telegram_id=7511, banned=True)
+        child = await make_user(session, telegram_id=7512, referrer=top)
+        await make_user(session, telegram_id=7513, referrer=top)
+        await make_user(session, telegram_id=7514, referrer=top, banned=True)
+        await make_user(session, telegram_id=7515, referrer=top, verified=False)
+        await make_user(session, telegram_id=7516, referrer=child)  # depth 2 for top
+        for level, status in (
+            (1, DepositStatus.CONFIRMED),
+            (1, DepositStatus.COMPLETED),
+            (2, DepositStatus.PENDING),
+        ):
+            session.add(
+                Deposit(
+                    user_id=top.id,
+                    level=level,
+                    amount=Decimal(10 * level),
+                    cap_amount=Decimal(50),
+                    status=status,
+                    source=DepositSource.USER,
+                    expires_at=clock.now() + timedelta(hours=1),
+                    accrued_total=Decimal(0),
+                )
+            )
+    async with db.session() as session:
+        for user_id in (top.id, lone.id, child.id, 10**9):
+            hot = await deposits._screen_facts(session, user_id)
+            async with reading(session):
+                orm = await deposits._facts(session, user_id)
+            # deposits come in no particular order either way
+            assert replace(hot, deposits=sorted(hot.deposits)) == replace(orm, deposits=sorted(orm.deposits))
+        top_facts = await deposits._screen_facts(session, top.id)
+        assert top_facts.verified_referrals == 2 and len(top_facts.deposits) == 3
+        assert (await deposits._screen_facts(session, lone.id)).banned
+        assert await deposits._screen_facts(session, 10**9) == GUEST

@@ -14,13 +14,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, ColumnElement, Select, bindparam, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
+from sigmatrade.db.hot import HotSelect, engine_of
 from sigmatrade.db.models import ChainCursor, Deposit, Referral, RewardSession, User
-from sigmatrade.db.session import is_postgres, reading, unit
+from sigmatrade.db.session import is_postgres, unit
 from sigmatrade.domain import levels as rules
 from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.domain.levels import LevelSpec, LevelState, LevelTable, UserFacts
@@ -129,18 +130,23 @@ def payment(rt: Runtime, snapshot: dict[str, Any], user_wallet: str) -> Payment:
     )
 
 
-async def verified_referrals(session: AsyncSession, user_id: int) -> int:
-    """Direct referrals that are verified and not banned."""
-    count = await session.scalar(
+def _verified_referrals(ancestor_id: ColumnElement[int]) -> Select[int]:
+    """Direct referrals of ``ancestor_id`` that are verified and not banned (the one rule; a count)."""
+    return (
         select(func.count(Referral.id))
         .join(User, User.id == Referral.descendant_id)
         .where(
-            Referral.ancestor_id == user_id,
+            Referral.ancestor_id == ancestor_id,
             Referral.depth == 1,
             User.is_verified.is_(True),
             User.is_banned.is_(False),
         )
     )
+
+
+async def verified_referrals(session: AsyncSession, user_id: int) -> int:
+    """Direct referrals that are verified and not banned."""
+    count = await session.scalar(_verified_referrals(literal(user_id, BigInteger)))
     return int(count or 0)
 
 
@@ -167,10 +173,46 @@ async def _facts(session: AsyncSession, user_id: int, *, lock: bool = False) -> 
     )
 
 
+def _facts_statement() -> Select[*tuple[Any, ...]]:
+    """``_facts`` as one statement: a row per deposit (one row with no deposit when there is none),
+    each carrying the user's flags and verified-referral count (NULL flags: no such user)."""
+    anchor = select(bindparam("user_id", type_=BigInteger).label("user_id")).subquery()
+    return (
+        select(
+            User.is_verified,
+            User.is_banned,
+            _verified_referrals(anchor.c.user_id).scalar_subquery(),
+            Deposit.level,
+            Deposit.status,
+        )
+        .select_from(anchor)
+        .outerjoin(User, User.id == anchor.c.user_id)
+        .outerjoin(Deposit, Deposit.user_id == anchor.c.user_id)
+    )
+
+
+# The Deposits screen's read, sent to the driver directly (db/hot.py): a menu screen users open often.
+_FACTS = HotSelect(_facts_statement())
+
+
+async def _screen_facts(session: AsyncSession, user_id: int) -> UserFacts:
+    """``_facts`` for a screen: one read outside any transaction (never for the activation check)."""
+    rows = await _FACTS.all(engine_of(session), {"user_id": user_id})
+    verified, banned, referrals = rows[0][:3]
+    if verified is None:
+        return rules.GUEST
+    return UserFacts(
+        registered=True,
+        verified=bool(verified),
+        banned=bool(banned),
+        deposits=tuple((int(level), str(status)) for *_, level, status in rows if level is not None),
+        verified_referrals=int(referrals or 0),
+    )
+
+
 async def overview(session: AsyncSession, rt: Runtime, user: User) -> Overview:
     table, _ = await load_table(rt)
-    async with reading(session):
-        facts = await _facts(session, user.id)
+    facts = await _screen_facts(session, user.id)
     states = tuple(rules.level_state(table, facts, spec.level) for spec in table.open_levels)
     open_count = sum(1 for _, status in facts.deposits if status in rules.OPEN)
     return Overview(table=table, states=states, open_count=open_count)
