@@ -23,6 +23,7 @@ from sigmatrade.ledger.balances import Balances, user_balances
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import audit
 from sigmatrade.services.crypto import Cipher, DecryptionError
+from sigmatrade.services.deposits import verified_referrals
 
 LEVEL_COUNT = 5
 CONTACTS_LIMIT_ACTION = "contacts_update"
@@ -232,18 +233,7 @@ async def overview(session: AsyncSession, rt: Runtime, user_id: int) -> ProfileD
                 .limit(1)
             )
         ).first()
-        referred = Referral.__table__.alias("r")
-        verified = await session.scalar(
-            select(func.count())
-            .select_from(referred)
-            .join(User, User.id == referred.c.descendant_id)
-            .where(
-                referred.c.ancestor_id == user_id,
-                referred.c.depth == 1,
-                User.is_verified.is_(True),
-                User.is_banned.is_(False),
-            )
-        )
+        verified = await verified_referrals(session, user_id)
         per_depth = {
             int(depth): int(count)
             for depth, count in (
