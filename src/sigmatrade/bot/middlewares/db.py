@@ -21,11 +21,14 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self.rt.db.session() as session:
-            data["session"] = session
-            data["rt"] = self.rt
-            try:
-                return await handler(event, data)
-            finally:
-                if session.in_transaction():
-                    await session.rollback()
+        session = self.rt.db.session()
+        data["session"] = session
+        data["rt"] = self.rt
+        try:
+            return await handler(event, data)
+        finally:
+            # A session outside a transaction holds no connection (services end their units and reads),
+            # so most updates' sessions need no close: closing would only expunge loaded rows.
+            if session.in_transaction():
+                await session.rollback()
+                await session.close()
