@@ -23,7 +23,7 @@ from sigmatrade.db.models import Admin, AdminSession, Blacklist, User
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import AdminCreatedVia, AdminRole
 from sigmatrade.sandbox.harness import Harness
-from sigmatrade.services.ratelimit import MemoryCounter, RedisCounter, admit
+from sigmatrade.services.ratelimit import Check, MemoryCounter, RedisCounter, admit
 from tests.factories import make_user
 
 # Upper bound of SQL statements for a simple menu screen (user+admin read, one FSM read; SQLite adds
@@ -325,9 +325,12 @@ async def test_throttle_admit_order(kind: str) -> None:
         counter = MemoryCounter()
 
     async def step(tap: str | None) -> str:
-        return await admit(
-            counter, tap_key=tap, tap_seconds=1.0, mute_key="user:1", hits_key="updates:1", limit=3, window=60
+        check = Check(
+            tap_key=tap, tap_seconds=1.0, mute_key="user:1", hits_key="updates:1", limit=3, window=60
         )
+        outcome, values = await admit(counter, check)
+        assert values is None  # nothing asked to be read
+        return outcome
 
     try:
         assert await step("tap:1:nav:help") == "ok"

@@ -206,33 +206,24 @@ class RedisCounter:
         )
         return bool(result)
 
-    async def admit(
-        self,
-        tap_key: str | None,
-        tap_seconds: float,
-        mute_key: str,
-        hits_key: str,
-        limit: int,
-        window: float,
-        reads: Sequence[str] = (),
-    ) -> tuple[str, list[Any] | None]:
-        """``admit_and_read`` below in one round trip."""
+    async def admit(self, check: Check, reads: Sequence[str] = ()) -> tuple[str, list[Any] | None]:
+        """``admit`` below in one round trip."""
         now = _now()
         keys = [
-            self._prefix + "once:" + (tap_key or ""),
-            self._prefix + "mute:" + mute_key,
-            self._prefix + hits_key,
+            self._prefix + "once:" + (check.tap_key or ""),
+            self._prefix + "mute:" + check.mute_key,
+            self._prefix + check.hits_key,
             *reads,
         ]
         args = [
-            "1" if tap_key is not None else "0",
+            "1" if check.tap_key is not None else "0",
             now,
-            now + tap_seconds,
-            int(tap_seconds * 1000) + 60_000,
-            now - window,
-            limit,
+            now + check.tap_seconds,
+            int(check.tap_seconds * 1000) + 60_000,
+            now - check.window,
+            check.limit,
             f"{now}:{uuid.uuid4().hex[:8]}",
-            int(window) + 60,
+            int(check.window) + 60,
         ]
         reply = await self._admit(keys=keys, args=args)
         if isinstance(reply, list):
@@ -244,63 +235,32 @@ class RedisCounter:
             await self._redis.delete(key)
 
 
-async def admit(
-    counter: Counter,
-    *,
-    tap_key: str | None,
-    tap_seconds: float,
-    mute_key: str,
-    hits_key: str,
-    limit: int,
-    window: float,
-) -> str:
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The per-update throttle's three checks (``admit``)."""
+
+    tap_key: str | None  # the double-tap guard's key (None: no guard)
+    tap_seconds: float
+    mute_key: str
+    hits_key: str  # the sliding window
+    limit: int
+    window: float
+
+
+async def admit(counter: Counter, check: Check, reads: Sequence[str] = ()) -> tuple[str, list[Any] | None]:
     """The per-update throttle: 'double_tap' when ``once(tap_key)`` refuses (no tap key: skipped), else
     'muted' while ``mute_key`` is muted, else 'limited' when ``hit(hits_key)`` is refused, else 'ok'
-    (the hit is recorded). Each step runs only if the previous ones passed."""
-    outcome, _ = await admit_and_read(
-        counter,
-        tap_key=tap_key,
-        tap_seconds=tap_seconds,
-        mute_key=mute_key,
-        hits_key=hits_key,
-        limit=limit,
-        window=window,
-    )
-    return outcome
+    (the hit is recorded). Each step runs only if the previous ones passed.
 
-
-async def admit_and_read(
-    counter: Counter,
-    *,
-    tap_key: str | None,
-    tap_seconds: float,
-    mute_key: str,
-    hits_key: str,
-    limit: int,
-    window: float,
-    reads: Sequence[str] = (),
-) -> tuple[str, list[Any] | None]:
-    """``admit``, and for an admitted update on Redis the values of the Redis keys ``reads`` (None for a
-    missing key), read in the same round trip; the values are None when they were not read (another
-    outcome, no ``reads``, or counters in process memory)."""
+    With Redis, an admitted update also gets the values of the Redis keys ``reads`` (None for a missing
+    key), read in the same round trip; the values are None when they were not read (another outcome, no
+    ``reads``, or counters in process memory)."""
     if isinstance(counter, RedisCounter):
-        return await counter.admit(tap_key, tap_seconds, mute_key, hits_key, limit, window, reads)
-    return await _admit_in_steps(counter, tap_key, tap_seconds, mute_key, hits_key, limit, window), None
-
-
-async def _admit_in_steps(
-    counter: Counter,
-    tap_key: str | None,
-    tap_seconds: float,
-    mute_key: str,
-    hits_key: str,
-    limit: int,
-    window: float,
-) -> str:
-    if tap_key is not None and not await counter.once(tap_key, tap_seconds):
-        return "double_tap"
-    if await counter.muted_for(mute_key) > 0:
-        return "muted"
-    if not (await counter.hit(hits_key, limit, window)).allowed:
-        return "limited"
-    return "ok"
+        return await counter.admit(check, reads)
+    if check.tap_key is not None and not await counter.once(check.tap_key, check.tap_seconds):
+        return "double_tap", None
+    if await counter.muted_for(check.mute_key) > 0:
+        return "muted", None
+    if not (await counter.hit(check.hits_key, check.limit, check.window)).allowed:
+        return "limited", None
+    return "ok", None

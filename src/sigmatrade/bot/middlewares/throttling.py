@@ -1,6 +1,6 @@
 """#4 Throttling: per-user sliding minute, mute with one notice, double-tap guard, admin exemption.
 
-The three checks are one ``ratelimit.admit_and_read`` call (one Redis round trip when Redis is configured),
+The three checks are one ``ratelimit.admit`` call (one Redis round trip when Redis is configured),
 which also brings the update's FSM record when it lives in Redis (``fsm_storage.redis_prefetch``)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sigmatrade.bot.fsm_storage import PREFETCHED, redis_prefetch
 from sigmatrade.bot.middlewares._util import event_user
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import admins
-from sigmatrade.services.ratelimit import admit_and_read
+from sigmatrade.services.ratelimit import Check, admit
 from sigmatrade.texts.i18n import Translator, resolve_language
 
 DOUBLE_TAP_SECONDS = 1.0
@@ -42,16 +42,15 @@ class ThrottlingMiddleware(BaseMiddleware):
         query = event.callback_query
         limit = int(await self.rt.store.get("throttle.updates_per_minute"))
         prefetch = redis_prefetch(data) if self.rt.redis is not None else None
-        outcome, values = await admit_and_read(
-            counter,
+        check = Check(
             tap_key=f"tap:{user.id}:{query.data}" if query is not None else None,
             tap_seconds=DOUBLE_TAP_SECONDS,
             mute_key=f"user:{user.id}",
             hits_key=f"updates:{user.id}",
             limit=limit,
             window=60,
-            reads=prefetch.redis_keys if prefetch is not None else (),
         )
+        outcome, values = await admit(counter, check, prefetch.redis_keys if prefetch is not None else ())
         if prefetch is not None and values is not None:
             # The update's FSM record came in the same round trip: it primes the FSM cache.
             data[PREFETCHED] = (prefetch.key, *prefetch.decode(*values))
