@@ -4,11 +4,12 @@ connection in a bad state or checked out."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import BigInteger, Column, MetaData, Table, inspect, select
+from sqlalchemy import BigInteger, Column, MetaData, Table, inspect, literal, select
 
 from sigmatrade import clock
 from sigmatrade.bot.middlewares.user import user_and_admin
@@ -187,3 +188,31 @@ async def test_the_deposits_screen_reads_the_same_facts_as_the_activation_check(
         assert top_facts.verified_referrals == 2 and len(top_facts.deposits) == 3
         assert (await deposits._screen_facts(session, lone.id)).banned
         assert await deposits._screen_facts(session, 10**9) == GUEST
+
+
+async def test_concurrent_hot_reads_beyond_the_pool_size_close_their_overflow_connections(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An overflow connection is closed when it goes back to a full pool; the driver's close must run
+    in SQLAlchemy's greenlet, or the connection (a PostgreSQL backend, an aiosqlite thread) leaks."""
+    import logging
+    import threading
+
+    small = Database(db_url, pool_size=1, max_overflow=3)
+    one = HotSelect(select(literal(1).label("one")))
+    caplog.set_level(logging.ERROR, logger="sqlalchemy.pool")
+    threads = threading.active_count()
+    try:
+        for _ in range(4):
+            assert await asyncio.gather(*(one.first(small.engine, {}) for _ in range(8))) == [(1,)] * 8
+        assert small.engine.sync_engine.pool.checkedout() == 0
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.records[:2]
+        if small.is_sqlite:  # each aiosqlite connection is a thread of its own, ended on close
+            kept = small.engine.sync_engine.pool.checkedin()  # what the pool keeps (SQLite: its default size)
+            for _ in range(50):
+                if threading.active_count() <= threads + kept:
+                    break
+                await asyncio.sleep(0.1)
+            assert threading.active_count() <= threads + kept, threading.enumerate()
+    finally:
+        await small.dispose()

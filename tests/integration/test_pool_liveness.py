@@ -7,6 +7,7 @@ without the caller noticing.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
@@ -86,5 +87,32 @@ async def test_a_connection_killed_while_fresh_fails_one_statement_then_the_pool
         assert failed.value.connection_invalidated
         assert await _backend_pid(db) != first
         assert pings == []
+    finally:
+        await db.dispose()
+
+
+async def test_a_hot_read_on_a_lost_connection_fails_once_then_the_whole_pool_is_replaced(
+    db_url: str,
+) -> None:
+    """A server restart kills every pooled connection; the first hot read (db/hot.py) that meets one
+    fails, and, as SQLAlchemy does on a disconnect, the others are replaced before use instead of each
+    failing an update of its own."""
+    from sqlalchemy import func, select
+
+    from sigmatrade.db.hot import HotSelect
+
+    db = Database(db_url, pool_size=3, max_overflow=0)
+    busy = HotSelect(select(func.pg_backend_pid(), func.pg_sleep(0.05)))
+    pid = HotSelect(select(func.pg_backend_pid()))
+    try:
+        old = {row[0] for row in await asyncio.gather(*(busy.first(db.engine, {}) for _ in range(3)))}
+        assert len(old) == 3 and db.engine.sync_engine.pool.checkedin() == 3
+        for backend in old:
+            await _kill(backend)
+        with pytest.raises(Exception):  # noqa: B017 - the driver's own error: the connection is gone
+            await pid.first(db.engine, {})
+        for _ in range(3):
+            row = await pid.first(db.engine, {})
+            assert row is not None and row[0] not in old
     finally:
         await db.dispose()

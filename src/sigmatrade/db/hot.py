@@ -121,11 +121,26 @@ class HotSelect:
         except BaseException as error:
             # The connection's state is unknown (a cancelled or failed statement): never reuse it.
             await greenlet_spawn(fairy.invalidate, error if isinstance(error, Exception) else None)
+            if _connection_lost(dialect, error):
+                # As SQLAlchemy does on a disconnect: every pooled connection made before now (the
+                # server restarted under all of them) is replaced at its next check-out.
+                engine.sync_engine.pool._invalidate(fairy, error, _checkin=False)
             raise
         finally:
-            # No transaction was opened, so the pool's reset-on-return has nothing to roll back.
-            fairy.close()
+            # In SQLAlchemy's greenlet: a check-in into a full pool closes the connection (an overflow
+            # one), and the driver's close awaits; outside the greenlet it would fail and leak it.
+            await greenlet_spawn(fairy.close)
         return [compiled.row(r) for r in raw]
+
+
+def _connection_lost(dialect: Dialect, error: BaseException) -> bool:
+    """PostgreSQL: the connection failed, not the statement (an error the server sent back leaves the
+    connection usable). A SQLite file has no connection to lose."""
+    if dialect.name == "sqlite" or not isinstance(error, Exception):
+        return False
+    from asyncpg import PostgresError
+
+    return not isinstance(error, PostgresError)
 
 
 def engine_of(session: AsyncSession) -> AsyncEngine:

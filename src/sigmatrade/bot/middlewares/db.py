@@ -30,5 +30,7 @@ class DbSessionMiddleware(BaseMiddleware):
             # A session outside a transaction holds no connection (services end their units and reads),
             # so most updates' sessions need no close: closing would only expunge loaded rows.
             if session.in_transaction():
-                await session.rollback()
-                await session.close()
+                try:
+                    await session.rollback()
+                finally:
+                    await session.close()
