@@ -150,32 +150,9 @@ async def verified_referrals(session: AsyncSession, user_id: int) -> int:
     return int(count or 0)
 
 
-async def _facts(session: AsyncSession, user_id: int, *, lock: bool = False) -> UserFacts:
-    """The user's facts for the activation check, read in the caller's unit of work.
-
-    ``lock``: lock the user row (PostgreSQL) so concurrent activations of one user serialise;
-    SQLite's ``BEGIN IMMEDIATE`` already serialises them.
-    """
-    row = await session.get(
-        User, user_id, with_for_update=lock and is_postgres(session), populate_existing=True
-    )
-    if row is None:
-        return rules.GUEST
-    deposits = (
-        await session.execute(select(Deposit.level, Deposit.status).where(Deposit.user_id == user_id))
-    ).all()
-    return UserFacts(
-        registered=True,
-        verified=row.is_verified,
-        banned=row.is_banned,
-        deposits=tuple((int(level), str(status)) for level, status in deposits),
-        verified_referrals=await verified_referrals(session, user_id),
-    )
-
-
 def _facts_statement() -> Select[*tuple[Any, ...]]:
-    """``_facts`` as one statement: a row per deposit (one row with no deposit when there is none),
-    each carrying the user's flags and verified-referral count (NULL flags: no such user)."""
+    """The user's facts in one statement: a row per deposit (one row with no deposit when there is
+    none), each carrying the user's flags and verified-referral count (NULL flags: no such user)."""
     anchor = select(bindparam("user_id", type_=BigInteger).label("user_id")).subquery()
     return (
         select(
@@ -191,13 +168,11 @@ def _facts_statement() -> Select[*tuple[Any, ...]]:
     )
 
 
-# The Deposits screen's read, sent to the driver directly (db/hot.py): a menu screen users open often.
+# Also sent to the driver directly (db/hot.py) for the Deposits screen, a menu screen users open often.
 _FACTS = HotSelect(_facts_statement())
 
 
-async def _screen_facts(session: AsyncSession, user_id: int) -> UserFacts:
-    """``_facts`` for a screen: one read outside any transaction (never for the activation check)."""
-    rows = await _FACTS.all(engine_of(session), {"user_id": user_id})
+def _to_facts(rows: Sequence[Sequence[Any]]) -> UserFacts:
     verified, banned, referrals = rows[0][:3]
     if verified is None:
         return rules.GUEST
@@ -208,6 +183,22 @@ async def _screen_facts(session: AsyncSession, user_id: int) -> UserFacts:
         deposits=tuple((int(level), str(status)) for *_, level, status in rows if level is not None),
         verified_referrals=int(referrals or 0),
     )
+
+
+async def _facts(session: AsyncSession, user_id: int, *, lock: bool = False) -> UserFacts:
+    """The user's facts for the activation check, read in the caller's unit of work.
+
+    ``lock``: lock the user row (PostgreSQL) so concurrent activations of one user serialise;
+    SQLite's ``BEGIN IMMEDIATE`` already serialises them.
+    """
+    if lock and is_postgres(session):
+        await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    return _to_facts((await session.execute(_FACTS.statement, {"user_id": user_id})).all())
+
+
+async def _screen_facts(session: AsyncSession, user_id: int) -> UserFacts:
+    """``_facts`` for a screen: one read outside any transaction (never for the activation check)."""
+    return _to_facts(await _FACTS.all(engine_of(session), {"user_id": user_id}))
 
 
 async def overview(session: AsyncSession, rt: Runtime, user: User) -> Overview:
