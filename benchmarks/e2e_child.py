@@ -19,19 +19,13 @@ WORK = Counter("bench_work", "Work done by the process (bench_e2e)", ["kind"], r
 
 
 def _install() -> None:
-    def on_statement(conn: Any, *_: Any, **__: Any) -> None:
-        WORK.labels("sql").inc()
-        if conn.dialect.name == "postgresql":
-            WORK.labels("pg_round_trips").inc()
-
-    event.listen(Engine, "before_cursor_execute", on_statement)
-
-    def on_hot_read(dialect: str, _sql: str) -> None:  # reads sent to the driver directly (db/hot.py)
+    def statement(dialect: str) -> None:
         WORK.labels("sql").inc()
         if dialect == "postgresql":
             WORK.labels("pg_round_trips").inc()
 
-    hot.observers.append(on_hot_read)
+    event.listen(Engine, "before_cursor_execute", lambda conn, *_, **__: statement(conn.dialect.name))
+    hot.observers.append(lambda dialect, _sql: statement(dialect))  # reads sent to the driver directly
     event.listen(Engine, "begin", lambda *a: WORK.labels("begin").inc())
     event.listen(Engine, "commit", lambda *a: WORK.labels("commit").inc())
     event.listen(Engine, "rollback", lambda *a: WORK.labels("rollback").inc())

@@ -109,22 +109,26 @@ def _current_cache() -> _UpdateCache | None:
 PREFETCHED = "fsm_prefetched"  # data key: (StorageKey, state, data) read with the user row or the throttle
 
 
+def _update_record(data: dict[str, Any]) -> tuple[Any, BaseStorage, StorageKey] | None:
+    """The dispatcher's FSM manager, the storage behind the per-update cache, and the update's FSM key
+    (None when the update has no FSM context or the storage is not the cached one)."""
+    fsm = getattr(data.get("dispatcher"), "fsm", None)
+    bot = data.get("bot")
+    storage = getattr(fsm, "storage", None)
+    if fsm is None or bot is None or not isinstance(storage, UpdateCachedStorage):
+        return None
+    context = fsm.resolve_event_context(bot, data)
+    return None if context is None else (fsm, storage.inner, context.key)
+
+
 def sql_record_key(data: dict[str, Any]) -> tuple[StorageKey, str] | None:
     """The update's FSM key and its ``fsm_states`` row key when the records live in SQL: the user
     middleware then reads the record in its own query (one statement per update less)."""
-    dispatcher = data.get("dispatcher")
-    bot = data.get("bot")
-    storage = getattr(getattr(dispatcher, "fsm", None), "storage", None)
-    if (
-        bot is None
-        or not isinstance(storage, UpdateCachedStorage)
-        or not isinstance(storage.inner, SqlStorage)
-    ):
+    found = _update_record(data)
+    if found is None:
         return None
-    context = dispatcher.fsm.resolve_event_context(bot, data)  # type: ignore[union-attr]
-    if context is None:
-        return None
-    return context.key, storage.inner.keys.build(context.key)
+    _, inner, key = found
+    return (key, inner.keys.build(key)) if isinstance(inner, SqlStorage) else None
 
 
 class RedisPrefetch(NamedTuple):
@@ -138,19 +142,14 @@ def redis_prefetch(data: dict[str, Any]) -> RedisPrefetch | None:
     when the records live in Redis and the update's handlers are serialised in this process (polling:
     ``SimpleEventIsolation``): the record read before the isolation lock is then the one the handler sees.
     Behind a webhook (a Redis lock per update, taken later) the record is read after the lock, as before."""
-    dispatcher = data.get("dispatcher")
-    bot = data.get("bot")
-    fsm = getattr(dispatcher, "fsm", None)
-    storage = getattr(fsm, "storage", None)
-    if bot is None or fsm is None or not isinstance(storage, UpdateCachedStorage):
+    found = _update_record(data)
+    if found is None:
         return None
-    record_keys = getattr(storage.inner, "record_keys", None)  # fsm_redis.RedisRecordStorage
+    fsm, inner, key = found
+    record_keys = getattr(inner, "record_keys", None)  # fsm_redis.RedisRecordStorage
     if record_keys is None or not isinstance(fsm.events_isolation, SimpleEventIsolation):
         return None
-    context = fsm.resolve_event_context(bot, data)
-    if context is None:
-        return None
-    return RedisPrefetch(context.key, record_keys(context.key), storage.inner.decode_record)  # type: ignore[attr-defined]
+    return RedisPrefetch(key, record_keys(key), inner.decode_record)  # type: ignore[attr-defined]
 
 
 class FsmUpdateCacheMiddleware(BaseMiddleware):

@@ -139,7 +139,8 @@ _READS = ("SELECT", "WITH", "PRAGMA", "EXPLAIN", "VALUES")
 
 async def fetch_rows(dbapi_connection: Any, operation: str, parameters: Any) -> list[Any]:
     """The rows of a read, in one trip to the driver's thread, outside any transaction (``db/hot.py``)."""
-    _check_read(_ReadOnly, operation)
+    if not _is_read(operation):
+        raise sqlite3.OperationalError("only a read goes outside a transaction")
     connection: aiosqlite.Connection = dbapi_connection._connection
     async with dbapi_connection._execute_mutex:
         _description, rows, _count, _last = await connection._execute(
@@ -148,19 +149,18 @@ async def fetch_rows(dbapi_connection: Any, operation: str, parameters: Any) -> 
     return rows or []
 
 
-class _ReadOnly:
-    read_only = True
-
-
 def mark_read_only(dbapi_connection: Any) -> None:
     """Refuse anything but a read on this connection until its transaction ends."""
     if isinstance(dbapi_connection, _Connection):
         dbapi_connection.read_only = True
 
 
+def _is_read(operation: str) -> bool:
+    return operation.lstrip()[:7].upper().startswith(_READS)
+
+
 def _check_read(adapt_connection: Any, operation: str) -> None:
-    head = operation.lstrip()[:7].upper()
-    if getattr(adapt_connection, "read_only", False) and not head.startswith(_READS):
+    if getattr(adapt_connection, "read_only", False) and not _is_read(operation):
         raise sqlite3.OperationalError("a write inside a read-only transaction (begin_read) is refused")
 
 
