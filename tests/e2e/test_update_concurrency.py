@@ -92,6 +92,22 @@ async def test_a_held_update_blocks_only_its_own_user(harness: Harness) -> None:
     assert slow_count() >= slow_before + 1  # the watchdog counted the held update
 
 
+async def test_an_update_handled_alone_is_fetched_once(harness: Harness) -> None:
+    """While an update runs the poller does not ask again at once (Telegram would hand the same
+    unconfirmed update back, to be fetched and parsed on the loop the handler runs on): it polls
+    again when the update finished, confirming it. One user, one update at a time: one getUpdates
+    each (two before; a handler slower than the busy re-poll interval may add one)."""
+    h = harness
+    user = h.user(7600, "Alone", language_code="en")
+    await user.send("/start")
+    rounds = 20
+    before = len(h.emulator.calls("getUpdates"))
+    for _ in range(rounds):
+        await user.send("/help")
+    polls = len(h.emulator.calls("getUpdates")) - before
+    assert polls < rounds * 1.5, polls
+
+
 async def test_webhook_answers_other_users_while_one_update_is_held(db_url: str) -> None:
     from sigmatrade.sandbox.chain import free_port
     from sigmatrade.sandbox.emulator import BotApiEmulator

@@ -43,6 +43,7 @@ class UpdateLanes:
         self._lanes: dict[int, deque[tuple[Update, asyncio.Future[None]]]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self.unfinished: set[int] = set()
+        self.finished = 0  # updates finished so far (a poller waits for this to move)
         self._changed = asyncio.Event()
 
     def submit(self, update: Update) -> asyncio.Future[None]:
@@ -59,8 +60,10 @@ class UpdateLanes:
     def lowest_unfinished(self) -> int | None:
         return min(self.unfinished) if self.unfinished else None
 
-    async def wait_changed(self, timeout: float) -> None:
-        """Until an update finishes (or ``timeout``)."""
+    async def wait_finished(self, since: int, timeout: float) -> None:
+        """Until an update finishes after ``finished`` was ``since`` (at once if one did), or ``timeout``."""
+        if self.finished != since:
+            return
         self._changed.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout)
@@ -88,6 +91,7 @@ class UpdateLanes:
                 metrics.updates_in_flight.dec()
                 if not done.done():
                     done.set_result(None)
+                self.finished += 1
                 self._changed.set()
         finally:
             self._workers.pop(key, None)

@@ -8,7 +8,9 @@ skipped. A crash therefore replays unfinished (and some finished) updates and ne
 most ``max_in_flight`` updates (≤ 100, one ``getUpdates`` page) are fetched beyond that offset.
 
 While something is in flight Telegram answers at once (the unconfirmed updates are pending), so
-the loop then waits until an update finishes or ``BUSY_REPOLL`` seconds pass before polling again.
+after every answer the loop waits until an update finishes (one that finished meanwhile counts) or
+``BUSY_REPOLL`` seconds pass before polling again; new updates taken also wait for that, so the
+handlers they start do not share the loop with a poll that would bring them back unconfirmed.
 """
 
 from __future__ import annotations
@@ -91,8 +93,9 @@ class Poller:
                 if not holding:
                     await self._pause(leases.RETRY_EVERY)
                     continue
+                finished = self.lanes.finished
                 if len(self.lanes.unfinished) >= self.max_in_flight:
-                    await self.lanes.wait_changed(BUSY_REPOLL)
+                    await self.lanes.wait_finished(finished, BUSY_REPOLL)
                     continue
                 busy = bool(self.lanes.unfinished)
                 try:
@@ -103,8 +106,12 @@ class Poller:
                     backoff = min(backoff * 2, 30)
                     continue
                 backoff = 0.5
-                if not self._take(updates) and self.lanes.unfinished:
-                    await self.lanes.wait_changed(BUSY_REPOLL)
+                self._take(updates)
+                if self.lanes.unfinished:
+                    # Poll again once an update finishes (its offset can then be confirmed), not at
+                    # once: Telegram would answer at once with the unconfirmed updates, fetched and
+                    # parsed again on the loop while the handlers run.
+                    await self.lanes.wait_finished(finished, BUSY_REPOLL)
         finally:
             await self._shutdown()
 
