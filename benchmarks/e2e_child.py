@@ -80,8 +80,45 @@ def _count_redis() -> None:
     Pipeline.execute = execute  # type: ignore[method-assign]
 
 
+def _record_stalls(out: str) -> None:
+    """``BENCH_STALLS_OUT=<file>``: every event-loop step longer than 0.5 ms, by task name and coroutine,
+    written at exit to ``<file>.<pid>`` (count, total, max, and the steps over 1 ms): what holds the loop while updates wait."""
+    import asyncio.events
+    import atexit
+    import time
+
+    stats: dict[str, list[float]] = {}
+    run = asyncio.events.Handle._run
+
+    def _run(self: Any) -> None:
+        began = time.perf_counter()
+        run(self)
+        took = time.perf_counter() - began
+        if took > 0.0005:
+            owner = getattr(self._callback, "__self__", None)
+            if isinstance(owner, asyncio.Task):
+                label = f"{owner.get_name()} {owner.get_coro().__qualname__}"  # type: ignore[union-attr]
+            else:
+                label = getattr(self._callback, "__qualname__", repr(self._callback))
+            stats.setdefault(label, []).append(took)
+
+    def dump() -> None:
+        with open(f"{out}.{os.getpid()}", "w") as f:
+            for label, took in sorted(stats.items(), key=lambda kv: -sum(kv[1])):
+                over = sum(1 for t in took if t > 0.001)
+                f.write(
+                    f"{len(took):6d} steps  total {sum(took) * 1000:9.1f} ms  max {max(took) * 1000:6.2f} ms"
+                    f"  >1ms {over:5d}  {label}\n"
+                )
+
+    asyncio.events.Handle._run = _run  # type: ignore[method-assign]
+    atexit.register(dump)
+
+
 if __name__ == "__main__":
     _install()
+    if os.environ.get("BENCH_STALLS_OUT"):
+        _record_stalls(os.environ["BENCH_STALLS_OUT"])
     from sigmatrade.cli import main
 
     sys.exit(main(["run", *sys.argv[1:]]))

@@ -149,3 +149,58 @@ async def test_a_tick_with_nothing_due_writes_nothing(db: Database) -> None:
         event.remove(rt.db.engine.sync_engine, "before_cursor_execute", on_sql)
     finally:
         await app.stop()
+
+
+async def test_a_finished_run_is_recorded_and_releases_only_its_own_lease(db: Database) -> None:
+    """The run's bookkeeping (one UPDATE): counts, failures in a row (reset by a success), the next
+    run at start + interval, and the lease released only while this replica still holds it."""
+    from sigmatrade.app import Application, Components
+    from sigmatrade.config import load_config
+    from sigmatrade.domain.enums import JobStatus
+    from sigmatrade.jobs.scheduler import FAILURE_ALERT_AFTER, Job, JobContext, Scheduler
+
+    config = load_config(_env_file=None, database_url=db.url, environment="test", bsc_rpc_urls="")
+    app = Application(config, Components(bot=False, jobs=False, http=False))
+    rt = await app.start()
+    outcomes = ["fail"] * FAILURE_ALERT_AFTER + ["ok", "taken"]
+    started: list[object] = []
+
+    async def job(ctx: JobContext) -> None:
+        started.append(ctx.started_at)
+        outcome = outcomes[len(started) - 1]
+        if outcome == "taken":  # another replica took the lease meanwhile (ours had expired)
+            await _hold(rt.db, "backup", "elsewhere/abc:1:ffffff")
+        if outcome == "fail":
+            raise RuntimeError("boom")
+
+    async def row() -> JobLease:
+        async with rt.db.session() as session:
+            found = await session.get(JobLease, "backup")
+            assert found is not None
+            return found
+
+    try:
+        scheduler = Scheduler(rt, {"backup": Job("backup", job)})
+        interval = int(await rt.store.get("job.backup.interval_seconds"))
+        for n in range(1, FAILURE_ALERT_AFTER + 1):
+            assert await scheduler.run_now("backup") == JobStatus.ERROR
+            lease = await row()
+            assert (lease.run_count, lease.consecutive_failures) == (n, n)
+            assert lease.last_status == JobStatus.ERROR and lease.last_error == "RuntimeError: boom"
+            assert lease.holder is None and lease.lease_until is None
+        assert await rt.counter.muted_for("jobfail:backup") > 0  # the failing alert was raised
+
+        assert await scheduler.run_now("backup") == JobStatus.OK
+        lease = await row()
+        assert (lease.run_count, lease.consecutive_failures) == (FAILURE_ALERT_AFTER + 1, 0)
+        assert lease.last_status == JobStatus.OK and lease.last_error is None
+        assert lease.next_run_at == started[-1] + timedelta(seconds=interval)  # type: ignore[operator]
+        assert lease.last_finished_at is not None and lease.last_duration_ms is not None
+        assert await rt.counter.muted_for("jobfail:backup") == 0  # recovered
+
+        assert await scheduler.run_now("backup") == JobStatus.OK
+        lease = await row()
+        assert lease.run_count == FAILURE_ALERT_AFTER + 2
+        assert lease.holder == "elsewhere/abc:1:ffffff" and lease.lease_until is not None  # not ours: kept
+    finally:
+        await app.stop()

@@ -15,16 +15,16 @@ takes over within ``TTL + RETRY_EVERY`` seconds; a clean shutdown releases every
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
 import socket
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import Table, Update, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sigmatrade import clock
@@ -99,43 +99,72 @@ def is_dead_predecessor(holder: str | None, me: str) -> bool:
     return not _pid_alive(pid)
 
 
+TABLE = cast(Table, JobLease.__table__)  # Core statements (see ``acquire``)
+_LEASES = TABLE
+
+
+@functools.cache
+def _take(*, over: bool, due: bool, started: bool) -> Update:
+    """Take the lease: when free, expired or already ours, or (``over``) from the exact holder seen;
+    ``due``: only when the job is due; ``started``: record the job's start. Built once, bound per call
+    (building the statement cost more than running it)."""
+    if over:
+        where = [_LEASES.c.job_name == bindparam("lease"), _LEASES.c.holder == bindparam("seen")]
+    else:
+        free = or_(
+            _LEASES.c.holder.is_(None),
+            _LEASES.c.holder == bindparam("me"),
+            _LEASES.c.lease_until < bindparam("now"),
+        )
+        where = [_LEASES.c.job_name == bindparam("lease"), free]
+    if due:
+        where.append(or_(_LEASES.c.next_run_at.is_(None), _LEASES.c.next_run_at <= bindparam("now")))
+    values: dict[str, Any] = {"holder": bindparam("me"), "lease_until": bindparam("until")}
+    if started:
+        values["last_started_at"] = bindparam("now")
+    return update(_LEASES).where(*where).values(values)
+
+
+_RENEW = (
+    update(_LEASES)
+    .where(_LEASES.c.job_name == bindparam("lease"), _LEASES.c.holder == bindparam("me"))
+    .values(lease_until=bindparam("until"))
+)
+_RELEASE = (
+    update(_LEASES)
+    .where(_LEASES.c.job_name == bindparam("lease"), _LEASES.c.holder == bindparam("me"))
+    .values(holder=None, lease_until=None)
+)
+_HOLDER = select(_LEASES.c.holder).where(_LEASES.c.job_name == bindparam("lease"))
+
+
 async def acquire(
-    db: Database,
-    name: str,
-    holder: str,
-    ttl: float = TTL,
-    *,
-    when: Sequence[ColumnElement[bool]] = (),
-    values: dict[str, Any] | None = None,
+    db: Database, name: str, holder: str, ttl: float = TTL, *, job: bool = False, force: bool = False
 ) -> bool:
     """Take or renew the lease if it is free, expired, already ours or held by a dead predecessor.
 
-    ``when``: further conditions on the lease row (a job is due); ``values``: further columns to set.
+    ``job``: a job's claim: only when the job is due (unless ``force``), recording its start. Runs on a
+    connection (Core): the ORM's bookkeeping around an UPDATE was most of a claim's cost.
     """
     now = clock.now()
-    fields: dict[str, Any] = {"holder": holder, "lease_until": now + timedelta(seconds=ttl), **(values or {})}
-    free = or_(JobLease.holder.is_(None), JobLease.holder == holder, JobLease.lease_until < now)
+    shape = {"due": job and not force, "started": job}
+    params: dict[str, Any] = {"lease": name, "me": holder, "now": now, "until": now + timedelta(seconds=ttl)}
     for _ in range(2):
-        async with db.transaction() as session:
-            result = await session.execute(
-                update(JobLease).where(JobLease.job_name == name, free, *when).values(**fields)
-            )
-            if getattr(result, "rowcount", 0):
+        async with db.engine.begin() as conn:
+            if (await conn.execute(_take(over=False, **shape), params)).rowcount:
                 return True
-            row = (await session.execute(select(JobLease.holder).where(JobLease.job_name == name))).first()
+            row = (await conn.execute(_HOLDER, params)).first()
             if row is not None:
                 if not is_dead_predecessor(row[0], holder):
                     return False
-                taken = await session.execute(
-                    update(JobLease)
-                    .where(JobLease.job_name == name, JobLease.holder == row[0], *when)
-                    .values(**fields)
-                )
-                return bool(getattr(taken, "rowcount", 0))
+                taken = await conn.execute(_take(over=True, **shape), {**params, "seen": row[0]})
+                return bool(taken.rowcount)
+            fields = {"holder": holder, "lease_until": params["until"]}
+            if job:
+                fields["last_started_at"] = now
             try:
-                async with session.begin_nested():
-                    session.add(JobLease(job_name=name, **fields))
-                    await session.flush()
+                async with conn.begin_nested():
+                    await conn.execute(insert(_LEASES).values(job_name=name, **fields))
                 return True
             except IntegrityError:
                 continue
@@ -144,31 +173,23 @@ async def acquire(
 
 async def renew(db: Database, name: str, holder: str, ttl: float = TTL) -> bool:
     """Extend a lease we hold; False when it is no longer ours."""
-    async with db.transaction() as session:
-        result = await session.execute(
-            update(JobLease)
-            .where(JobLease.job_name == name, JobLease.holder == holder)
-            .values(lease_until=clock.now() + timedelta(seconds=ttl))
-        )
-        return bool(getattr(result, "rowcount", 0))
+    params = {"lease": name, "me": holder, "until": clock.now() + timedelta(seconds=ttl)}
+    async with db.engine.begin() as conn:
+        return bool((await conn.execute(_RENEW, params)).rowcount)
 
 
 async def release(db: Database, name: str, holder: str) -> None:
-    async with db.transaction() as session:
-        await session.execute(
-            update(JobLease)
-            .where(JobLease.job_name == name, JobLease.holder == holder)
-            .values(holder=None, lease_until=None)
-        )
+    async with db.engine.begin() as conn:
+        await conn.execute(_RELEASE, {"lease": name, "me": holder})
 
 
 async def release_all(db: Database, holder: str) -> int:
     """Release every lease ``holder`` holds (clean shutdown). Returns how many."""
-    async with db.transaction() as session:
-        result = await session.execute(
-            update(JobLease).where(JobLease.holder == holder).values(holder=None, lease_until=None)
+    async with db.engine.begin() as conn:
+        result = await conn.execute(
+            update(_LEASES).where(_LEASES.c.holder == holder).values(holder=None, lease_until=None)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return int(result.rowcount or 0)
 
 
 async def holder_of(db: Database, name: str) -> str | None:

@@ -21,14 +21,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sigmatrade import clock, metrics
 from sigmatrade.context import new_request_id, request_id_var
 from sigmatrade.db import leases
+from sigmatrade.db.hot import HotSelect
 from sigmatrade.db.models import JobLease
-from sigmatrade.db.session import begin_read
 from sigmatrade.domain.enums import JobStatus
 from sigmatrade.domain.jobs import AT_START, JOB_INTERVALS
 from sigmatrade.jobs import tasks
@@ -82,6 +82,28 @@ async def ensure_rows(rt: Runtime) -> None:
                     continue
 
 
+_LEASES = leases.TABLE
+_NEXT_RUNS = HotSelect(select(JobLease.job_name, JobLease.next_run_at))
+_OURS = _LEASES.c.holder == bindparam("me")
+# Every SET expression reads the row as it was: the lease is released only if it was still ours.
+_FINISH = (
+    update(_LEASES)
+    .where(_LEASES.c.job_name == bindparam("job"))
+    .values(
+        last_finished_at=bindparam("finished"),
+        last_duration_ms=bindparam("ms"),
+        last_status=bindparam("status"),
+        last_error=bindparam("error"),
+        run_count=_LEASES.c.run_count + 1,
+        consecutive_failures=case((bindparam("failed") == 1, _LEASES.c.consecutive_failures + 1), else_=0),
+        next_run_at=bindparam("next"),
+        holder=case((_OURS, None), else_=_LEASES.c.holder),
+        lease_until=case((_OURS, None), else_=_LEASES.c.lease_until),
+    )
+    .returning(_LEASES.c.consecutive_failures)
+)
+
+
 class Scheduler:
     def __init__(self, rt: Runtime, jobs: dict[str, Job] | None = None, *, tick: float = 1.0) -> None:
         self.rt = rt
@@ -109,6 +131,9 @@ class Scheduler:
                         continue
                     if await self._claim(name):
                         self._start(name)
+                        # Spread the starts over the tick: jobs due together would otherwise put their
+                        # first steps on the loop back to back, and an update arriving then waits for all.
+                        await asyncio.sleep(self.tick / len(self.jobs))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.tick)
 
@@ -135,18 +160,12 @@ class Scheduler:
         claimed (a write transaction each); the claim checks again in its conditional UPDATE, so a
         row changed by another replica since this read is never claimed twice."""
         now = clock.now()
-        async with self.rt.db.session() as session:
-            await begin_read(session)
-            rows = (await session.execute(select(JobLease.job_name, JobLease.next_run_at))).all()
+        rows = await _NEXT_RUNS.all(self.rt.db.engine, {})
         next_at: dict[str, datetime | None] = {name: at for name, at in rows}
         return {name for name in self.jobs if (at := next_at.get(name)) is None or at <= now}
 
     async def _claim(self, name: str, *, force: bool = False) -> bool:
-        now = clock.now()
-        due = [] if force else [or_(JobLease.next_run_at.is_(None), JobLease.next_run_at <= now)]
-        return await leases.acquire(
-            self.rt.db, name, self.rt.replica_id, leases.TTL, when=due, values={"last_started_at": now}
-        )
+        return await leases.acquire(self.rt.db, name, self.rt.replica_id, leases.TTL, job=True, force=force)
 
     async def run_now(self, name: str) -> JobStatus:
         """Run one job immediately (tests, admin 'run now'), still under its lease."""
@@ -191,23 +210,22 @@ class Scheduler:
     async def _finish(
         self, name: str, started: datetime, duration: float, status: JobStatus, error: str | None
     ) -> int:
+        """Record the run, set the next one and release the lease (if still ours): one statement."""
         interval = int(await self.rt.store.get(f"job.{name}.interval_seconds"))
         next_run = next_cleanup_run(started) if name == "cleanup" else started + timedelta(seconds=interval)
-        async with self.rt.db.transaction() as session:
-            row = await session.get(JobLease, name)
-            if row is None:
-                return 0
-            row.last_finished_at = clock.now()
-            row.last_duration_ms = int(duration * 1000)
-            row.last_status = status
-            row.last_error = error
-            row.run_count += 1
-            row.consecutive_failures = row.consecutive_failures + 1 if status == JobStatus.ERROR else 0
-            row.next_run_at = next_run
-            if row.holder == self.rt.replica_id:
-                row.holder = None
-                row.lease_until = None
-            return row.consecutive_failures
+        params = {
+            "job": name,
+            "me": self.rt.replica_id,
+            "finished": clock.now(),
+            "ms": int(duration * 1000),
+            "status": status,
+            "error": error,
+            "failed": int(status == JobStatus.ERROR),
+            "next": next_run,
+        }
+        async with self.rt.db.engine.begin() as conn:
+            failures = (await conn.execute(_FINISH, params)).scalar()
+        return int(failures or 0)
 
     async def _alerts(self, name: str, status: JobStatus, failures: int, error: str | None) -> None:
         """3 consecutive failures -> admin alert (at most hourly); the next success -> 'recovered'."""
