@@ -82,7 +82,8 @@ def _count_redis() -> None:
 
 def _record_stalls(out: str) -> None:
     """``BENCH_STALLS_OUT=<file>``: every event-loop step longer than 0.5 ms, by task name and coroutine,
-    written at exit to ``<file>.<pid>`` (count, total, max, and the steps over 1 ms): what holds the loop while updates wait."""
+    written at exit to ``<file>.<pid>`` (count, total, max, and the steps over 1 ms): what holds the loop
+    while updates wait."""
     import asyncio.events
     import atexit
     import time
