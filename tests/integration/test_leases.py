@@ -204,3 +204,46 @@ async def test_a_finished_run_is_recorded_and_releases_only_its_own_lease(db: Da
         assert lease.holder == "elsewhere/abc:1:ffffff" and lease.lease_until is not None  # not ours: kept
     finally:
         await app.stop()
+
+
+async def test_stop_waits_for_every_job_the_loop_started(db: Database) -> None:
+    """Due jobs start spread over the tick; ``stop`` during that spread starts nothing more and waits
+    for every job already started, so no lease is released (at shutdown) under a running job."""
+    from sigmatrade.app import Application, Components
+    from sigmatrade.config import load_config
+    from sigmatrade.jobs.scheduler import Job, JobContext, Scheduler, ensure_rows
+
+    config = load_config(_env_file=None, database_url=db.url, environment="test", bsc_rpc_urls="")
+    app = Application(config, Components(bot=False, jobs=False, http=False))
+    rt = await app.start()
+    names = ["backup", "cleanup", "memory_monitor", "performance_report"]
+    started: list[str] = []
+    finished: list[str] = []
+
+    async def job(ctx: JobContext) -> None:
+        started.append(ctx.name)
+        await asyncio.sleep(0.6)
+        finished.append(ctx.name)
+
+    try:
+        await ensure_rows(rt)
+        async with rt.db.transaction() as session:
+            for row in (await session.scalars(select(JobLease))).all():
+                row.next_run_at = clock.now() - timedelta(seconds=1)
+        scheduler = Scheduler(rt, {name: Job(name, job) for name in names}, tick=1.0)
+        task = asyncio.create_task(scheduler.run())
+        for _ in range(200):
+            if started:
+                break
+            await asyncio.sleep(0.01)
+        assert started, "no job started"
+        await scheduler.stop(grace=10)
+        stopped_with = list(started)
+        assert sorted(finished) == sorted(stopped_with), (started, finished)  # all waited for
+        assert len(stopped_with) < len(names)  # the spread was cut short by the stop
+        await asyncio.sleep(0.3)
+        assert started == stopped_with  # nothing started after stop returned
+        await asyncio.wait_for(task, 2)
+        assert await leases.release_all(rt.db, rt.replica_id) == 0  # every run released its own lease
+    finally:
+        await app.stop()

@@ -100,8 +100,9 @@ _FINISH = (
         holder=case((_OURS, None), else_=_LEASES.c.holder),
         lease_until=case((_OURS, None), else_=_LEASES.c.lease_until),
     )
-    .returning(_LEASES.c.consecutive_failures)
 )
+# Read back in the same transaction (not ``RETURNING``: SQLite has it only from 3.35).
+_FAILURES = select(_LEASES.c.consecutive_failures).where(_LEASES.c.job_name == bindparam("job"))
 
 
 class Scheduler:
@@ -114,17 +115,22 @@ class Scheduler:
         self._running: dict[str, asyncio.Task[JobStatus]] = {}
         self._stop = asyncio.Event()
         self._accepting = True
+        self._looping = asyncio.Event()  # clear while ``run`` schedules
+        self._looping.set()
 
     async def run(self) -> None:
-        await ensure_rows(self.rt)
-        for name in AT_START:
-            enabled = name in self.jobs and await self.rt.store.get(f"job.{name}.enabled")
-            if enabled and await self._claim(name, force=True):
-                self._start(name)
-        while not self._stop.is_set():
-            if self._accepting:
+        self._looping.clear()
+        try:
+            await ensure_rows(self.rt)
+            for name in AT_START:
+                enabled = name in self.jobs and await self.rt.store.get(f"job.{name}.enabled")
+                if self._accepting and enabled and await self._claim(name, force=True):
+                    self._start(name)
+            while self._accepting:
                 due = await self.due()
                 for name in self.jobs:
+                    if not self._accepting:
+                        break
                     if name in self._running or name in self.paused or name not in due:
                         continue
                     if not await self.rt.store.get(f"job.{name}.enabled"):
@@ -133,9 +139,15 @@ class Scheduler:
                         self._start(name)
                         # Spread the starts over the tick: jobs due together would otherwise put their
                         # first steps on the loop back to back, and an update arriving then waits for all.
-                        await asyncio.sleep(self.tick / len(self.jobs))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.tick)
+                        await self._pause(self.tick / len(self.jobs))
+                await self._pause(self.tick)
+        finally:
+            self._looping.set()
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, woken at once by ``stop``."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
 
     def _start(self, name: str) -> None:
         task = asyncio.create_task(self._execute(name), name=f"job:{name}")
@@ -146,9 +158,13 @@ class Scheduler:
         self._running.pop(name, None)
 
     async def stop(self, grace: float = 30) -> None:
-        """Stop scheduling; let running jobs finish up to ``grace`` seconds."""
+        """Stop scheduling; let running jobs finish up to ``grace`` seconds. The scheduling loop is
+        waited for first: a claim it was making when told to stop may still start a job, and that job
+        must be waited for too (its lease is released when the process stops)."""
         self._accepting = False
         self._stop.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._looping.wait(), grace)
         running = list(self._running.values())
         if running:
             _, pending = await asyncio.wait(running, timeout=grace)
@@ -210,7 +226,7 @@ class Scheduler:
     async def _finish(
         self, name: str, started: datetime, duration: float, status: JobStatus, error: str | None
     ) -> int:
-        """Record the run, set the next one and release the lease (if still ours): one statement."""
+        """Record the run, set the next one and release the lease (if still ours): one UPDATE."""
         interval = int(await self.rt.store.get(f"job.{name}.interval_seconds"))
         next_run = next_cleanup_run(started) if name == "cleanup" else started + timedelta(seconds=interval)
         params = {
@@ -224,7 +240,8 @@ class Scheduler:
             "next": next_run,
         }
         async with self.rt.db.engine.begin() as conn:
-            failures = (await conn.execute(_FINISH, params)).scalar()
+            await conn.execute(_FINISH, params)
+            failures = (await conn.execute(_FAILURES, params)).scalar()
         return int(failures or 0)
 
     async def _alerts(self, name: str, status: JobStatus, failures: int, error: str | None) -> None:
