@@ -247,3 +247,47 @@ async def test_stop_waits_for_every_job_the_loop_started(db: Database) -> None:
         assert await leases.release_all(rt.db, rt.replica_id) == 0  # every run released its own lease
     finally:
         await app.stop()
+
+
+async def test_a_failing_tick_does_not_stop_the_scheduler(db: Database) -> None:
+    """A database error in a tick (a PostgreSQL restart, a locked SQLite file) is logged; the next tick
+    schedules as usual (before, one error ended the scheduling loop until the process restarted)."""
+    from sigmatrade.app import Application, Components
+    from sigmatrade.config import load_config
+    from sigmatrade.jobs.scheduler import Job, JobContext, Scheduler, ensure_rows
+
+    config = load_config(_env_file=None, database_url=db.url, environment="test", bsc_rpc_urls="")
+    app = Application(config, Components(bot=False, jobs=False, http=False))
+    rt = await app.start()
+    runs: list[str] = []
+
+    async def job(ctx: JobContext) -> None:
+        runs.append(ctx.name)
+
+    try:
+        await ensure_rows(rt)
+        async with rt.db.transaction() as session:
+            for row in (await session.scalars(select(JobLease))).all():
+                row.next_run_at = clock.now() - timedelta(seconds=1)
+        scheduler = Scheduler(rt, {"backup": Job("backup", job)}, tick=0.05)
+        real_due = scheduler.due
+        failures = 0
+
+        async def due() -> set[str]:
+            nonlocal failures
+            if failures < 2:
+                failures += 1
+                raise OSError("connection refused")
+            return await real_due()
+
+        scheduler.due = due  # type: ignore[method-assign]
+        task = asyncio.create_task(scheduler.run())
+        for _ in range(100):
+            if runs:
+                break
+            await asyncio.sleep(0.02)
+        assert failures == 2 and runs == ["backup"]
+        await scheduler.stop()
+        await asyncio.wait_for(task, 2)
+    finally:
+        await app.stop()

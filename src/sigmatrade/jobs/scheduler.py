@@ -127,22 +127,28 @@ class Scheduler:
                 if self._accepting and enabled and await self._claim(name, force=True):
                     self._start(name)
             while self._accepting:
-                due = await self.due()
-                for name in self.jobs:
-                    if not self._accepting:
-                        break
-                    if name in self._running or name in self.paused or name not in due:
-                        continue
-                    if not await self.rt.store.get(f"job.{name}.enabled"):
-                        continue
-                    if await self._claim(name):
-                        self._start(name)
-                        # Spread the starts over the tick: jobs due together would otherwise put their
-                        # first steps on the loop back to back, and an update arriving then waits for all.
-                        await self._pause(self.tick / len(self.jobs))
+                try:
+                    await self._tick()
+                except Exception:  # the database is unreachable or busy: keep scheduling, never die
+                    log.exception("scheduler_tick_failed")
                 await self._pause(self.tick)
         finally:
             self._looping.set()
+
+    async def _tick(self) -> None:
+        due = await self.due()
+        for name in self.jobs:
+            if not self._accepting:
+                break
+            if name in self._running or name in self.paused or name not in due:
+                continue
+            if not await self.rt.store.get(f"job.{name}.enabled"):
+                continue
+            if await self._claim(name):
+                self._start(name)
+                # Spread the starts over the tick: jobs due together would otherwise put their first
+                # steps on the loop back to back, and an update arriving then waits for all of them.
+                await self._pause(self.tick / len(self.jobs))
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, woken at once by ``stop``."""
