@@ -291,3 +291,12 @@ async def test_a_failing_tick_does_not_stop_the_scheduler(db: Database) -> None:
         await asyncio.wait_for(task, 2)
     finally:
         await app.stop()
+
+
+def test_a_long_poll_ends_before_the_polling_lease_can_lapse() -> None:
+    """The polling lease is renewed between polls; a long poll as long as the lease (10 s each, before)
+    let it lapse mid-poll, and a standby replica could take it and poll the same updates."""
+    from sigmatrade.bot.polling import Poller
+
+    poller = Poller(None, None, None, timeout=10)  # type: ignore[arg-type]
+    assert poller.timeout + leases.RENEW_EVERY < leases.TTL

@@ -34,6 +34,10 @@ log = get_logger("sigmatrade.polling")
 LEASE_NAME = "telegram_polling"
 ALLOWED_UPDATES = ["message", "callback_query"]
 BUSY_REPOLL = 0.2
+# A long poll ends well inside the lease: the lease is renewed between polls (at most every
+# RENEW_EVERY seconds), so a poll longer than TTL - RENEW_EVERY could outlive it while another replica
+# takes it over and polls too (both would get the unconfirmed updates).
+MAX_LONG_POLL = int(leases.TTL - leases.RENEW_EVERY) - 1
 SHUTDOWN_GRACE = 10.0
 
 
@@ -51,7 +55,7 @@ class Poller:
         self.rt = rt
         self.bot = bot
         self.dp = dp
-        self.timeout = timeout
+        self.timeout = max(0, min(timeout, MAX_LONG_POLL))
         self.max_in_flight = max(1, min(100, max_in_flight))
         self.lanes = lanes or UpdateLanes(self.feed)
         self.offset: int | None = None  # the last offset sent: every update below it was handled
