@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from sigmatrade import clock
 from sigmatrade.db import leases
 from sigmatrade.db.models import JobLease
 from sigmatrade.db.session import Database
+from sigmatrade.runtime import Runtime
 
 
 def _dead_pid() -> int:
@@ -36,6 +39,31 @@ async def _hold(db: Database, name: str, holder: str, seconds: float = 60) -> No
             )
         else:
             row.holder, row.lease_until = holder, clock.now() + timedelta(seconds=seconds)
+
+
+@contextlib.asynccontextmanager
+async def _runtime(db: Database) -> AsyncIterator[Runtime]:
+    """A started runtime without bot, jobs or HTTP: the test drives the scheduler itself."""
+    from sigmatrade.app import Application, Components
+    from sigmatrade.config import load_config
+
+    config = load_config(_env_file=None, database_url=db.url, environment="test", bsc_rpc_urls="")
+    app = Application(config, Components(bot=False, jobs=False, http=False))
+    rt = await app.start()
+    try:
+        yield rt
+    finally:
+        await app.stop()
+
+
+async def _next_runs_in(rt: Runtime, delta: timedelta) -> None:
+    """Every job's next run at now + ``delta`` (the lease rows created first)."""
+    from sigmatrade.jobs.scheduler import ensure_rows
+
+    await ensure_rows(rt)
+    async with rt.db.transaction() as session:
+        for row in (await session.scalars(select(JobLease))).all():
+            row.next_run_at = clock.now() + delta
 
 
 async def test_a_dead_process_of_this_machine_is_taken_over_at_once(db: Database) -> None:
@@ -82,14 +110,9 @@ async def test_release_all_frees_every_lease_of_a_holder(db: Database) -> None:
 
 
 async def test_a_job_held_by_a_dead_predecessor_is_claimed(db: Database) -> None:
-    from sigmatrade.app import Application, Components
-    from sigmatrade.config import load_config
     from sigmatrade.jobs.scheduler import Scheduler
 
-    config = load_config(_env_file=None, database_url=db.url, environment="test", bsc_rpc_urls="")
-    app = Application(config, Components(bot=False, jobs=False, http=False))
-    rt = await app.start()
-    try:
+    async with _runtime(db) as rt:
         scheduler = Scheduler(rt)
         await _hold(rt.db, "cleanup", _holder(leases.machine_id(), _dead_pid()), seconds=3600)
         async with rt.db.transaction() as session:
@@ -98,8 +121,6 @@ async def test_a_job_held_by_a_dead_predecessor_is_claimed(db: Database) -> None
             row.next_run_at = clock.now() - timedelta(seconds=1)
         assert await scheduler._claim("cleanup")
         assert await leases.holder_of(rt.db, "cleanup") == rt.replica_id
-    finally:
-        await app.stop()
 
 
 async def test_a_tick_with_nothing_due_writes_nothing(db: Database) -> None:
@@ -107,13 +128,8 @@ async def test_a_tick_with_nothing_due_writes_nothing(db: Database) -> None:
     that are due; before, every tick tried a conditional UPDATE for every job (~11 writes a second)."""
     from sqlalchemy import event
 
-    from sigmatrade.app import Application, Components
-    from sigmatrade.config import load_config
-    from sigmatrade.jobs.scheduler import Job, JobContext, Scheduler, ensure_rows
+    from sigmatrade.jobs.scheduler import Job, JobContext, Scheduler
 
-    config = load_config(_env_file=None, database_url=db.url, environment="test", bsc_rpc_urls="")
-    app = Application(config, Components(bot=False, jobs=False, http=False))
-    rt = await app.start()
     runs: list[str] = []
 
     async def job(ctx: JobContext) -> None:
@@ -125,11 +141,8 @@ async def test_a_tick_with_nothing_due_writes_nothing(db: Database) -> None:
         if statement.lstrip().split()[0].upper() in ("UPDATE", "INSERT", "DELETE"):
             writes.append(statement[:60])
 
-    try:
-        await ensure_rows(rt)
-        async with rt.db.transaction() as session:
-            for row in (await session.scalars(select(JobLease))).all():
-                row.next_run_at = clock.now() + timedelta(hours=1)
+    async with _runtime(db) as rt:
+        await _next_runs_in(rt, timedelta(hours=1))
         scheduler = Scheduler(rt, {"cleanup": Job("cleanup", job), "backup": Job("backup", job)}, tick=0.02)
         event.listen(rt.db.engine.sync_engine, "before_cursor_execute", on_sql)
         task = asyncio.create_task(scheduler.run())
@@ -147,21 +160,14 @@ async def test_a_tick_with_nothing_due_writes_nothing(db: Database) -> None:
         await scheduler.stop()
         await task
         event.remove(rt.db.engine.sync_engine, "before_cursor_execute", on_sql)
-    finally:
-        await app.stop()
 
 
 async def test_a_finished_run_is_recorded_and_releases_only_its_own_lease(db: Database) -> None:
     """The run's bookkeeping (one UPDATE): counts, failures in a row (reset by a success), the next
     run at start + interval, and the lease released only while this replica still holds it."""
-    from sigmatrade.app import Application, Components
-    from sigmatrade.config import load_config
     from sigmatrade.domain.enums import JobStatus
     from sigmatrade.jobs.scheduler import FAILURE_ALERT_AFTER, Job, JobContext, Scheduler
 
-    config = load_config(_env_file=None, database_url=db.url, environment="test", bsc_rpc_urls="")
-    app = Application(config, Components(bot=False, jobs=False, http=False))
-    rt = await app.start()
     outcomes = ["fail"] * FAILURE_ALERT_AFTER + ["ok", "taken"]
     started: list[object] = []
 
@@ -179,7 +185,7 @@ async def test_a_finished_run_is_recorded_and_releases_only_its_own_lease(db: Da
             assert found is not None
             return found
 
-    try:
+    async with _runtime(db) as rt:
         scheduler = Scheduler(rt, {"backup": Job("backup", job)})
         interval = int(await rt.store.get("job.backup.interval_seconds"))
         for n in range(1, FAILURE_ALERT_AFTER + 1):
@@ -202,20 +208,13 @@ async def test_a_finished_run_is_recorded_and_releases_only_its_own_lease(db: Da
         lease = await row()
         assert lease.run_count == FAILURE_ALERT_AFTER + 2
         assert lease.holder == "elsewhere/abc:1:ffffff" and lease.lease_until is not None  # not ours: kept
-    finally:
-        await app.stop()
 
 
 async def test_stop_waits_for_every_job_the_loop_started(db: Database) -> None:
     """Due jobs start spread over the tick; ``stop`` during that spread starts nothing more and waits
     for every job already started, so no lease is released (at shutdown) under a running job."""
-    from sigmatrade.app import Application, Components
-    from sigmatrade.config import load_config
-    from sigmatrade.jobs.scheduler import Job, JobContext, Scheduler, ensure_rows
+    from sigmatrade.jobs.scheduler import Job, JobContext, Scheduler
 
-    config = load_config(_env_file=None, database_url=db.url, environment="test", bsc_rpc_urls="")
-    app = Application(config, Components(bot=False, jobs=False, http=False))
-    rt = await app.start()
     names = ["backup", "cleanup", "memory_monitor", "performance_report"]
     started: list[str] = []
     finished: list[str] = []
@@ -225,11 +224,8 @@ async def test_stop_waits_for_every_job_the_loop_started(db: Database) -> None:
         await asyncio.sleep(0.6)
         finished.append(ctx.name)
 
-    try:
-        await ensure_rows(rt)
-        async with rt.db.transaction() as session:
-            for row in (await session.scalars(select(JobLease))).all():
-                row.next_run_at = clock.now() - timedelta(seconds=1)
+    async with _runtime(db) as rt:
+        await _next_runs_in(rt, timedelta(seconds=-1))  # every job due
         scheduler = Scheduler(rt, {name: Job(name, job) for name in names}, tick=1.0)
         task = asyncio.create_task(scheduler.run())
         for _ in range(200):
@@ -245,30 +241,20 @@ async def test_stop_waits_for_every_job_the_loop_started(db: Database) -> None:
         assert started == stopped_with  # nothing started after stop returned
         await asyncio.wait_for(task, 2)
         assert await leases.release_all(rt.db, rt.replica_id) == 0  # every run released its own lease
-    finally:
-        await app.stop()
 
 
 async def test_a_failing_tick_does_not_stop_the_scheduler(db: Database) -> None:
     """A database error in a tick (a PostgreSQL restart, a locked SQLite file) is logged; the next tick
     schedules as usual (before, one error ended the scheduling loop until the process restarted)."""
-    from sigmatrade.app import Application, Components
-    from sigmatrade.config import load_config
-    from sigmatrade.jobs.scheduler import Job, JobContext, Scheduler, ensure_rows
+    from sigmatrade.jobs.scheduler import Job, JobContext, Scheduler
 
-    config = load_config(_env_file=None, database_url=db.url, environment="test", bsc_rpc_urls="")
-    app = Application(config, Components(bot=False, jobs=False, http=False))
-    rt = await app.start()
     runs: list[str] = []
 
     async def job(ctx: JobContext) -> None:
         runs.append(ctx.name)
 
-    try:
-        await ensure_rows(rt)
-        async with rt.db.transaction() as session:
-            for row in (await session.scalars(select(JobLease))).all():
-                row.next_run_at = clock.now() - timedelta(seconds=1)
+    async with _runtime(db) as rt:
+        await _next_runs_in(rt, timedelta(seconds=-1))  # every job due
         scheduler = Scheduler(rt, {"backup": Job("backup", job)}, tick=0.05)
         real_due = scheduler.due
         failures = 0
@@ -289,8 +275,6 @@ async def test_a_failing_tick_does_not_stop_the_scheduler(db: Database) -> None:
         assert failures == 2 and runs == ["backup"]
         await scheduler.stop()
         await asyncio.wait_for(task, 2)
-    finally:
-        await app.stop()
 
 
 def test_a_long_poll_ends_before_the_polling_lease_can_lapse() -> None:
