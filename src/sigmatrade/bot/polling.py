@@ -119,10 +119,9 @@ class Poller:
         finally:
             await self._shutdown()
 
-    def _take(self, updates: list[Update]) -> int:
-        """Hand new updates to their lanes; returns how many were new."""
+    def _take(self, updates: list[Update]) -> None:
+        """Hand the new updates to their lanes (those already known are skipped)."""
         floor = self.offset
-        new = 0
         for update in updates:
             uid = update.update_id
             if uid in self._known or (floor is not None and uid < floor):
@@ -130,8 +129,6 @@ class Poller:
             self._known.add(uid)
             self._highest = uid if self._highest is None else max(self._highest, uid)
             self.lanes.submit(update)
-            new += 1
-        return new
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -100,7 +100,6 @@ def is_dead_predecessor(holder: str | None, me: str) -> bool:
 
 
 TABLE = cast(Table, JobLease.__table__)  # Core statements (see ``acquire``)
-_LEASES = TABLE
 
 
 @functools.cache
@@ -109,33 +108,33 @@ def _take(*, over: bool, due: bool, started: bool) -> Update:
     ``due``: only when the job is due; ``started``: record the job's start. Built once, bound per call
     (building the statement cost more than running it)."""
     if over:
-        where = [_LEASES.c.job_name == bindparam("lease"), _LEASES.c.holder == bindparam("seen")]
+        where = [TABLE.c.job_name == bindparam("lease"), TABLE.c.holder == bindparam("seen")]
     else:
         free = or_(
-            _LEASES.c.holder.is_(None),
-            _LEASES.c.holder == bindparam("me"),
-            _LEASES.c.lease_until < bindparam("now"),
+            TABLE.c.holder.is_(None),
+            TABLE.c.holder == bindparam("me"),
+            TABLE.c.lease_until < bindparam("now"),
         )
-        where = [_LEASES.c.job_name == bindparam("lease"), free]
+        where = [TABLE.c.job_name == bindparam("lease"), free]
     if due:
-        where.append(or_(_LEASES.c.next_run_at.is_(None), _LEASES.c.next_run_at <= bindparam("now")))
+        where.append(or_(TABLE.c.next_run_at.is_(None), TABLE.c.next_run_at <= bindparam("now")))
     values: dict[str, Any] = {"holder": bindparam("me"), "lease_until": bindparam("until")}
     if started:
         values["last_started_at"] = bindparam("now")
-    return update(_LEASES).where(*where).values(values)
+    return update(TABLE).where(*where).values(values)
 
 
 _RENEW = (
-    update(_LEASES)
-    .where(_LEASES.c.job_name == bindparam("lease"), _LEASES.c.holder == bindparam("me"))
+    update(TABLE)
+    .where(TABLE.c.job_name == bindparam("lease"), TABLE.c.holder == bindparam("me"))
     .values(lease_until=bindparam("until"))
 )
 _RELEASE = (
-    update(_LEASES)
-    .where(_LEASES.c.job_name == bindparam("lease"), _LEASES.c.holder == bindparam("me"))
+    update(TABLE)
+    .where(TABLE.c.job_name == bindparam("lease"), TABLE.c.holder == bindparam("me"))
     .values(holder=None, lease_until=None)
 )
-_HOLDER = select(_LEASES.c.holder).where(_LEASES.c.job_name == bindparam("lease"))
+_HOLDER = select(TABLE.c.holder).where(TABLE.c.job_name == bindparam("lease"))
 
 
 async def acquire(
@@ -164,7 +163,7 @@ async def acquire(
                 fields["last_started_at"] = now
             try:
                 async with conn.begin_nested():
-                    await conn.execute(insert(_LEASES).values(job_name=name, **fields))
+                    await conn.execute(insert(TABLE).values(job_name=name, **fields))
                 return True
             except IntegrityError:
                 continue
@@ -187,7 +186,7 @@ async def release_all(db: Database, holder: str) -> int:
     """Release every lease ``holder`` holds (clean shutdown). Returns how many."""
     async with db.engine.begin() as conn:
         result = await conn.execute(
-            update(_LEASES).where(_LEASES.c.holder == holder).values(holder=None, lease_until=None)
+            update(TABLE).where(TABLE.c.holder == holder).values(holder=None, lease_until=None)
         )
         return int(result.rowcount or 0)
 
