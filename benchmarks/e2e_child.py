@@ -8,12 +8,16 @@ import os
 import sys
 from typing import Any
 
-from prometheus_client import Counter
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sigmatrade.ops import heap
 
-from sigmatrade import metrics
-from sigmatrade.db import hot
+heap.pause()  # as `sigmatrade run` does before its imports: this file's imports come first here
+
+from prometheus_client import Counter  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+from sigmatrade import metrics  # noqa: E402
+from sigmatrade.db import hot  # noqa: E402
 
 WORK = Counter("bench_work", "Work done by the process (bench_e2e)", ["kind"], registry=metrics.REGISTRY)
 
@@ -116,7 +120,82 @@ def _record_stalls(out: str) -> None:
     atexit.register(dump)
 
 
+def _record_startup(out: str) -> None:
+    """``BENCH_STARTUP_OUT=<file>``: the start-up timeline, seconds from the process's creation to the end
+    of each step (imports, runtime, each Bot API call until the first ``getUpdates``, the dispatcher, the
+    commands), written to ``<file>.<pid>`` when the first ``getUpdates`` is sent."""
+    import functools
+    import time
+
+    import psutil
+
+    born = psutil.Process().create_time()
+    marks: list[str] = []
+
+    def mark(label: str) -> None:
+        marks.append(f"{time.time() - born:8.3f} s  {label}")
+
+    mark("interpreter up")
+    from aiogram import Bot
+
+    mark("aiogram imported")
+    from sigmatrade import app
+    from sigmatrade.bot import commands, factory
+    from sigmatrade.chain import runtime
+
+    mark("sigmatrade imported")
+
+    def timed(owner: Any, name: str) -> None:
+        inner = getattr(owner, name)
+
+        @functools.wraps(inner)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            result = await inner(*args, **kwargs)
+            mark(f"{name} done")
+            return result
+
+        setattr(owner, name, wrapper)
+
+    for owner, name in (
+        (app, "prepare_database"),
+        (app, "build_runtime"),
+        (commands, "publish_commands"),
+        (commands, "sync_admin_commands"),
+        (runtime, "start_chain"),
+    ):
+        timed(owner, name)
+    build = factory.build_dispatcher
+
+    def build_dispatcher(*args: Any) -> Any:
+        result = build(*args)
+        mark("build_dispatcher done")
+        return result
+
+    factory.build_dispatcher = build_dispatcher  # type: ignore[assignment]
+
+    def dump() -> None:
+        with open(f"{out}.{os.getpid()}", "w") as f:
+            f.write("\n".join(marks) + "\n")
+
+    call = Bot.__call__
+
+    async def bot_call(self: Any, method: Any, *args: Any, **kwargs: Any) -> Any:
+        name = type(method).__name__
+        if name == "GetUpdates" and marks[-1] != "":
+            mark("first GetUpdates sent")
+            dump()
+            marks.append("")
+        result = await call(self, method, *args, **kwargs)
+        if marks[-1] != "":
+            mark(f"{name} answered")
+        return result
+
+    Bot.__call__ = bot_call  # type: ignore[method-assign]
+
+
 if __name__ == "__main__":
+    if os.environ.get("BENCH_STARTUP_OUT"):
+        _record_startup(os.environ["BENCH_STARTUP_OUT"])
     _install()
     if os.environ.get("BENCH_STALLS_OUT"):
         _record_stalls(os.environ["BENCH_STALLS_OUT"])

@@ -17,6 +17,7 @@ from sigmatrade.db.locks import lock_startup
 from sigmatrade.db.session import Database
 from sigmatrade.ledger.accounts import seed_system_accounts
 from sigmatrade.logging import get_logger, register_secret
+from sigmatrade.ops import heap
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import admins
 from sigmatrade.services import settings as settings_service
@@ -138,7 +139,8 @@ class Application:
             self.scheduler = Scheduler(rt)
             rt.jobs = self.scheduler
             self._scheduler_task = asyncio.create_task(self.scheduler.run(), name="scheduler")
-        log.info("started", replica=rt.replica_id, components=self.components.__dict__)
+        heap.settle()  # a process without the bot
+        log.info("started", replica=rt.replica_id, components=self.components.__dict__, **heap.state())
         return rt
 
     async def _start_bot(self, rt: Runtime) -> None:
@@ -158,6 +160,7 @@ class Application:
         self.lanes = UpdateLanes(self.feed, watchdog_seconds=self.config.update_watchdog_seconds)
         await publish_commands(self.bot)
         await sync_admin_commands(self.bot, rt)
+        heap.settle()  # everything updates need is built: before the first update can arrive
         if self.config.webhook_url:
             secret = self.config.webhook_secret.get_secret_value() if self.config.webhook_secret else None
             if self.http is None:

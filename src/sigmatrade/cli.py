@@ -35,15 +35,21 @@ async def _open_db(config: Config, *, upgrade: bool = False) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sigmatrade.app import Application, Components
-    from sigmatrade.logging import setup_logging
+    from sigmatrade.ops import heap
 
-    config = _config()
-    components = Components(bot=not args.no_bot, jobs=not args.no_jobs, http=not args.no_http)
-    if components.bot:
-        config.require_bot_token()
-    setup_logging(config.log_level, config.effective_log_format, config.log_file)
-    return asyncio.run(Application(config, components).run_forever())
+    heap.pause()  # until the process is built (Application.start settles it)
+    try:
+        from sigmatrade.app import Application, Components
+        from sigmatrade.logging import setup_logging
+
+        config = _config()
+        components = Components(bot=not args.no_bot, jobs=not args.no_jobs, http=not args.no_http)
+        if components.bot:
+            config.require_bot_token()
+        setup_logging(config.log_level, config.effective_log_format, config.log_file)
+        return asyncio.run(Application(config, components).run_forever())
+    finally:
+        heap.resume()
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

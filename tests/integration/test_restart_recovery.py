@@ -8,6 +8,7 @@ holder lets the other poll quickly; SIGTERM releases every lease.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -111,6 +112,21 @@ async def _terminate(proc: Proc) -> None:
             break
         await asyncio.sleep(0.05)
     assert proc.popen.returncode == 0, proc.output()[-3000:]
+
+
+async def test_start_up_pauses_the_collector_then_freezes_what_it_built(
+    emulator: BotApiEmulator, spawn: object
+) -> None:
+    """``sigmatrade run`` builds itself with the cyclic collector off and then freezes that heap
+    (``ops/heap.py``): when it says ``started``, the collector runs again and the start-up's objects are
+    frozen, and the bot answers."""
+    proc = spawn("one", jobs=False)  # type: ignore[operator]
+    await proc.wait_started()
+    started = next(json.loads(line) for line in proc.output().splitlines() if '"started"' in line)
+    assert started["gc_enabled"] is True
+    assert started["gc_frozen"] > 100_000  # aiogram's and SQLAlchemy's models, our routers
+    ex = await user_client(emulator, 8811, "After", language_code="en").send("/start", timeout=60)
+    assert "Welcome" in ex.text
 
 
 async def test_sigkill_then_restart_polls_at_once_and_answers_what_came_meanwhile(
