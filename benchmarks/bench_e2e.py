@@ -16,6 +16,7 @@ the same emulator: the floor.
     BENCH_PYSPY_OUT=/tmp/stacks.txt ...              # sample the real process with py-spy (collapsed stacks)
     BENCH_E2E_JOBS=1 ...                             # also: jobs every second vs jobs off (p99 added by jobs)
     BENCH_STALLS_OUT=/tmp/stalls ...                 # event-loop steps over 0.5 ms by task, per process
+    BENCH_STARTUP_OUT=/tmp/startup ...               # start-up timeline (seconds, RSS) per process
 
 Work per update is counted inside the real process (benchmarks/e2e_child.py exports the counters on its
 /metrics): SQL statements, transactions, PostgreSQL round trips, Redis commands; it includes what

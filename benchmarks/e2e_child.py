@@ -121,9 +121,9 @@ def _record_stalls(out: str) -> None:
 
 
 def _record_startup(out: str) -> None:
-    """``BENCH_STARTUP_OUT=<file>``: the start-up timeline, seconds from the process's creation to the end
-    of each step (imports, runtime, each Bot API call until the first ``getUpdates``, the dispatcher, the
-    commands), written to ``<file>.<pid>`` when the first ``getUpdates`` is sent."""
+    """``BENCH_STARTUP_OUT=<file>``: the start-up timeline, seconds from the process's creation (and RSS)
+    at the end of each step (imports, runtime, each Bot API call until the first ``getUpdates``, the
+    dispatcher, the commands), written to ``<file>.<pid>`` when the first ``getUpdates`` is sent."""
     import functools
     import time
 
@@ -133,7 +133,9 @@ def _record_startup(out: str) -> None:
     marks: list[str] = []
 
     def mark(label: str) -> None:
-        marks.append(f"{time.time() - born:8.3f} s  {label}")
+        marks.append(
+            f"{time.time() - born:8.3f} s {psutil.Process().memory_info().rss / 2**20:6.1f} MB  {label}"
+        )
 
     mark("interpreter up")
     from aiogram import Bot
