@@ -1,7 +1,9 @@
 """#4 Throttling: per-user sliding minute, mute with one notice, double-tap guard, admin exemption.
 
 The three checks are one ``ratelimit.admit`` call (one Redis round trip when Redis is configured),
-which also brings the update's FSM record when it lives in Redis (``fsm_storage.redis_prefetch``)."""
+which also brings the update's FSM record when it lives in Redis (``fsm_storage.redis_prefetch``).
+With Redis, the update's user read (``user.read_ahead``) is started just before that round trip, so
+the two round trips overlap."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from aiogram.types import TelegramObject, Update
 
 from sigmatrade.bot.fsm_storage import PREFETCHED, redis_prefetch
 from sigmatrade.bot.middlewares._util import event_user
+from sigmatrade.bot.middlewares.user import read_ahead
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import admins
 from sigmatrade.services.ratelimit import Check, admit
@@ -50,6 +53,8 @@ class ThrottlingMiddleware(BaseMiddleware):
             limit=limit,
             window=60,
         )
+        if self.rt.redis is not None:
+            read_ahead(self.rt, data, user.id)  # its round trip runs during the throttle's
         outcome, values = await admit(counter, check, prefetch.redis_keys if prefetch is not None else ())
         if prefetch is not None and values is not None:
             # The update's FSM record came in the same round trip: it primes the FSM cache.
