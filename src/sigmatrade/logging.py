@@ -9,6 +9,7 @@ import logging
 import logging.handlers
 import re
 import sys
+import weakref
 from collections.abc import MutableMapping
 from queue import SimpleQueue
 from typing import Any
@@ -181,18 +182,32 @@ def get_logger(name: str | None = None) -> Any:
 
 
 # ------------------------------------------------------------ where a coroutine waits (watchdog, guards)
+_helpers: weakref.WeakKeyDictionary[asyncio.Task[Any], asyncio.Task[Any]] = weakref.WeakKeyDictionary()
+
+
+def helped_by(helper: asyncio.Task[Any]) -> None:
+    """The current task will wait for ``helper`` (work it started early, in a task of its own):
+    ``awaiting_stack`` follows into the helper while it runs, where the await chain itself cannot."""
+    with contextlib.suppress(RuntimeError):
+        current = asyncio.current_task()
+        if current is not None:
+            _helpers[current] = helper
+
+
 def awaiting_stack(task: asyncio.Task[Any] | None, *, limit: int = 20) -> str:
-    """``file:line in function`` for each coroutine in the task's await chain (outermost first)."""
-    if task is None:
-        return ""
+    """``file:line in function`` for each coroutine in the task's await chain (outermost first), then
+    the chain of a helper task it waits for (``helped_by``) while that one runs."""
     lines: list[str] = []
-    coro: Any = task.get_coro()
-    while coro is not None and len(lines) < limit:
-        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-        if frame is None:
-            break
-        lines.append(f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}")
-        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    while task is not None and len(lines) < limit:
+        coro: Any = task.get_coro()
+        while coro is not None and len(lines) < limit:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+            if frame is None:
+                break
+            lines.append(f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}")
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        helper = _helpers.get(task)
+        task = helper if helper is not None and not helper.done() else None
     return "\n".join(lines)
 
 

@@ -183,56 +183,6 @@ async def test_with_redis_a_simple_update_makes_one_redis_round_trip(harness: Ha
     assert sent == ["EVALSHA", "EVALSHA"], sent
 
 
-async def test_with_redis_the_user_read_is_sent_during_the_throttles_round_trip(harness: Harness) -> None:
-    """The user read is sent before the throttle's Redis reply is in (``user.read_ahead``): the two round
-    trips overlap instead of following each other."""
-    redis = harness.rt.redis
-    if redis is None:
-        pytest.skip("Redis only (TEST_REDIS_URL)")
-    user = harness.user(7312, "Guest", language_code="en")
-    await user.send("/start")
-    events: list[str] = []
-    plain = redis.execute_command
-
-    async def traced(*args: Any, **kwargs: Any) -> Any:
-        events.append("redis sent")
-        try:
-            return await plain(*args, **kwargs)
-        finally:
-            events.append("redis answered")
-
-    def observe(_dialect: str, _sql: str) -> None:
-        events.append("db sent")
-
-    redis.execute_command = traced
-    hot.observers.append(observe)
-    try:
-        assert "Commands" in (await user.send("/help")).text
-    finally:
-        del redis.execute_command
-        hot.observers.remove(observe)
-    assert events[:3] == ["redis sent", "db sent", "redis answered"], events
-
-
-async def test_a_throttled_update_drops_its_early_user_read_quietly(harness: Harness) -> None:
-    """A double tap is refused by the throttle after its user read started: the read finishes, its result
-    is dropped, and nothing is logged about an exception never retrieved."""
-    user = harness.user(7313, "Guest", language_code="en")
-    await user.send("/start")
-    data = Nav(to="help").pack()
-    loop = asyncio.get_running_loop()
-    unhandled: list[dict[str, Any]] = []
-    previous = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
-    try:
-        await user.press_data(data)
-        await user.press_data(data)  # within the double-tap second: answered, not handled
-        await asyncio.sleep(0.1)
-    finally:
-        loop.set_exception_handler(previous)
-    assert unhandled == []
-
-
 async def test_admin_is_loaded_with_the_user(harness: Harness) -> None:
     async with harness.rt.db.transaction() as session:
         await make_user(session, telegram_id=7304, finpass="Abcdefgh2345", language="en")

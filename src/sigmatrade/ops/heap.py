@@ -8,8 +8,10 @@ that long.
 
 ``pause()`` before the imports (``sigmatrade run`` only); ``settle()`` once the process is built:
 the objects alive then are frozen (later collections never scan them again) and the collector runs as
-usual for everything created after. Start-up's own cyclic garbage (about 1,600 objects) is frozen with
-the rest instead of collected: a full collection to find it would cost the 0.1-0.3 s saved.
+usual for everything created after. Start-up's own cyclic garbage (about 2,000 objects; about 17,000
+when start-up runs the migrations) is frozen with the rest instead of collected: a full collection to
+find it would cost the 0.1-0.3 s saved. A long data migration is better run by `sigmatrade db upgrade`
+before `run`: here it would run with the collector off.
 """
 
 from __future__ import annotations

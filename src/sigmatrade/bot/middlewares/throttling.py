@@ -18,7 +18,7 @@ from aiogram.types import TelegramObject, Update
 
 from sigmatrade.bot.fsm_storage import PREFETCHED, redis_prefetch
 from sigmatrade.bot.middlewares._util import event_user
-from sigmatrade.bot.middlewares.user import read_ahead
+from sigmatrade.bot.middlewares.user import read_ahead, settle_read
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import admins
 from sigmatrade.services.ratelimit import Check, admit
@@ -53,25 +53,30 @@ class ThrottlingMiddleware(BaseMiddleware):
             limit=limit,
             window=60,
         )
-        if self.rt.redis is not None:
-            read_ahead(self.rt, data, user.id)  # its round trip runs during the throttle's
-        outcome, values = await admit(counter, check, prefetch.redis_keys if prefetch is not None else ())
-        if prefetch is not None and values is not None:
-            # The update's FSM record came in the same round trip: it primes the FSM cache.
-            data[PREFETCHED] = (prefetch.key, *prefetch.decode(*values))
-        if outcome in ("double_tap", "muted"):
-            data["outcome"] = "throttled"
-            if query is not None:
-                with contextlib.suppress(TelegramAPIError):
-                    await query.answer()
-            return None
-        if outcome == "limited" and not await self._live_admin(user.id):
-            minutes = int(await self.rt.store.get("throttle.mute_minutes"))
-            await counter.mute(f"user:{user.id}", minutes * 60)
-            data["outcome"] = "throttled"
-            await self._notify(event, user.language_code, minutes)
-            return None
-        return await handler(event, data)
+        # With Redis the user read starts now and its round trip runs during the throttle's; an update
+        # refused (or failing) before the user middleware awaits the read waits for it here.
+        early = read_ahead(self.rt, data, user.id) if self.rt.redis is not None else None
+        try:
+            outcome, values = await admit(counter, check, prefetch.redis_keys if prefetch is not None else ())
+            if prefetch is not None and values is not None:
+                # The update's FSM record came in the same round trip: it primes the FSM cache.
+                data[PREFETCHED] = (prefetch.key, *prefetch.decode(*values))
+            if outcome in ("double_tap", "muted"):
+                data["outcome"] = "throttled"
+                if query is not None:
+                    with contextlib.suppress(TelegramAPIError):
+                        await query.answer()
+                return None
+            if outcome == "limited" and not await self._live_admin(user.id):
+                minutes = int(await self.rt.store.get("throttle.mute_minutes"))
+                await counter.mute(f"user:{user.id}", minutes * 60)
+                data["outcome"] = "throttled"
+                await self._notify(event, user.language_code, minutes)
+                return None
+            return await handler(event, data)
+        finally:
+            if early is not None:
+                await settle_read(early)
 
     async def _live_admin(self, telegram_id: int) -> bool:
         async with self.rt.db.session() as session:

@@ -26,6 +26,7 @@ from sigmatrade.bot.middlewares._util import event_user
 from sigmatrade.db.hot import HotSelect, columns_of, detached
 from sigmatrade.db.models import Admin, AdminSession, Blacklist, FsmState, User
 from sigmatrade.db.types import UTCDateTime
+from sigmatrade.logging import helped_by
 from sigmatrade.runtime import Runtime
 from sigmatrade.services.admin import access
 
@@ -33,19 +34,29 @@ LAST_SEEN_EVERY = timedelta(minutes=5)
 READ_AHEAD = "user_read_ahead"  # data key: the update's user read, started early (``read_ahead``)
 
 
-def read_ahead(rt: Runtime, data: dict[str, Any], telegram_id: int) -> None:
+def read_ahead(rt: Runtime, data: dict[str, Any], telegram_id: int) -> asyncio.Task[Loaded]:
     """Start the update's user read now, as a task this middleware awaits later. The throttle calls it
     just before its own Redis round trip, so the database's round trip runs during Redis's instead of
-    after it. An update the throttle then refuses has made the read anyway (one indexed read, its
-    result dropped): that is the price of a flood with Redis configured."""
+    after it. An update the throttle then refuses waits for its read before it ends (``settle_read``):
+    a user's updates still make at most one read at a time, however fast they come. That read is the
+    price of a refused update with Redis configured (one indexed read, its result dropped)."""
     fsm = sql_record_key(data)
     task = asyncio.ensure_future(user_and_admin(rt.db.engine, telegram_id, fsm[1] if fsm is not None else ""))
     task.add_done_callback(_retrieved)
+    helped_by(task)  # the lane watchdog's "waiting_in" follows into the read
     data[READ_AHEAD] = task
+    return task
+
+
+async def settle_read(task: asyncio.Task[Loaded]) -> None:
+    """Wait for an early read nobody else awaits (the update was refused, or failed before the user
+    middleware), without its result or error: the read holds a pooled connection until it ends."""
+    if not task.done():
+        await asyncio.wait((task,))
 
 
 def _retrieved(task: asyncio.Future[Loaded]) -> None:
-    """A read nobody awaits (the update was refused) must not log "exception never retrieved"."""
+    """A read whose result is dropped must not log "exception never retrieved"."""
     if not task.cancelled():
         task.exception()
 
@@ -68,7 +79,7 @@ class UserLoadingMiddleware(BaseMiddleware):
         if tg is not None:
             session: AsyncSession = data["session"]
             fsm = sql_record_key(data)
-            early: asyncio.Future[Loaded] | None = data.pop(READ_AHEAD, None)
+            early: asyncio.Task[Loaded] | None = data.pop(READ_AHEAD, None)
             if early is not None:
                 found = await early
             else:
