@@ -10,6 +10,7 @@ and subtracts the time spent in Bot API requests (measured by a request middlewa
     BENCH_PROFILE=1 ...                         # also count Python function calls (cProfile; slower)
     BENCH_USERS=registered ...                  # registered users (main menu) instead of guests
     BENCH_PROFILE=top BENCH_PROFILE_CASE=admin  # profile the admin case instead of the user case
+    BENCH_PROFILE_SORT=tottime ...              # order the profile by own time (default: cumulative)
     BENCH_USER_ROUNDS=10 BENCH_ROUNDS=3000 ...  # mostly the admin case (for a sampling profiler)
 
 A second case measures the admin screens the same way: an admin logged in through the bot alternates
@@ -331,7 +332,7 @@ async def main() -> int:
         if os.environ.get("BENCH_PROFILE_OUT"):
             stats.dump_stats(os.environ["BENCH_PROFILE_OUT"])
         if os.environ.get("BENCH_PROFILE") == "top":
-            stats.sort_stats("cumulative").print_stats(40)
+            stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(40)
     return 0
 
 
