@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.answers import ANSWER_FIRST
-from sigmatrade.bot.callbacks import Lang, Nav
+from sigmatrade.bot.callbacks import Lang, Nav, Prefixed
 from sigmatrade.bot.flow import REF_CODE_KEY
 from sigmatrade.bot.flow import leave_state as _leave_state
 from sigmatrade.bot.ui import show
@@ -140,6 +140,7 @@ def _ctx(kw: dict[str, Any]) -> dict[str, Any]:
 def build() -> Router:
     """A fresh router (several dispatchers may live in one process: tests, replicas)."""
     router = Router(name="common")
+    router.callback_query.filter(Prefixed(Nav, Lang))  # its buttons' data only
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_menu, Command("menu", "cancel"))
     router.callback_query.register(nav_menu, Nav.filter(F.to == "menu"), flags=ANSWER_FIRST)
