@@ -25,6 +25,7 @@ from sigmatrade.domain.enums import AdminCreatedVia, AdminRole
 from sigmatrade.sandbox.harness import Harness
 from sigmatrade.services.ratelimit import Check, MemoryCounter, RedisCounter, admit
 from tests.factories import make_user
+from tests.redis_spy import ANSWERED, redis_commands, redis_of
 
 # Upper bound of SQL statements for a simple menu screen (user+admin read, one FSM read; SQLite adds
 # its BEGIN statements). Raise it only with a reason: every statement is a round trip per update.
@@ -162,24 +163,14 @@ async def test_fsm_written_between_updates_is_seen_by_the_next_update(harness: H
 async def test_with_redis_a_simple_update_makes_one_redis_round_trip(harness: Harness) -> None:
     """The throttle's script brings the FSM record (polling: one user's updates are serialised in
     process, so reading it before the isolation lock is reading what the handler would read)."""
-    redis = harness.rt.redis
-    if redis is None:
-        pytest.skip("Redis only (TEST_REDIS_URL)")
+    redis = redis_of(harness)
     user = harness.user(7308, "Guest", language_code="ru")
     await user.send("/start")
-    sent: list[Any] = []
-    plain = redis.execute_command
-
-    async def counted(*args: Any, **kwargs: Any) -> Any:
-        sent.append(args[0])
-        return await plain(*args, **kwargs)
-
-    redis.execute_command = counted
-    try:
+    events: list[str] = []
+    with redis_commands(redis, events):
         assert "Команды" in (await user.send("/help")).text
         assert "Welcome" not in (await user.press_data(Nav(to="menu").pack())).text
-    finally:
-        del redis.execute_command
+    sent = [e for e in events if e != ANSWERED]
     assert sent == ["EVALSHA", "EVALSHA"], sent
 
 

@@ -20,6 +20,7 @@ from sigmatrade.db import hot
 from sigmatrade.db.session import Database
 from sigmatrade.sandbox.harness import Harness
 from tests.conftest import REDIS_URL
+from tests.redis_spy import ANSWERED, redis_commands, redis_of
 
 
 def message(bot: Any, update_id: int, user_id: int, text_: str = "/help") -> Update:
@@ -66,32 +67,21 @@ async def slow_watchdog(db_url: str) -> AsyncIterator[Harness]:
 async def test_with_redis_the_user_read_is_sent_during_the_throttles_round_trip(harness: Harness) -> None:
     """The user read is sent before the throttle's Redis reply is in (``user.read_ahead``): the two round
     trips overlap instead of following each other."""
-    redis = harness.rt.redis
-    if redis is None:
-        pytest.skip("Redis only (TEST_REDIS_URL)")
+    redis = redis_of(harness)
     user = harness.user(7312, "Guest", language_code="en")
     await user.send("/start")
     events: list[str] = []
-    plain = redis.execute_command
-
-    async def traced(*args: Any, **kwargs: Any) -> Any:
-        events.append("redis sent")
-        try:
-            return await plain(*args, **kwargs)
-        finally:
-            events.append("redis answered")
 
     def observe(_dialect: str, _sql: str) -> None:
         events.append("db sent")
 
-    redis.execute_command = traced
     hot.observers.append(observe)
     try:
-        assert "Commands" in (await user.send("/help")).text
+        with redis_commands(redis, events):
+            assert "Commands" in (await user.send("/help")).text
     finally:
-        del redis.execute_command
         hot.observers.remove(observe)
-    assert events[:3] == ["redis sent", "db sent", "redis answered"], events
+    assert events[:3] == ["EVALSHA", "db sent", ANSWERED], events
 
 
 async def test_a_throttled_update_drops_its_early_user_read_quietly(harness: Harness) -> None:
