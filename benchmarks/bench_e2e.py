@@ -132,7 +132,8 @@ async def wait_first_poll(
     emu: BotApiEmulator, proc: asyncio.subprocess.Process, run: Run, started: float, timeout: float = 120
 ) -> None:
     """Records the start-up: wall time to the first getUpdates, and the CPU the process used until then
-    (read within 5 ms after it; steadier than wall time on a shared machine)."""
+    (read within 5 ms after it; it leaves out waits for the CPU, but a machine whose speed wanders moves
+    it as much as the wall time)."""
     deadline = time.monotonic() + timeout
     while emu.first_get_updates_at is None:
         if proc.returncode is not None or time.monotonic() > deadline:

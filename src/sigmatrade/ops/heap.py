@@ -1,7 +1,7 @@
 """The cyclic garbage collector across start-up (docs/decisions.md "Start-up with the collector paused").
 
 Start-up builds a heap of about 300,000 objects (aiogram's and pydantic's models, SQLAlchemy's mappers,
-our routers) that lives as long as the process. With the collector on, it ran about 600 times during
+our routers) that lives as long as the process. With the collector on, it ran about 630 times during
 the imports, full collections included, each scanning the whole heap built so far; a full collection
 of the finished heap takes 0.1-0.3 s on a 2-core machine, and at run time one would hold the event loop
 that long.
