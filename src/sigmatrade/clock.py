@@ -6,6 +6,8 @@ without sleeping ("time travel").
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 _offset = timedelta(0)
@@ -29,3 +31,10 @@ def reset() -> None:
 
 def offset() -> timedelta:
     return _offset
+
+
+async def sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep ``seconds`` of real time, or less when ``stop`` is set meanwhile (loops that must end at
+    once when told to stop)."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

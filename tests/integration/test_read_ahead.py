@@ -6,12 +6,10 @@ lock held by another connection stands in for a slow database)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiogram.types import Update
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,20 +19,6 @@ from sigmatrade.db.session import Database
 from sigmatrade.sandbox.harness import Harness
 from tests.conftest import REDIS_URL
 from tests.redis_spy import ANSWERED, redis_commands, redis_of
-
-
-def message(bot: Any, update_id: int, user_id: int, text_: str = "/help") -> Update:
-    payload = {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Flood", "language_code": "en"},
-            "text": text_,
-        },
-    }
-    return Update.model_validate(payload, context={"bot": bot})
 
 
 def postgres_and_redis(db_url: str) -> None:
@@ -113,14 +97,15 @@ async def test_a_muted_users_refused_updates_hold_at_most_one_pooled_connection(
     rt, app = harness.rt, harness.app
     assert app is not None and app.lanes is not None and app.bot is not None
     flooder = 7390
-    await harness.user(flooder, "Flood", language_code="en").send("/start")
+    flood = harness.user(flooder, "Flood", language_code="en")
+    await flood.send("/start")
     await rt.counter.mute(f"user:{flooder}", 600)
     pool: Any = rt.db.engine.sync_engine.pool
     capacity = pool.size() + pool._max_overflow
     stall = await lock_the_blacklist(rt.db)
     try:
-        for n in range(capacity + 5):
-            app.lanes.submit(message(app.bot, 900_000 + n, flooder))
+        for _ in range(capacity + 5):
+            flood.post("/help")
         await asyncio.sleep(0.5)
         held = pool.checkedout() - 1  # minus the stalling connection
         assert held <= 1, (
@@ -153,10 +138,11 @@ async def test_the_watchdog_follows_a_slow_update_into_its_user_read(
     h = slow_watchdog
     app = h.app
     assert app is not None and app.lanes is not None and app.bot is not None
-    await h.user(7391, "Slow", language_code="en").send("/start")
+    slow_user = h.user(7391, "Slow", language_code="en")
+    await slow_user.send("/start")
     stall = await lock_the_blacklist(h.rt.db)
     try:
-        app.lanes.submit(message(app.bot, 910_000, 7391))
+        slow_user.post("/help")
         await asyncio.sleep(0.6)
     finally:
         await release(stall)
@@ -176,12 +162,13 @@ async def test_stop_waits_for_the_reads_of_refused_updates(db_url: str) -> None:
     await h.start()
     app = h.app
     assert app is not None and app.lanes is not None and app.bot is not None
-    await h.user(7392, "F", language_code="en").send("/start")
+    muted = h.user(7392, "F", language_code="en")
+    await muted.send("/start")
     await h.rt.counter.mute("user:7392", 600)
     stall = await lock_the_blacklist(other)
     try:
-        for n in range(5):
-            app.lanes.submit(message(app.bot, 920_000 + n, 7392))
+        for _ in range(5):
+            muted.post("/help")
         await asyncio.sleep(0.2)
         stopping = asyncio.ensure_future(h.stop())
         await asyncio.sleep(0.3)

@@ -25,6 +25,7 @@ from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, Tele
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
+from sigmatrade import clock
 from sigmatrade.bot.lanes import UpdateLanes
 from sigmatrade.db import leases
 from sigmatrade.logging import get_logger
@@ -95,7 +96,7 @@ class Poller:
                     log.exception("polling_lease_failed")
                     holding = self.has_lease = False
                 if not holding:
-                    await self._pause(leases.RETRY_EVERY)
+                    await clock.sleep_unless(self._stop, leases.RETRY_EVERY)
                     continue
                 finished = self.lanes.finished
                 if len(self.lanes.unfinished) >= self.max_in_flight:
@@ -106,7 +107,7 @@ class Poller:
                     updates = await self._get_updates(0 if busy else self.timeout)
                 except (TelegramNetworkError, TelegramServerError, TelegramConflictError, OSError) as exc:
                     log.warning("polling_failed", error=str(exc), retry_in=backoff)
-                    await self._pause(backoff)
+                    await clock.sleep_unless(self._stop, backoff)
                     backoff = min(backoff * 2, 30)
                     continue
                 backoff = 0.5
@@ -129,10 +130,6 @@ class Poller:
             self._known.add(uid)
             self._highest = uid if self._highest is None else max(self._highest, uid)
             self.lanes.submit(update)
-
-    async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
 
     async def _shutdown(self) -> None:
         await self.lanes.drain(SHUTDOWN_GRACE)

@@ -82,27 +82,28 @@ async def ensure_rows(rt: Runtime) -> None:
                     continue
 
 
-_LEASES = leases.TABLE
 _NEXT_RUNS = HotSelect(select(JobLease.job_name, JobLease.next_run_at))
-_OURS = _LEASES.c.holder == bindparam("me")
+_OURS = leases.TABLE.c.holder == bindparam("me")
 # Every SET expression reads the row as it was: the lease is released only if it was still ours.
 _FINISH = (
-    update(_LEASES)
-    .where(_LEASES.c.job_name == bindparam("job"))
+    update(leases.TABLE)
+    .where(leases.TABLE.c.job_name == bindparam("job"))
     .values(
         last_finished_at=bindparam("finished"),
         last_duration_ms=bindparam("ms"),
         last_status=bindparam("status"),
         last_error=bindparam("error"),
-        run_count=_LEASES.c.run_count + 1,
-        consecutive_failures=case((bindparam("failed") == 1, _LEASES.c.consecutive_failures + 1), else_=0),
+        run_count=leases.TABLE.c.run_count + 1,
+        consecutive_failures=case(
+            (bindparam("failed") == 1, leases.TABLE.c.consecutive_failures + 1), else_=0
+        ),
         next_run_at=bindparam("next"),
-        holder=case((_OURS, None), else_=_LEASES.c.holder),
-        lease_until=case((_OURS, None), else_=_LEASES.c.lease_until),
+        holder=case((_OURS, None), else_=leases.TABLE.c.holder),
+        lease_until=case((_OURS, None), else_=leases.TABLE.c.lease_until),
     )
 )
 # Read back in the same transaction (not ``RETURNING``: SQLite has it only from 3.35).
-_FAILURES = select(_LEASES.c.consecutive_failures).where(_LEASES.c.job_name == bindparam("job"))
+_FAILURES = select(leases.TABLE.c.consecutive_failures).where(leases.TABLE.c.job_name == bindparam("job"))
 
 
 class Scheduler:
@@ -131,7 +132,7 @@ class Scheduler:
                     await self._tick()
                 except Exception:  # the database is unreachable or busy: keep scheduling, never die
                     log.exception("scheduler_tick_failed")
-                await self._pause(self.tick)
+                await clock.sleep_unless(self._stop, self.tick)
         finally:
             self._looping.set()
 
@@ -148,12 +149,7 @@ class Scheduler:
                 self._start(name)
                 # Spread the starts over the tick: jobs due together would otherwise put their first
                 # steps on the loop back to back, and an update arriving then waits for all of them.
-                await self._pause(self.tick / len(self.jobs))
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleep, woken at once by ``stop``."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
+                await clock.sleep_unless(self._stop, self.tick / len(self.jobs))
 
     def _start(self, name: str) -> None:
         task = asyncio.create_task(self._execute(name), name=f"job:{name}")
