@@ -346,7 +346,7 @@ async def test_finpass_check_in_the_withdrawal_runs_argon2_off_the_event_loop(
 
     loop_thread = threading.get_ident()
     threads: list[int] = []
-    real = crypto._hasher
+    real = crypto._hasher()
 
     class Recording:
         def verify(self, hashed: str, secret: str) -> bool:
@@ -361,7 +361,8 @@ async def test_finpass_check_in_the_withdrawal_runs_argon2_off_the_event_loop(
             return real.check_needs_rehash(hashed)
 
     user = await _user(rt, "100")
-    monkeypatch.setattr(crypto, "_hasher", Recording())
+    recording = Recording()
+    monkeypatch.setattr(crypto, "_hasher", lambda: recording)
     async with rt.db.session() as session:
         wrong = await svc.submit(session, rt, user, flow_id=1, amount=D(10), typed="Wrongpass1234")
         assert wrong.check.outcome == CheckOutcome.WRONG and wrong.payout is None

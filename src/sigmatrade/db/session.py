@@ -25,7 +25,6 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from sqlite3 import OperationalError as SqliteOperationalError
 from typing import Any
 
 from sqlalchemy import event, exc, text
@@ -214,6 +213,8 @@ class _WriterQueue:
         try:
             await_only(asyncio.wait_for(lock.acquire(), WRITER_WAIT_SECONDS))
         except TimeoutError:
+            from sqlite3 import OperationalError as SqliteOperationalError  # SQLite only
+
             raise SqliteOperationalError("database is locked (waited for this process's writers)") from None
         except exc.InvalidRequestError:
             return  # not inside the async adapter (a plain synchronous connection): SQLite alone decides

@@ -12,28 +12,41 @@ import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
-_hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
+
+@cache
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's (RFC 9106 low-memory) defaults; loaded on the first hash or check
+    (0.4 MB a process that never sees a password does not hold, docs/performance.md)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 def hash_secret(secret: str) -> str:
-    return _hasher.hash(secret)
+    return _hasher().hash(secret)
 
 
 def verify_secret(hashed: str, secret: str) -> bool:
     """Constant-time verification; False on mismatch or a malformed hash."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
-        return _hasher.verify(hashed, secret)
+        return _hasher().verify(hashed, secret)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(hashed: str) -> bool:
+    from argon2.exceptions import InvalidHashError
+
     try:
-        return _hasher.check_needs_rehash(hashed)
+        return _hasher().check_needs_rehash(hashed)
     except InvalidHashError:
         return True
 
