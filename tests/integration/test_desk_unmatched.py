@@ -26,6 +26,7 @@ from sigmatrade.domain.enums import (
 )
 from sigmatrade.ledger import accounts
 from sigmatrade.runtime import Runtime
+from sigmatrade.services.admin import panel
 from sigmatrade.services.admin import unmatched as desk
 from sigmatrade.services.admin import withdrawals as wd_desk
 from sigmatrade.services.admin.refusals import DeskRefusal
@@ -148,6 +149,21 @@ async def test_refund_through_approval_and_back_to_open_when_rejected(rt: Runtim
     assert again.idempotency_key != payout.idempotency_key
     assert await balance(rt, accounts.system_code(accounts.SystemAccount.UNMATCHED_SUSPENSE)) == D(30)
     await consistent(rt)
+
+
+async def test_a_refund_awaiting_approval_is_counted_on_the_panel_and_listed_in_the_queue(
+    rt: Runtime,
+) -> None:
+    """The panel's "awaiting approval" count is the queue's total: a refund waits for the same approvals."""
+    ext = await desk_admin(rt, AdminRole.EXTENDED_ADMIN)
+    item_id = await unmatched_item(rt, "30")
+    async with rt.db.session() as session:
+        payout = await desk.refund(session, rt, ext, item_id, "sender asked")
+    assert payout.status == PayoutStatus.REQUESTED
+    async with rt.db.session() as session:
+        waiting = (await panel.attention(session)).withdrawals
+        page = await wd_desk.queue(session, 1)
+    assert (waiting, page.total, [item.id for item in page.items]) == (1, 1, [payout.id])
 
 
 async def test_ignore_needs_a_note_and_posts_once(rt: Runtime) -> None:

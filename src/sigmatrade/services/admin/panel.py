@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmatrade.db.base import Base
 from sigmatrade.db.hot import HotSelect, engine_of
 from sigmatrade.db.models import FinpassRecovery, PaymentRetry, Payout, SupportTicket, UnmatchedDeposit
-from sigmatrade.domain.enums import PayoutKind, PayoutStatus, RecoveryStatus, TicketStatus, UnmatchedStatus
+from sigmatrade.domain.enums import RecoveryStatus, TicketStatus, UnmatchedStatus
+from sigmatrade.services.admin.withdrawals import AWAITING_APPROVAL
 
 
 @dataclass(frozen=True)
 class Attention:
-    withdrawals: int  # withdrawal requests awaiting approval
+    withdrawals: int  # payouts awaiting approval: the withdrawal queue's total (refunds included)
     unmatched: int  # open unmatched deposits
     dlq: int  # payments in the dead-letter queue
     finpass: int  # open finpass recovery requests (pending or in review)
@@ -29,7 +30,7 @@ def _count(model: type[Base], *where: ColumnElement[bool]) -> ScalarSelect[int]:
 
 _ATTENTION = HotSelect(
     select(
-        _count(Payout, Payout.kind == PayoutKind.WITHDRAWAL, Payout.status == PayoutStatus.REQUESTED),
+        _count(Payout, AWAITING_APPROVAL),
         _count(UnmatchedDeposit, UnmatchedDeposit.status == UnmatchedStatus.OPEN),
         _count(PaymentRetry, PaymentRetry.in_dlq.is_(True), PaymentRetry.resolved.is_(False)),
         # Two comparisons, not ``in_``: an IN list is re-rendered into the SQL text on every execution.

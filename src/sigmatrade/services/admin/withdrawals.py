@@ -165,19 +165,24 @@ class _QueueRow(NamedTuple):
     total: int
 
 
+# What the queue lists and the panel counts: every payout waiting for an admin's approval, whatever its
+# kind (a refund goes through the same approvals as a withdrawal). Answered from
+# ``ix_payouts_status_created_id`` alone.
+AWAITING_APPROVAL = Payout.status == PayoutStatus.REQUESTED
+
+
 def _queue_statement() -> Select[*tuple[Any, ...]]:
     """The queue page as columns (``_QueueRow``): the page's ids and the total come from the index of
     open requests by age alone; users and approval counts are read for the page's 5 rows only."""
-    requested = Payout.status == PayoutStatus.REQUESTED
     page_ids = (
         select(Payout.id.label("id"))
-        .where(requested)
+        .where(AWAITING_APPROVAL)
         .order_by(Payout.created_at, Payout.id)
         .offset(bindparam("offset", type_=Integer))
         .limit(PAGE_SIZE)
         .subquery("page")
     )
-    total = select(func.count()).select_from(Payout).where(requested).scalar_subquery()
+    total = select(func.count()).select_from(Payout).where(AWAITING_APPROVAL).scalar_subquery()
     approvals = (
         select(func.count(PayoutApproval.id))
         .where(PayoutApproval.payout_id == Payout.id)
@@ -206,7 +211,7 @@ def _queue_statement() -> Select[*tuple[Any, ...]]:
 
 
 _QUEUE = HotSelect(_queue_statement())  # built once; executed with the page's offset
-_REQUESTED = HotSelect(select(func.count(Payout.id)).where(Payout.status == PayoutStatus.REQUESTED))
+_REQUESTED = HotSelect(select(func.count(Payout.id)).where(AWAITING_APPROVAL))
 
 
 async def detail(session: AsyncSession, payout_id: int) -> Detail | None:
