@@ -4,6 +4,7 @@ the refusals that keep a possibly-mined transaction from being paid twice."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from sigmatrade.app import build_runtime
 from sigmatrade.config import load_config
-from sigmatrade.db.models import FailedNotification, PaymentRetry, Payout
+from sigmatrade.db.models import Admin, FailedNotification, PaymentRetry, Payout, User
 from sigmatrade.db.session import Database
 from sigmatrade.domain.enums import AdminRole, PayoutStatus, RetryErrorKind, RetryResolution
 from sigmatrade.ledger import accounts
@@ -33,11 +34,12 @@ async def rt(db: Database) -> AsyncIterator[Runtime]:
 
 
 async def _dead(
-    rt: Runtime, amount: str = "25", kind: RetryErrorKind = RetryErrorKind.RPC
+    rt: Runtime, amount: str = "25", kind: RetryErrorKind = RetryErrorKind.RPC, user: User | None = None
 ) -> tuple[int, int]:
-    """An approved withdrawal (held) moved to the DLQ; returns (user id, payout id)."""
+    """An approved withdrawal (held) moved to the DLQ (of a new user unless ``user``); returns (user id,
+    payout id)."""
     admin = await desk_admin(rt)
-    user = await funded_user(rt, "100")
+    user = user or await funded_user(rt, "100")
     p = await requested(rt, user, amount)
     async with rt.db.session() as session:
         await wd_desk.approve(session, rt, admin, p.id)
@@ -135,4 +137,97 @@ async def test_resolve_confirmed_settles_once(rt: Runtime) -> None:
     _, other = await _dead(rt, "25")
     async with rt.db.session() as session:  # the same transfer cannot pay a second payout
         assert await _call(desk.resolve_confirmed(session, rt, ext, other, transfer)) == "bad_tx"
+    await consistent(rt)
+
+
+async def test_one_transfer_cannot_settle_two_payouts_resolved_at_the_same_moment(rt: Runtime) -> None:
+    """Two admins resolve two dead-lettered payouts of one user (same amount, same wallet) as paid with
+    the same manual transfer at once: one is settled, the other refused; the user's second hold stays
+    (it was settled twice against one transfer on PostgreSQL before the check was serialised)."""
+    first = await desk_admin(rt, AdminRole.EXTENDED_ADMIN)
+    second = await desk_admin(rt, AdminRole.EXTENDED_ADMIN)
+    for i in range(10):
+        user = await funded_user(rt, "100")
+        _, p1 = await _dead(rt, user=user)
+        _, p2 = await _dead(rt, user=user)
+        transfer = desk.ManualTransfer("0x" + f"{i:02x}" * 32, 42)
+
+        async def resolve(admin: Admin, pid: int, transfer: desk.ManualTransfer) -> str | Payout:
+            async with rt.db.session() as session:
+                return await _call(desk.resolve_confirmed(session, rt, admin, pid, transfer))
+
+        outcomes = await asyncio.gather(resolve(first, p1, transfer), resolve(second, p2, transfer))
+        assert sorted(o if isinstance(o, str) else "settled" for o in outcomes) == ["bad_tx", "settled"]
+        assert await balance(rt, accounts.held(user.id)) == D(25)
+    await consistent(rt)
+
+
+async def test_resolve_as_paid_tells_the_user(rt: Runtime) -> None:
+    ext = await desk_admin(rt, AdminRole.EXTENDED_ADMIN)
+    _, pid = await _dead(rt)
+    async with rt.db.session() as session:
+        await desk.resolve_confirmed(session, rt, ext, pid, desk.ManualTransfer("0x" + "cd" * 32, 42))
+    async with rt.db.session() as session:
+        note = await session.scalar(
+            select(FailedNotification).where(FailedNotification.category == pipeline.CATEGORY_CONFIRMED)
+        )
+    assert note is not None  # no bot in this test: the message waits for the notification retry job
+
+
+async def test_a_dead_lettered_payout_is_decided_on_the_dlq_desk_not_rejected(rt: Runtime) -> None:
+    """Reject from ``approved`` would release a dead-lettered payout with the admin role, a decision the
+    DLQ desk keeps for extended admins (Resolve as failed)."""
+    admin = await desk_admin(rt, AdminRole.ADMIN)
+    user_id, pid = await _dead(rt)
+    async with rt.db.session() as session:
+        assert await _call(wd_desk.reject(session, rt, admin, pid, "no")) == "in_dlq"
+    row = await payout(rt, pid)
+    assert (row.status, row.dead_lettered) == (PayoutStatus.APPROVED, True)
+    assert await balance(rt, accounts.held(user_id)) == D(25)
+    await consistent(rt)
+
+
+async def test_a_failure_reported_after_the_payout_left_the_pipeline_records_nothing(rt: Runtime) -> None:
+    """The sender read an approved payout, an admin rejected it, then the sender's attempt failed: no
+    retry row is opened on the rejected payout and its row is not touched."""
+    admin = await desk_admin(rt)
+    user = await funded_user(rt, "100")
+    p = await requested(rt, user, "25")
+    async with rt.db.session() as session:
+        await wd_desk.approve(session, rt, admin, p.id)
+        await wd_desk.reject(session, rt, admin, p.id, None)
+    failure = await pipeline.fail_attempt(rt.db, p.id, RetryErrorKind.INSUFFICIENT_USDT, "usdt")
+    assert failure is None
+    async with rt.db.session() as session:
+        rows = (await session.scalars(select(PaymentRetry).where(PaymentRetry.payout_id == p.id))).all()
+    row = await payout(rt, p.id)
+    assert rows == [] and (row.status, row.failure_reason, row.dead_lettered) == (
+        PayoutStatus.REJECTED,
+        None,
+        False,
+    )
+    await consistent(rt)
+
+
+async def test_resolve_as_failed_never_moves_a_settled_payout(rt: Runtime) -> None:
+    """Defence in depth: a confirmed payout that somehow still carries an open DLQ row is not failed (its
+    hold would be released a second time)."""
+    sup = await desk_admin(rt, AdminRole.SUPER_ADMIN)
+    ext = await desk_admin(rt, AdminRole.EXTENDED_ADMIN)
+    user_id, pid = await _dead(rt)
+    async with rt.db.session() as session:
+        await desk.resolve_confirmed(session, rt, ext, pid, desk.ManualTransfer("0x" + "ef" * 32, 42))
+    async with rt.db.transaction() as session:  # the impossible state, written by hand
+        session.add(
+            PaymentRetry(
+                payout_id=pid, user_id=user_id, amount=D(25), attempt_count=1, max_retries=1, in_dlq=True
+            )
+        )
+        row = await session.get(Payout, pid)
+        assert row is not None
+        row.dead_lettered = True
+    async with rt.db.session() as session:
+        assert await _call(desk.resolve_failed(session, rt, sup, pid)) == "not_in_dlq"
+    assert (await payout(rt, pid)).status == PayoutStatus.CONFIRMED
+    assert await balance(rt, accounts.available(user_id)) == D(75)
     await consistent(rt)

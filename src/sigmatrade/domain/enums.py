@@ -110,12 +110,9 @@ class PayoutStatus(StrEnum):
     REJECTED = "rejected"
 
 
-OPEN_PAYOUT_STATUSES = (
-    PayoutStatus.REQUESTED,
-    PayoutStatus.APPROVED,
-    PayoutStatus.SIGNING,
-    PayoutStatus.SENT,
-)
+# Approved and not finished: the pipeline works on these (attempts, retries, the DLQ).
+IN_FLIGHT_STATUSES = (PayoutStatus.APPROVED, PayoutStatus.SIGNING, PayoutStatus.SENT)
+OPEN_PAYOUT_STATUSES = (PayoutStatus.REQUESTED, *IN_FLIGHT_STATUSES)
 
 
 class PayoutTxKind(StrEnum):

@@ -28,8 +28,9 @@ from sigmatrade.db.models import (
     UnmatchedDeposit,
     User,
 )
-from sigmatrade.db.session import Database
+from sigmatrade.db.session import Database, is_postgres
 from sigmatrade.domain.enums import (
+    IN_FLIGHT_STATUSES,
     PayoutKind,
     PayoutStatus,
     PayoutTxKind,
@@ -493,9 +494,14 @@ async def _delays(session: AsyncSession) -> list[int]:
 async def fail_attempt(
     db: Database, payout_id: int, kind: RetryErrorKind, error: str, *, dlq_now: bool = False
 ) -> Failure | None:
+    """Record a failed attempt of a payout the pipeline still works on. The payout row is locked first
+    and nothing is recorded once it left the pipeline (an admin rejected or resolved it since the
+    caller read it): a retry row would be left open on a finished payout."""
     async with db.transaction() as session:
-        payout = await session.get(Payout, payout_id, populate_existing=True)
-        if payout is None:
+        payout = await session.get(
+            Payout, payout_id, with_for_update=is_postgres(session), populate_existing=True
+        )
+        if payout is None or payout.status not in IN_FLIGHT_STATUSES:
             return None
         return await record_failure(session, payout, kind, error, dlq_now=dlq_now)
 

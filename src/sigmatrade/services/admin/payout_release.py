@@ -27,6 +27,7 @@ async def release(session: AsyncSession, payout: Payout, admin_id: int | None) -
                 .where(
                     UnmatchedDeposit.id == payout.unmatched_deposit_id,
                     UnmatchedDeposit.status == UnmatchedStatus.REFUND_PENDING,
+                    UnmatchedDeposit.refund_payout_id == payout.id,  # not a later refund of the item
                 )
                 .values(status=UnmatchedStatus.OPEN, refund_payout_id=None, updated_at=now)
             )
@@ -56,6 +57,7 @@ async def refund_item_settled(session: AsyncSession, payout: Payout) -> None:
         .where(
             UnmatchedDeposit.id == payout.unmatched_deposit_id,
             UnmatchedDeposit.status == UnmatchedStatus.REFUND_PENDING,
+            UnmatchedDeposit.refund_payout_id == payout.id,
         )
         .values(status=UnmatchedStatus.REFUNDED, updated_at=clock.now())
     )

@@ -24,9 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from sigmatrade import clock
+from sigmatrade.db.locks import lock_books
 from sigmatrade.db.models import Admin, PaymentRetry, Payout, PayoutTransaction, User
 from sigmatrade.db.session import is_postgres, unit
 from sigmatrade.domain.enums import (
+    IN_FLIGHT_STATUSES,
     ROLE_RANK,
     AdminRole,
     PayoutKind,
@@ -46,11 +48,11 @@ from sigmatrade.services.admin.payout_release import refund_item_settled, releas
 from sigmatrade.services.admin.refusals import NOT_FOUND, DeskRefusal
 from sigmatrade.services.admin.wake import RETRY, wake
 from sigmatrade.services.notifications import Content, notifier
+from sigmatrade.services.payout_pipeline import notify_confirmed
 from sigmatrade.texts.i18n import Translator
 
 PAGE_SIZE = 5
 IN_FLIGHT_LIMIT = 10
-IN_FLIGHT = (PayoutStatus.APPROVED, PayoutStatus.SIGNING, PayoutStatus.SENT)
 NOT_IN_DLQ = "not_in_dlq"
 NONCE_BOUND = "nonce_bound"
 SUPER_ONLY = "super_only"
@@ -105,7 +107,7 @@ async def overview(session: AsyncSession) -> Overview:
             await session.execute(
                 select(Payout, User)
                 .outerjoin(User, User.id == Payout.user_id)
-                .where(Payout.status.in_(IN_FLIGHT), Payout.dead_lettered.is_(False))
+                .where(Payout.status.in_(IN_FLIGHT_STATUSES), Payout.dead_lettered.is_(False))
                 .order_by(Payout.created_at, Payout.id)
                 .limit(IN_FLIGHT_LIMIT)
             )
@@ -113,7 +115,7 @@ async def overview(session: AsyncSession) -> Overview:
         flights = int(
             await session.scalar(
                 select(func.count(Payout.id)).where(
-                    Payout.status.in_(IN_FLIGHT), Payout.dead_lettered.is_(False)
+                    Payout.status.in_(IN_FLIGHT_STATUSES), Payout.dead_lettered.is_(False)
                 )
             )
             or 0
@@ -218,7 +220,12 @@ async def resolve_failed(session: AsyncSession, rt: Runtime, admin: Admin, payou
         now = clock.now()
         moved = await session.execute(
             update(Payout)
-            .where(Payout.id == payout_id, Payout.status == before, Payout.dead_lettered.is_(True))
+            .where(
+                Payout.id == payout_id,
+                Payout.status == before,
+                Payout.status.in_(IN_FLIGHT_STATUSES),  # never a payout already settled or closed
+                Payout.dead_lettered.is_(True),
+            )
             .values(status=PayoutStatus.FAILED, failed_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -265,6 +272,11 @@ async def resolve_confirmed(
             raise DeskRefusal(BAD_TX)  # another payout's transaction
         if payout.nonce is not None and own is None:
             raise DeskRefusal(NONCE_BOUND)
+        # Two admins resolving two payouts with one transfer: the check below and the confirmation
+        # must not interleave, or one transfer would settle both. The books lock (taken now instead of
+        # at the settle entry; the lock order of db/locks.py is kept) serialises them, and the second
+        # one's query then sees the first one's confirmation.
+        await lock_books(session)
         used = await session.scalar(
             select(Payout.id).where(
                 Payout.id != payout_id,
@@ -278,7 +290,12 @@ async def resolve_confirmed(
         now = clock.now()
         moved = await session.execute(
             update(Payout)
-            .where(Payout.id == payout_id, Payout.status == before, Payout.dead_lettered.is_(True))
+            .where(
+                Payout.id == payout_id,
+                Payout.status == before,
+                Payout.status.in_(IN_FLIGHT_STATUSES),
+                Payout.dead_lettered.is_(True),
+            )
             .values(
                 status=PayoutStatus.CONFIRMED,
                 confirmed_at=now,
@@ -333,6 +350,7 @@ async def resolve_confirmed(
             after={"status": PayoutStatus.CONFIRMED, "resolution": RetryResolution.SUCCEEDED},
             details={"tx_hash": transfer.tx_hash, "block": transfer.block},
         )
+    await notify_confirmed(rt, done)  # the user is told as for a payout the pipeline confirmed (§3.7)
     return done
 
 

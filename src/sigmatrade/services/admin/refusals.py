@@ -10,6 +10,7 @@ NOT_FOUND = "not_found"
 ALREADY_PROCESSED = "already_processed"
 SAME_ADMIN = "same_admin"
 NOT_REJECTABLE = "not_rejectable"
+IN_DLQ = "in_dlq"  # dead-lettered: only the DLQ desk (extended admin+) decides it
 
 
 class DeskRefusal(ValueError):

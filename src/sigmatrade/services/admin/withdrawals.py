@@ -34,6 +34,7 @@ from sigmatrade.services.admin import access
 from sigmatrade.services.admin.payout_release import release
 from sigmatrade.services.admin.refusals import (
     ALREADY_PROCESSED,
+    IN_DLQ,
     NOT_FOUND,
     NOT_REJECTABLE,
     SAME_ADMIN,
@@ -335,6 +336,17 @@ def clean_reason(text: str | None) -> str | None:
     return cleaned or None
 
 
+def can_reject(payout: Payout) -> str | None:
+    """Why Reject is refused (None: allowed). A payout with a bound nonce may have a signed transaction
+    that can still be mined; a dead-lettered one is decided on the DLQ desk (extended admin+), whose
+    Resolve-as-failed is what a reject would do."""
+    if payout.status not in REJECTABLE or payout.nonce is not None:
+        return NOT_REJECTABLE
+    if payout.dead_lettered:
+        return IN_DLQ
+    return None
+
+
 async def reject(
     session: AsyncSession, rt: Runtime, admin: Admin, payout_id: int, reason: str | None
 ) -> Payout:
@@ -343,13 +355,19 @@ async def reject(
     reason = clean_reason(reason)
     async with unit(session):
         payout = await _locked(session, payout_id)
-        if payout.status not in REJECTABLE or payout.nonce is not None:
-            raise DeskRefusal(NOT_REJECTABLE, status=payout.status)
+        refused = can_reject(payout)
+        if refused is not None:
+            raise DeskRefusal(refused, status=payout.status)
         before = payout.status
         now = clock.now()
         moved = await session.execute(
             update(Payout)
-            .where(Payout.id == payout_id, Payout.status == before, Payout.nonce.is_(None))
+            .where(
+                Payout.id == payout_id,
+                Payout.status == before,
+                Payout.nonce.is_(None),
+                Payout.dead_lettered.is_(False),
+            )
             .values(
                 status=PayoutStatus.REJECTED,
                 rejected_at=now,

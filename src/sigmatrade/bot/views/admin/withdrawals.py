@@ -110,7 +110,7 @@ def view(t: Translator, detail: svc.Detail, explorer: str, page: int = 1) -> Scr
     actions = []
     if p.status == PayoutStatus.REQUESTED:
         actions.append(button(t.raw("adm.wd.btn.approve"), Adm(sec=SEC, act="ok", id=p.id).pack()))
-    if p.status in svc.REJECTABLE and p.nonce is None:
+    if svc.can_reject(p) is None:
         actions.append(button(t.raw("adm.wd.btn.reject"), Adm(sec=SEC, act="rej", id=p.id).pack()))
     if actions:
         builder.row(*actions)

@@ -19,6 +19,7 @@ TEXTS: dict[str, str] = {
     "adm.desk.refused.already_processed": "Already processed by someone else.",
     "adm.desk.refused.same_admin": "You have already approved it: a different admin must confirm.",
     "adm.desk.refused.not_rejectable": "It can no longer be rejected (already being sent or finished).",
+    "adm.desk.refused.in_dlq": "It is in the dead-letter queue: resolve it there (Payouts & DLQ).",
     "adm.desk.refused.not_in_dlq": "This payout is not in the dead-letter queue any more.",
     "adm.desk.refused.nonce_bound": "Its transaction may still be mined: resolve it on the chain first.",
     "adm.desk.refused.super_only": "A nonce conflict can be resolved by a super admin only.",

@@ -19,6 +19,7 @@ TEXTS: dict[str, str] = {
     "adm.desk.refused.already_processed": "Уже обработано другим администратором.",
     "adm.desk.refused.same_admin": "Вы уже одобрили: подтвердить должен другой администратор.",
     "adm.desk.refused.not_rejectable": "Отклонить уже нельзя (отправляется или завершено).",
+    "adm.desk.refused.in_dlq": "Выплата в очереди DLQ: решите её там (Выплаты и DLQ).",
     "adm.desk.refused.not_in_dlq": "Эта выплата уже не в очереди DLQ.",
     "adm.desk.refused.nonce_bound": "Её транзакция ещё может попасть в блок: сначала решите вопрос в сети.",
     "adm.desk.refused.super_only": "Конфликт nonce может разрешить только супер-администратор.",
