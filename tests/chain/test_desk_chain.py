@@ -206,7 +206,7 @@ async def test_dlq_resolved_as_paid_by_a_transfer_checked_on_chain(db_url: str, 
     async with watch_env(db_url, chain, encryption_key=KEY, explorer_base_url=EXPLORER) as env:
         await set_setting(env.rt, "payment_retry.delays_minutes", [1])
         payout_wallet = await setup_wallet(env.rt, chain, usdt="5")
-        _, wallet, pid = await approved(env, 7_300_005, "12")
+        user, wallet, pid = await approved(env, 7_300_005, "12")
         await dead_letter(env, pid)
         await chain.fund(payout_wallet.address, usdt="100")
         wrong = await chain.transfer(payout_wallet, wallet, chain.raw("11"))  # not the net amount
@@ -225,6 +225,8 @@ async def test_dlq_resolved_as_paid_by_a_transfer_checked_on_chain(db_url: str, 
         ex = await ext.send(f"{EXPLORER}/tx/{right}")
         assert "resolved as paid" in ex.text
         assert await status(env, pid) == PayoutStatus.CONFIRMED
+        note = await user.wait_message(f"Payout #{pid} completed")  # told as for any confirmed payout
+        assert f"{EXPLORER}/tx/{right}" in (note.source_html or "")
         report = await send_and_confirm(env)
         assert report[0].sent == []
 

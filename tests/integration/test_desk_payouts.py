@@ -114,6 +114,7 @@ async def test_bound_nonce_cannot_be_failed_and_conflicts_need_a_super_admin(rt:
         row.status, row.nonce, row.from_address = PayoutStatus.SENT, 8, "0x" + "1" * 40
     async with rt.db.session() as session:
         assert await _call(desk.resolve_failed(session, rt, ext, conflict)) == "super_only"
+        assert await _call(desk.resolve_confirmed(session, rt, ext, conflict, transfer)) == "super_only"
         done = await desk.resolve_failed(session, rt, sup, conflict)
     assert done.status == PayoutStatus.FAILED
     assert (await payout(rt, pid)).status == PayoutStatus.SENT

@@ -204,6 +204,23 @@ def can_fail(payout: Payout, row: PaymentRetry) -> str | None:
     return None
 
 
+def may_resolve(admin: Admin, row: PaymentRetry) -> str | None:
+    """Why ``admin`` may not resolve the item either way (None: may): a nonce conflict is resolved by a
+    super admin only (§4.6.9)."""
+    if (
+        row.error_kind == RetryErrorKind.NONCE_CONFLICT
+        and ROLE_RANK[AdminRole(admin.role)] < ROLE_RANK[AdminRole.SUPER_ADMIN]
+    ):
+        return SUPER_ONLY
+    return None
+
+
+def _may_resolve(admin: Admin, row: PaymentRetry) -> None:
+    refused = may_resolve(admin, row)
+    if refused is not None:
+        raise DeskRefusal(refused)
+
+
 async def resolve_failed(session: AsyncSession, rt: Runtime, admin: Admin, payout_id: int) -> Payout:
     """DLQ Resolve → ``failed``: funds released to the user (or the refund's item reopened), told."""
     async with unit(session):
@@ -211,11 +228,7 @@ async def resolve_failed(session: AsyncSession, rt: Runtime, admin: Admin, payou
         reason = can_fail(payout, row)
         if reason is not None:
             raise DeskRefusal(reason)
-        if (
-            row.error_kind == RetryErrorKind.NONCE_CONFLICT
-            and ROLE_RANK[AdminRole(admin.role)] < ROLE_RANK[AdminRole.SUPER_ADMIN]
-        ):
-            raise DeskRefusal(SUPER_ONLY)
+        _may_resolve(admin, row)
         before = payout.status
         now = clock.now()
         moved = await session.execute(
@@ -264,7 +277,8 @@ async def resolve_confirmed(
 ) -> Payout:
     """DLQ Resolve → ``confirmed`` with a transfer checked on chain: settle entry, retry ``succeeded``."""
     async with unit(session):
-        payout, _row = await _locked_item(session, payout_id)
+        payout, row = await _locked_item(session, payout_id)
+        _may_resolve(admin, row)
         own = await session.scalar(
             select(PayoutTransaction).where(func.lower(PayoutTransaction.tx_hash) == transfer.tx_hash.lower())
         )

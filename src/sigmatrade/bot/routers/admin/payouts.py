@@ -68,6 +68,19 @@ async def _item_or_alert(
     return item
 
 
+async def _resolvable_or_alert(
+    query: CallbackQuery, session: AsyncSession, t: Translator, admin: Admin, payout_id: int
+) -> svc.DlqItem | None:
+    """The item, when ``admin`` may resolve it: refused at the first button, not after the confirmation
+    or the transaction link (the service checks again)."""
+    item = await _item_or_alert(query, session, t, payout_id)
+    refused = svc.may_resolve(admin, item.retry) if item is not None else None
+    if refused is not None:
+        await ack(query, refusal(t, refused), alert=True)
+        return None
+    return item
+
+
 async def show_item(
     query: CallbackQuery,
     callback_data: Adm,
@@ -96,8 +109,10 @@ async def retry(
     await show(query, *views.dlq(t, await svc.dlq_page(session, 1)))
 
 
-async def ask_fail(query: CallbackQuery, callback_data: Adm, session: AsyncSession, t: Translator) -> None:
-    item = await _item_or_alert(query, session, t, callback_data.id)
+async def ask_fail(
+    query: CallbackQuery, callback_data: Adm, session: AsyncSession, admin: Admin, t: Translator
+) -> None:
+    item = await _resolvable_or_alert(query, session, t, admin, callback_data.id)
     if item is None:
         return
     await show(query, *views.confirm_fail(t, item))
@@ -117,9 +132,14 @@ async def fail(
 
 
 async def ask_hash(
-    query: CallbackQuery, callback_data: Adm, state: FSMContext, session: AsyncSession, t: Translator
+    query: CallbackQuery,
+    callback_data: Adm,
+    state: FSMContext,
+    session: AsyncSession,
+    admin: Admin,
+    t: Translator,
 ) -> None:
-    if await _item_or_alert(query, session, t, callback_data.id) is None:
+    if await _resolvable_or_alert(query, session, t, admin, callback_data.id) is None:
         return
     await state.set_state(DeskInput.dlq_tx_hash)
     await state.set_data({PAYOUT_KEY: callback_data.id})

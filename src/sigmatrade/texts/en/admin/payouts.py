@@ -21,7 +21,7 @@ TEXTS: dict[str, str] = {
     ),
     "adm.po.conflict_warning": (
         "⚠️ Nonce conflict: check the history of <code>{address}</code> in the explorer before resolving. "
-        "Only a super admin can fail this payout."
+        "Only a super admin can resolve this payout."
     ),
     "adm.po.btn.retry": "🔁 Retry",
     "adm.po.btn.fail": "✖️ Resolve: failed, return the funds",
