@@ -8,7 +8,8 @@ different chain id (``chain_id``), a head that lags (``head_lag``), an added del
 Chain views that lie or lag: ``null_results`` (the named methods answer a JSON-RPC ``null`` result, like
 a node that lost or never indexed the object), ``null_receipts`` (an alias: True/False adds/removes
 ``eth_getTransactionReceipt`` in ``null_results``), ``logs_lag`` (``eth_getLogs`` leaves out the logs of the
-last N blocks below the head, like a node whose log index lags its head).
+last N blocks below the head, like a node whose log index lags its head), ``receipt_status`` (every
+receipt it serves carries this status instead of the chain's, like a lying node).
 Every request is counted per method (``count``) and the peak of concurrent requests is kept.
 """
 
@@ -42,6 +43,7 @@ class RpcProxy:
         self.range_refusals = 0
         self.method_errors: dict[str, tuple[int, str]] = {}
         self.null_results: set[str] = set()
+        self.receipt_status: int | None = None
         self.requests: Counter[str] = Counter()
         self.inflight = 0
         self.peak_inflight = 0
@@ -164,6 +166,8 @@ class RpcProxy:
         assert self._client is not None
         async with self._client.post(self.target, json=body) as resp:
             data = json.loads(await resp.read())
+        if method == RECEIPT and self.receipt_status is not None and isinstance(data.get("result"), dict):
+            data["result"]["status"] = hex(self.receipt_status)
         if method == "eth_blockNumber" and self.head_lag and "result" in data:
             data["result"] = hex(max(0, int(data["result"], 16) - self.head_lag))
         if method == "eth_getLogs" and self.logs_lag and isinstance(data.get("result"), list):

@@ -17,12 +17,14 @@ from sigmatrade.bot.callbacks import Adm
 from sigmatrade.chain.payout_sender import RunReport, sender_for
 from sigmatrade.chain.runtime import active_chain
 from sigmatrade.db.models import Payout
-from sigmatrade.domain.enums import AdminRole, PayoutStatus
+from sigmatrade.domain.enums import AdminRole, PayoutStatus, RetryErrorKind
+from sigmatrade.ledger import accounts
 from sigmatrade.sandbox.chain import LocalChain
 from sigmatrade.sandbox.emulator.client import UserClient
+from sigmatrade.services import payout_pipeline as pipeline
 from tests.chain.test_payouts import setup_wallet
 from tests.chain.watch_env import CONFIRMATIONS, WatchEnv, new_account, watch_env
-from tests.desk_helpers import set_setting
+from tests.desk_helpers import balance, set_setting
 from tests.e2e.admin.helpers import admin_client
 from tests.factories import credit, make_user
 
@@ -229,6 +231,46 @@ async def test_dlq_resolved_as_paid_by_a_transfer_checked_on_chain(db_url: str, 
         assert f"{EXPLORER}/tx/{right}" in (note.source_html or "")
         report = await send_and_confirm(env)
         assert report[0].sent == []
+
+
+async def test_a_paid_payout_flagged_as_a_nonce_conflict_cannot_be_resolved_as_failed(
+    db_url: str, chain: LocalChain
+) -> None:
+    """The state a lagging node once produced: the transfer is mined with status 1, the payout is in the
+    DLQ as a nonce conflict. Resolve-as-failed would give the user the money a second time: refused on
+    the chain's evidence, the hold stays; resolve-as-paid with its link settles it."""
+    async with watch_env(db_url, chain, encryption_key=KEY, explorer_base_url=EXPLORER) as env:
+        await setup_wallet(env.rt, chain, usdt="100")
+        _, wallet, pid = await approved(env, 7_300_007, "20")
+        chain_rt = active_chain(env.rt)
+        assert chain_rt is not None
+        assert (await sender_for(env.rt, chain_rt).run()).sent == [pid]
+        await chain.mine(CONFIRMATIONS)
+        failure = await pipeline.fail_attempt(
+            env.rt.db, pid, RetryErrorKind.NONCE_CONFLICT, "x", dlq_now=True
+        )
+        assert failure is not None and failure.in_dlq
+        async with env.rt.db.session() as session:
+            row = await session.get(Payout, pid)
+            assert row is not None and row.tx_hash is not None
+            user_id, tx_hash = row.user_id, row.tx_hash
+        assert user_id is not None
+        sup = await admin_client(env.h, 7_300_941, role=AdminRole.SUPER_ADMIN)
+        clock.travel(timedelta(seconds=1.1))
+        await sup.press_data(Adm(sec="po", act="item", id=pid).pack())
+        await press(sup, "✖️ Resolve: failed, return the funds")
+        ex = await press(sup, "✅ Confirm")
+        assert "succeeded on the chain" in str(ex.answer)
+        assert await status(env, pid) == PayoutStatus.SENT
+        assert await balance(env.rt, accounts.held(user_id)) == Decimal(20)
+        clock.travel(timedelta(seconds=1.1))
+        await sup.press_data(Adm(sec="po", act="item", id=pid).pack())
+        await press(sup, "✅ Resolve: paid (transaction link)")
+        ex = await sup.send(f"{EXPLORER}/tx/{tx_hash}")
+        assert "resolved as paid" in ex.text
+        assert await status(env, pid) == PayoutStatus.CONFIRMED
+        logs = await chain.transfer_logs(0, await chain.block_number(), to=wallet)
+        assert [log.raw_value for log in logs] == [chain.raw("20")]
 
 
 async def unmatched_transfer(env: WatchEnv, amount: str) -> tuple[str, int]:

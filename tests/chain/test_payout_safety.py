@@ -515,3 +515,70 @@ async def test_endpoint_without_receipts_does_not_fake_a_nonce_conflict(
             await reconciled(env)
     finally:
         await proxy.stop()
+
+
+async def test_a_lagging_first_endpoint_does_not_turn_a_paid_payout_into_a_nonce_conflict(
+    db_url: str, chain: LocalChain
+) -> None:
+    """The first endpoint has not indexed the transfer (null receipt and transaction) while its nonce
+    count moved on; the second knows it as mined. No conflict is declared (it was, from the first
+    endpoint alone, and an admin's Resolve-as-failed then paid the user twice): the payout waits and
+    settles once."""
+    from tests.chain.rpc_proxy import RpcProxy
+
+    lag = await RpcProxy(chain.url).start()
+    good = await RpcProxy(chain.url).start()
+    try:
+        urls = f"lag={lag.url},good={good.url}"
+        async with open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=urls)) as (rt, chain_rt):
+            env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
+            _, payout_id, receiver = await approved_payout(env.db, "5")
+            assert (await env.sender().run()).sent == [payout_id]
+            await env.mine()
+            lag.null_results |= {"eth_getTransactionReceipt", "eth_getTransactionByHash"}
+            report = await env.sender().run()
+            assert report.dead_lettered == []
+            row = await payout_row(env.db, payout_id)
+            assert row.status == PayoutStatus.SENT and not row.dead_lettered
+            assert await retry_row(env, payout_id) is None
+            lag.null_results.clear()
+            assert (await env.sender().run()).confirmed == [payout_id]
+            assert await chain.balance_of(receiver) == chain.raw("5")
+            await ledger_ok(env.db)
+            await reconciled(env)
+    finally:
+        await lag.stop()
+        await good.stop()
+
+
+async def test_a_status_0_receipt_from_one_node_never_unbinds_a_paid_nonce(
+    db_url: str, chain: LocalChain
+) -> None:
+    """The first endpoint lies that the mined transfer reverted; the second serves its status 1. The
+    nonce is not unbound (a new transfer would be signed and the user paid twice): the payout settles
+    once on the honest evidence."""
+    from tests.chain.rpc_proxy import RpcProxy
+
+    liar = await RpcProxy(chain.url).start()
+    honest = await RpcProxy(chain.url).start()
+    try:
+        urls = f"liar={liar.url},honest={honest.url}"
+        async with open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=urls)) as (rt, chain_rt):
+            env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
+            _, payout_id, receiver = await approved_payout(env.db, "5")
+            assert (await env.sender().run()).sent == [payout_id]
+            await env.mine()
+            liar.receipt_status = 0
+            report = await env.sender().run()
+            assert report.reverted == [] and report.sent == [] and report.confirmed == []
+            row = await payout_row(env.db, payout_id)
+            assert row.status == PayoutStatus.SENT and row.nonce is not None
+            assert len(await signed_txs(env, payout_id)) == 1
+            liar.receipt_status = None
+            assert (await env.sender().run()).confirmed == [payout_id]
+            assert await chain.balance_of(receiver) == chain.raw("5")
+            await ledger_ok(env.db)
+            await reconciled(env)
+    finally:
+        await liar.stop()
+        await honest.stop()

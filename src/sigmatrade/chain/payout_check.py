@@ -1,8 +1,13 @@
-"""Checking on chain a transfer an admin names to resolve a dead-lettered payout as paid (SPEC §4.6.9).
+"""Checking on chain what an admin decides about a dead-lettered payout (SPEC §4.6.9).
 
-Accepted only when the receipt has status 1 and the configured confirmation depth, and one of its logs
-is a Transfer of the token, from a payout wallet, to the payout's destination, of exactly its raw net
-amount. Anything else → None. RPC failures propagate (the caller says the chain is unavailable).
+Resolve as paid: the named transfer is accepted only when the receipt has status 1 and the configured
+confirmation depth, and one of its logs is a Transfer of the token, from a payout wallet, to the
+payout's destination, of exactly its raw net amount. Anything else → None. RPC failures propagate (the
+caller says the chain is unavailable).
+
+Resolve as failed: refused while any node knows one of the payout's own transactions as successful,
+or while a node does not answer (a lagging node's ``null`` once made a paid payout look like a nonce
+conflict).
 """
 
 from __future__ import annotations
@@ -10,7 +15,26 @@ from __future__ import annotations
 from sigmatrade.chain.runtime import ChainRuntime
 from sigmatrade.chain.token import TRANSFER_TOPIC, decode_transfer_log
 from sigmatrade.db.models import Payout
+from sigmatrade.db.session import Database
+from sigmatrade.services import payout_pipeline as pipeline
 from sigmatrade.services.admin.payouts import ManualTransfer
+
+PAID_ON_CHAIN = "paid_on_chain"
+CHAIN_UNAVAILABLE = "chain_unavailable"
+
+
+async def failing_refused(chain: ChainRuntime | None, db: Database, payout_id: int) -> str | None:
+    """Why the payout may not be resolved as failed on the chain's evidence (None: it may). A payout
+    that never signed a transaction needs no chain."""
+    hashes = [tx.tx_hash for tx in await pipeline.transactions(db, payout_id)]
+    if not hashes:
+        return None
+    if chain is None:
+        return CHAIN_UNAVAILABLE
+    view = await chain.provider.mined_everywhere(hashes)
+    if not view.answered:
+        return CHAIN_UNAVAILABLE
+    return None if view.none_paid else PAID_ON_CHAIN
 
 
 async def paid_by(

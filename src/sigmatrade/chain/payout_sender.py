@@ -187,23 +187,21 @@ class PayoutSender:
                 log.exception("payout_track_error", payout_id=payout.id)
                 report.errors.append(payout.id)
 
-    async def _mined(self, txs: list[PayoutTransaction]) -> list[tuple[PayoutTransaction, int, int]]:
-        """(transaction, block, receipt status) for each of ``txs`` that has a receipt now."""
-        out: list[tuple[PayoutTransaction, int, int]] = []
+    async def _mined(self, txs: list[PayoutTransaction]) -> list[tuple[PayoutTransaction, int, int, str]]:
+        """(transaction, block, receipt status, block hash) for each of ``txs`` that has a receipt now."""
+        out: list[tuple[PayoutTransaction, int, int, str]] = []
         for tx in txs:
             receipt = await self.provider.get_receipt(tx.tx_hash)
             if receipt is not None and receipt.get("blockNumber"):
-                out.append((tx, int(str(receipt["blockNumber"]), 16), int(str(receipt["status"]), 16)))
+                block, status = int(str(receipt["blockNumber"]), 16), int(str(receipt["status"]), 16)
+                out.append((tx, block, status, str(receipt.get("blockHash", "")).lower()))
         return out
 
-    async def _included(self, txs: list[PayoutTransaction]) -> bool:
-        """Whether a node knows one of ``txs`` as mined (``eth_getTransactionByHash`` with a block):
-        a missing receipt alone never turns our own mined transfer into a nonce conflict."""
-        for tx in txs:
-            found = await self.provider.call("eth_getTransactionByHash", [tx.tx_hash])
-            if isinstance(found, dict) and found.get("blockNumber"):
-                return True
-        return False
+    async def _canonical(self, block: int, block_hash: str) -> bool:
+        """The receipt's block is the chain's block at that height on every endpoint that has one (and
+        on at least one): a receipt from a node on a fork never settles or reverts a payout."""
+        seen = [h for h in (await self.provider.block_hashes(block)).values() if h is not None]
+        return bool(seen) and all(h == block_hash for h in seen)
 
     def _deep(self, head: int, block: int) -> bool:
         return head - block >= self.chain.confirmation_blocks
@@ -213,9 +211,9 @@ class PayoutSender:
         if not txs:
             return
         mined = await self._mined(txs)
-        for tx, block, status in mined:
+        for tx, block, status, block_hash in mined:
             if status == 1:  # whichever hash ever signed for the payout succeeded settles it
-                if self._deep(head, block):
+                if self._deep(head, block) and await self._canonical(block, block_hash):
                     confirmed = await pipeline.confirm(self.rt.db, payout.id, tx.id, block)
                     if confirmed is not None:
                         report.confirmed.append(payout.id)
@@ -230,11 +228,19 @@ class PayoutSender:
                 return
         if payout.dead_lettered:
             return  # left to an admin: only a success above settles it (§4.6.9)
-        current = [(tx, block) for tx, block, status in mined if tx.nonce == payout.nonce]
+        current = [
+            (tx, block, block_hash) for tx, block, _status, block_hash in mined if tx.nonce == payout.nonce
+        ]
         if current:
-            tx, block = current[0]
+            tx, block, block_hash = current[0]
             if not self._deep(head, block):
                 return  # a revert counts only once it has the confirmation depth (§4.6.5)
+            if not await self._canonical(block, block_hash):
+                return  # the receipt's block is not the chain's on every node: wait
+            if not (await self.provider.mined_everywhere([t.tx_hash for t in txs])).none_paid:
+                # Unbinding the nonce lets a new transfer be signed: only when no node knows any of the
+                # payout's transactions as successful (a lying node's status 0 would pay twice).
+                return
             failure = await pipeline.reverted(self.rt.db, payout.id, tx.id, block)
             report.reverted.append(payout.id)
             if failure is not None and failure.in_dlq:
@@ -247,8 +253,14 @@ class PayoutSender:
             return
         latest = await self.provider.get_transaction_count(wallet, "latest")
         if latest > payout.nonce:
-            if await self._mined(bound) or await self._included(bound):
-                return  # mined (between the two reads, or its receipt not served yet): wait
+            # The nonce is used. Ours, unless no node knows any of its transactions as mined: every
+            # usable endpoint is asked (a lagging one answers null), about the transactions read now
+            # (a second sender may have just replaced it).
+            bound = [
+                tx for tx in await pipeline.transactions(self.rt.db, payout.id) if tx.nonce == payout.nonce
+            ]
+            if not (await self.provider.mined_everywhere([tx.tx_hash for tx in bound])).none_mined:
+                return  # mined (its receipt not served by the first node yet), or a node did not answer: wait
             error = f"nonce {payout.nonce} used by a foreign transaction (latest {latest})"
             failure = await pipeline.fail_attempt(
                 self.rt.db, payout.id, RetryErrorKind.NONCE_CONFLICT, error, dlq_now=True

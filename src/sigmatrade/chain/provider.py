@@ -817,6 +817,33 @@ class ProviderManager:
         """A usable endpoint not in ``tried`` remains."""
         return bool(self.ranked(exclude=tried))
 
+    async def mined_everywhere(self, tx_hashes: Sequence[str]) -> MinedView:
+        """Ask every usable endpoint about each of ``tx_hashes`` (its receipt; without one, whether the
+        node has the transaction in a block). One lagging node answering ``null`` proves nothing: a
+        decision that a transaction was never mined (or never paid) needs all of them
+        (docs/decisions.md, "Chain")."""
+        statuses: set[int | None] = set()
+        answered = True
+        usable = [ep.label for ep in self.endpoints if self._usable(ep) and not ep.is_down]
+
+        async def ask(label: str) -> None:
+            nonlocal answered
+            for tx_hash in tx_hashes:
+                try:
+                    receipt = await self.call_on(label, "eth_getTransactionReceipt", [tx_hash])
+                    if receipt is not None and receipt.get("blockNumber"):
+                        statuses.add(int(str(receipt.get("status", "0x0")), 16))
+                        continue
+                    found = await self.call_on(label, "eth_getTransactionByHash", [tx_hash])
+                except RpcError:
+                    answered = False
+                    return
+                if isinstance(found, dict) and found.get("blockNumber"):
+                    statuses.add(None)
+
+        await asyncio.gather(*(ask(label) for label in usable))
+        return MinedView(answered=answered and bool(usable), statuses=frozenset(statuses))
+
     async def block_hashes(self, number: int) -> dict[str, str | None]:
         """The hash of block ``number`` as every usable endpoint sees it (None: it has no such block).
         Endpoints that fail to answer are left out."""
@@ -831,6 +858,27 @@ class ProviderManager:
 
         await asyncio.gather(*(ask(ep.label) for ep in self.endpoints if self._usable(ep) and not ep.is_down))
         return answers
+
+
+@dataclass(frozen=True)
+class MinedView:
+    """What every usable endpoint knows of some transactions: whether each one answered for each
+    transaction, and the receipt statuses seen (None: a node knows the transaction as mined but serves
+    no receipt yet)."""
+
+    answered: bool
+    statuses: frozenset[int | None]
+
+    @property
+    def none_mined(self) -> bool:
+        """Proof that no node knows any of them as mined: every usable endpoint answered."""
+        return self.answered and not self.statuses
+
+    @property
+    def none_paid(self) -> bool:
+        """Proof that none of them succeeded: every usable endpoint answered and any mined one
+        reverted (status 0) on every node that knows it."""
+        return self.answered and self.statuses <= {0}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sigmatrade.bot.ui import show
 from sigmatrade.bot.views.admin import payouts as views
 from sigmatrade.bot.views.admin.panel import PanelButton
 from sigmatrade.bot.views.admin.withdrawals import refusal
-from sigmatrade.chain.payout_check import paid_by
+from sigmatrade.chain.payout_check import CHAIN_UNAVAILABLE, failing_refused, paid_by
 from sigmatrade.chain.provider import RpcError
 from sigmatrade.chain.runtime import active_chain
 from sigmatrade.db.models import Admin
@@ -123,6 +123,13 @@ async def fail(
     query: CallbackQuery, callback_data: Adm, rt: Runtime, session: AsyncSession, admin: Admin, t: Translator
 ) -> None:
     try:
+        refused = await failing_refused(active_chain(rt), rt.db, callback_data.id)
+    except RpcError:
+        refused = CHAIN_UNAVAILABLE
+    if refused is not None:
+        await ack(query, refusal(t, refused), alert=True)
+        return
+    try:
         await svc.resolve_failed(session, rt, admin, callback_data.id)
     except DeskRefusal as exc:
         await ack(query, refusal(t, exc.code), alert=True)
@@ -163,13 +170,13 @@ async def hash_typed(
         return
     chain = active_chain(rt)
     if chain is None:
-        await message.answer(refusal(t, "chain_unavailable"))
+        await message.answer(refusal(t, CHAIN_UNAVAILABLE))
         return
     wallets = {w for w in (item.payout.from_address, await rt.store.get("payout.wallet_address")) if w}
     try:
         transfer = await paid_by(chain, item.payout, text, wallets)
     except RpcError:
-        await message.answer(refusal(t, "chain_unavailable"))
+        await message.answer(refusal(t, CHAIN_UNAVAILABLE))
         return
     if transfer is None:
         await message.answer(refusal(t, svc.BAD_TX))

@@ -24,5 +24,8 @@ TEXTS: dict[str, str] = {
     "adm.desk.refused.nonce_bound": "Its transaction may still be mined: resolve it on the chain first.",
     "adm.desk.refused.super_only": "A nonce conflict can be resolved by a super admin only.",
     "adm.desk.refused.bad_tx": "That transaction is not this payout's transfer on the chain.",
+    "adm.desk.refused.paid_on_chain": (
+        "One of its transactions succeeded on the chain: it was paid. Resolve it as paid with that link."
+    ),
     "adm.desk.refused.chain_unavailable": "The chain cannot be reached now; try again later.",
 }
