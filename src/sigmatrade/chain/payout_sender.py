@@ -259,7 +259,10 @@ class PayoutSender:
             bound = [
                 tx for tx in await pipeline.transactions(self.rt.db, payout.id) if tx.nonce == payout.nonce
             ]
-            if not (await self.provider.mined_everywhere([tx.tx_hash for tx in bound])).none_mined:
+            if (
+                not bound
+                or not (await self.provider.mined_everywhere([tx.tx_hash for tx in bound])).none_mined
+            ):
                 return  # mined (its receipt not served by the first node yet), or a node did not answer: wait
             error = f"nonce {payout.nonce} used by a foreign transaction (latest {latest})"
             failure = await pipeline.fail_attempt(
