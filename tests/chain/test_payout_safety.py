@@ -4,6 +4,7 @@ the sender re-checking the payout row before signing, and a wallet change with p
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -22,6 +23,7 @@ from sigmatrade.ledger import accounts, entries
 from sigmatrade.ledger.journal import post
 from sigmatrade.sandbox.chain import LocalChain, selector
 from tests.chain.payout_worker import open_runtime
+from tests.chain.rpc_proxy import RpcProxy
 from tests.chain.test_payouts import (
     CONFIRMATIONS,
     Env,
@@ -493,8 +495,6 @@ async def test_endpoint_without_receipts_does_not_fake_a_nonce_conflict(
 ) -> None:
     """An endpoint answering null for receipts while its nonce count has moved on: our own mined
     transfer is not a foreign use of the nonce; the payout waits and settles once receipts come."""
-    from tests.chain.rpc_proxy import RpcProxy
-
     proxy = await RpcProxy(chain.url).start()
     try:
         async with open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=proxy.url)) as (rt, chain_rt):
@@ -517,6 +517,33 @@ async def test_endpoint_without_receipts_does_not_fake_a_nonce_conflict(
         await proxy.stop()
 
 
+@contextlib.asynccontextmanager
+async def mined_behind_two_endpoints(
+    db_url: str, chain: LocalChain
+) -> AsyncIterator[tuple[Env, RpcProxy, int, str]]:
+    """A payout of 5 sent and mined, the runtime reading the chain through two proxies; yields (env, the
+    first-ranked proxy, payout id, receiver). After the test's checks: settled once, books reconciled."""
+    first = await RpcProxy(chain.url).start()
+    second = await RpcProxy(chain.url).start()
+    try:
+        urls = f"first={first.url},second={second.url}"
+        async with open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=urls)) as (rt, chain_rt):
+            env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
+            _, payout_id, receiver = await approved_payout(env.db, "5")
+            assert (await env.sender().run()).sent == [payout_id]
+            await env.mine()
+            yield env, first, payout_id, receiver
+            first.null_results.clear()
+            first.receipt_status = None
+            assert (await env.sender().run()).confirmed == [payout_id]
+            assert await chain.balance_of(receiver) == chain.raw("5")
+            await ledger_ok(env.db)
+            await reconciled(env)
+    finally:
+        await first.stop()
+        await second.stop()
+
+
 async def test_a_lagging_first_endpoint_does_not_turn_a_paid_payout_into_a_nonce_conflict(
     db_url: str, chain: LocalChain
 ) -> None:
@@ -524,31 +551,12 @@ async def test_a_lagging_first_endpoint_does_not_turn_a_paid_payout_into_a_nonce
     count moved on; the second knows it as mined. No conflict is declared (it was, from the first
     endpoint alone, and an admin's Resolve-as-failed then paid the user twice): the payout waits and
     settles once."""
-    from tests.chain.rpc_proxy import RpcProxy
-
-    lag = await RpcProxy(chain.url).start()
-    good = await RpcProxy(chain.url).start()
-    try:
-        urls = f"lag={lag.url},good={good.url}"
-        async with open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=urls)) as (rt, chain_rt):
-            env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
-            _, payout_id, receiver = await approved_payout(env.db, "5")
-            assert (await env.sender().run()).sent == [payout_id]
-            await env.mine()
-            lag.null_results |= {"eth_getTransactionReceipt", "eth_getTransactionByHash"}
-            report = await env.sender().run()
-            assert report.dead_lettered == []
-            row = await payout_row(env.db, payout_id)
-            assert row.status == PayoutStatus.SENT and not row.dead_lettered
-            assert await retry_row(env, payout_id) is None
-            lag.null_results.clear()
-            assert (await env.sender().run()).confirmed == [payout_id]
-            assert await chain.balance_of(receiver) == chain.raw("5")
-            await ledger_ok(env.db)
-            await reconciled(env)
-    finally:
-        await lag.stop()
-        await good.stop()
+    async with mined_behind_two_endpoints(db_url, chain) as (env, lagging, payout_id, _):
+        lagging.null_results |= {"eth_getTransactionReceipt", "eth_getTransactionByHash"}
+        assert (await env.sender().run()).dead_lettered == []
+        row = await payout_row(env.db, payout_id)
+        assert row.status == PayoutStatus.SENT and not row.dead_lettered
+        assert await retry_row(env, payout_id) is None
 
 
 async def test_a_status_0_receipt_from_one_node_never_unbinds_a_paid_nonce(
@@ -557,28 +565,10 @@ async def test_a_status_0_receipt_from_one_node_never_unbinds_a_paid_nonce(
     """The first endpoint lies that the mined transfer reverted; the second serves its status 1. The
     nonce is not unbound (a new transfer would be signed and the user paid twice): the payout settles
     once on the honest evidence."""
-    from tests.chain.rpc_proxy import RpcProxy
-
-    liar = await RpcProxy(chain.url).start()
-    honest = await RpcProxy(chain.url).start()
-    try:
-        urls = f"liar={liar.url},honest={honest.url}"
-        async with open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=urls)) as (rt, chain_rt):
-            env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
-            _, payout_id, receiver = await approved_payout(env.db, "5")
-            assert (await env.sender().run()).sent == [payout_id]
-            await env.mine()
-            liar.receipt_status = 0
-            report = await env.sender().run()
-            assert report.reverted == [] and report.sent == [] and report.confirmed == []
-            row = await payout_row(env.db, payout_id)
-            assert row.status == PayoutStatus.SENT and row.nonce is not None
-            assert len(await signed_txs(env, payout_id)) == 1
-            liar.receipt_status = None
-            assert (await env.sender().run()).confirmed == [payout_id]
-            assert await chain.balance_of(receiver) == chain.raw("5")
-            await ledger_ok(env.db)
-            await reconciled(env)
-    finally:
-        await liar.stop()
-        await honest.stop()
+    async with mined_behind_two_endpoints(db_url, chain) as (env, liar, payout_id, _):
+        liar.receipt_status = 0
+        report = await env.sender().run()
+        assert report.reverted == [] and report.sent == [] and report.confirmed == []
+        row = await payout_row(env.db, payout_id)
+        assert row.status == PayoutStatus.SENT and row.nonce is not None
+        assert len(await signed_txs(env, payout_id)) == 1
