@@ -572,3 +572,61 @@ async def test_a_status_0_receipt_from_one_node_never_unbinds_a_paid_nonce(
         row = await payout_row(env.db, payout_id)
         assert row.status == PayoutStatus.SENT and row.nonce is not None
         assert len(await signed_txs(env, payout_id)) == 1
+
+
+async def test_with_the_honest_endpoint_down_a_lagging_or_lying_one_decides_nothing(
+    db_url: str, chain: LocalChain
+) -> None:
+    """The second endpoint cools down (rate limits are common): the first, lagging (null receipt and
+    transaction) or lying (status 0), must not declare a conflict nor unbind the nonce on its own; both
+    did when only the endpoints up at that moment were asked."""
+    async with mined_behind_two_endpoints(db_url, chain) as (env, first, payout_id, _):
+        second = env.chain_rt.provider.endpoints[1]
+        second.down_until = env.chain_rt.provider.clock() + 10_000
+        first.null_results |= {"eth_getTransactionReceipt", "eth_getTransactionByHash"}
+        assert (await env.sender().run()).dead_lettered == []
+        first.null_results.clear()
+        first.receipt_status = 0
+        report = await env.sender().run()
+        assert report.reverted == [] and report.sent == []
+        row = await payout_row(env.db, payout_id)
+        assert (row.status, row.dead_lettered) == (PayoutStatus.SENT, False)
+        assert len(await signed_txs(env, payout_id)) == 1
+        second.down_until = None
+
+
+async def test_one_nodes_status_1_never_settles_a_transfer_that_reverted(
+    db_url: str, chain: LocalChain
+) -> None:
+    """The transfer reverted on the chain (token paused); the first endpoint lies "status 1". The payout
+    is not settled while the second endpoint knows the revert; it reverts on the honest evidence."""
+    liar = await RpcProxy(chain.url).start()
+    honest = await RpcProxy(chain.url).start()
+    try:
+        urls = f"liar={liar.url},honest={honest.url}"
+        async with open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=urls)) as (rt, chain_rt):
+            env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
+            _, payout_id, receiver = await approved_payout(env.db, "4")
+            await chain.set_automine(False)
+            try:
+                assert (await env.sender().run()).sent == [payout_id]
+                pause = selector("setPaused(bool)") + abi_encode(["bool"], [True])
+                await chain.send_tx(
+                    chain.deployer, to=chain.token_address, data=pause, gas_price=3 * 10**9, wait=False
+                )
+                await env.mine(1)
+            finally:
+                await chain.set_automine(True)
+            await chain.set_paused(False)
+            await env.mine(CONFIRMATIONS)
+            liar.receipt_status = 1
+            report = await env.sender().run()
+            assert report.confirmed == [] and report.reverted == []
+            assert (await payout_row(env.db, payout_id)).status == PayoutStatus.SENT
+            liar.receipt_status = None
+            assert (await env.sender().run()).reverted == [payout_id]
+            assert await chain.balance_of(receiver) == 0
+            await ledger_ok(env.db)
+    finally:
+        await liar.stop()
+        await honest.stop()

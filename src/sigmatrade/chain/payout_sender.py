@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, cast
 
 from sigmatrade import clock
 from sigmatrade.chain import keystore, nonces
-from sigmatrade.chain.provider import RpcCallError, RpcError, transaction_hash
+from sigmatrade.chain.provider import MinedView, RpcCallError, RpcError, receipt_status, transaction_hash
 from sigmatrade.chain.runtime import ChainRuntime
 from sigmatrade.chain.token import decode_uint, encode_balance_of, encode_transfer
 from sigmatrade.db.models import Payout, PayoutTransaction
@@ -193,9 +193,23 @@ class PayoutSender:
         for tx in txs:
             receipt = await self.provider.get_receipt(tx.tx_hash)
             if receipt is not None and receipt.get("blockNumber"):
-                block, status = int(str(receipt["blockNumber"]), 16), int(str(receipt["status"]), 16)
+                status = receipt_status(receipt)
+                if status is None:
+                    continue  # mined, outcome not served: neither a success nor a revert yet
+                block = int(str(receipt["blockNumber"]), 16)
                 out.append((tx, block, status, str(receipt.get("blockHash", "")).lower()))
         return out
+
+    async def _settled_everywhere(self, payout: Payout, tx: PayoutTransaction) -> bool:
+        """Each endpoint that answers and knows the transaction knows it as a success: one node's
+        "status 1" never settles a payout another node knows as reverted. An endpoint that is down does
+        not hold a settlement back (a wrong one is found by the reconciliation; a wrong revert or
+        conflict would pay twice, so those wait for every endpoint)."""
+        view = await self.provider.mined_everywhere([tx.tx_hash])
+        if view.all_succeeded:
+            return True
+        log.warning("payout_decision_deferred", payout_id=payout.id, step="confirm", view=_described(view))
+        return False
 
     async def _canonical(self, block: int, block_hash: str) -> bool:
         """The receipt's block is the chain's block at that height on every endpoint that has one (and
@@ -213,7 +227,11 @@ class PayoutSender:
         mined = await self._mined(txs)
         for tx, block, status, block_hash in mined:
             if status == 1:  # whichever hash ever signed for the payout succeeded settles it
-                if self._deep(head, block) and await self._canonical(block, block_hash):
+                if (
+                    self._deep(head, block)
+                    and await self._canonical(block, block_hash)
+                    and await self._settled_everywhere(payout, tx)
+                ):
                     confirmed = await pipeline.confirm(self.rt.db, payout.id, tx.id, block)
                     if confirmed is not None:
                         report.confirmed.append(payout.id)
@@ -237,9 +255,13 @@ class PayoutSender:
                 return  # a revert counts only once it has the confirmation depth (§4.6.5)
             if not await self._canonical(block, block_hash):
                 return  # the receipt's block is not the chain's on every node: wait
-            if not (await self.provider.mined_everywhere([t.tx_hash for t in txs])).none_paid:
+            view = await self.provider.mined_everywhere([t.tx_hash for t in txs])
+            if not view.none_paid:
                 # Unbinding the nonce lets a new transfer be signed: only when no node knows any of the
                 # payout's transactions as successful (a lying node's status 0 would pay twice).
+                log.warning(
+                    "payout_decision_deferred", payout_id=payout.id, step="revert", view=_described(view)
+                )
                 return
             failure = await pipeline.reverted(self.rt.db, payout.id, tx.id, block)
             report.reverted.append(payout.id)
@@ -254,16 +276,21 @@ class PayoutSender:
         latest = await self.provider.get_transaction_count(wallet, "latest")
         if latest > payout.nonce:
             # The nonce is used. Ours, unless no node knows any of its transactions as mined: every
-            # usable endpoint is asked (a lagging one answers null), about the transactions read now
-            # (a second sender may have just replaced it).
+            # endpoint is asked (a lagging one answers null), about the transactions read now (a second
+            # sender may have just replaced it).
             bound = [
                 tx for tx in await pipeline.transactions(self.rt.db, payout.id) if tx.nonce == payout.nonce
             ]
-            if (
-                not bound
-                or not (await self.provider.mined_everywhere([tx.tx_hash for tx in bound])).none_mined
-            ):
-                return  # mined (its receipt not served by the first node yet), or a node did not answer: wait
+            view = await self.provider.mined_everywhere([tx.tx_hash for tx in bound])
+            if not view.none_mined:
+                # mined (its receipt not served by the first node yet), or a node did not answer: wait
+                log.warning(
+                    "payout_decision_deferred",
+                    payout_id=payout.id,
+                    step="nonce_conflict",
+                    view=_described(view),
+                )
+                return
             error = f"nonce {payout.nonce} used by a foreign transaction (latest {latest})"
             failure = await pipeline.fail_attempt(
                 self.rt.db, payout.id, RetryErrorKind.NONCE_CONFLICT, error, dlq_now=True
@@ -572,3 +599,8 @@ class PayoutSender:
 def sender_for(rt: Runtime, chain: ChainRuntime) -> PayoutSender:
     """A sender over the active chain runtime (stateless: the wallet slot is a DB lease + lock)."""
     return PayoutSender(rt, chain)
+
+
+def _described(view: MinedView) -> str:
+    known = ",".join(sorted("mined" if s is None else str(s) for s in view.statuses)) or "none"
+    return f"answered={view.answered} statuses={known}"

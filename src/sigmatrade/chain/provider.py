@@ -319,6 +319,13 @@ def parse_endpoints(urls: Sequence[str]) -> list[tuple[str, str]]:
     return out
 
 
+def receipt_status(receipt: dict[str, Any]) -> int | None:
+    """A mined receipt's status (1 success, 0 revert); None when the node serves none (outcome unknown:
+    never read as a revert)."""
+    status = receipt.get("status")
+    return None if status is None else int(str(status), 16)
+
+
 def transaction_hash(raw_hex: str) -> str:
     """The hash of a signed transaction (keccak of its bytes), as nodes report it."""
     return "0x" + keccak256(bytes.fromhex(raw_hex.removeprefix("0x"))).hex()
@@ -818,31 +825,36 @@ class ProviderManager:
         return bool(self.ranked(exclude=tried))
 
     async def mined_everywhere(self, tx_hashes: Sequence[str]) -> MinedView:
-        """Ask every usable endpoint about each of ``tx_hashes`` (its receipt; without one, whether the
-        node has the transaction in a block). One lagging node answering ``null`` proves nothing: a
-        decision that a transaction was never mined (or never paid) needs all of them
+        """Ask every endpoint of the chain about each of ``tx_hashes`` (its receipt; without one,
+        whether the node has the transaction in a block). One node answering ``null`` proves nothing,
+        and neither does the set of nodes that happen to be up: an endpoint that is down, cooling down
+        or answering something malformed leaves the view unanswered, and the caller waits
         (docs/decisions.md, "Chain")."""
         statuses: set[int | None] = set()
-        answered = True
-        usable = [ep.label for ep in self.endpoints if self._usable(ep) and not ep.is_down]
+        answered = bool(tx_hashes)
+        voters = 0
+        labels = [ep.label for ep in self.endpoints if ep.chain_ok]
 
         async def ask(label: str) -> None:
-            nonlocal answered
+            nonlocal answered, voters
             for tx_hash in tx_hashes:
                 try:
                     receipt = await self.call_on(label, "eth_getTransactionReceipt", [tx_hash])
+                    if receipt is not None and not isinstance(receipt, dict):
+                        raise RpcUnavailable(f"{label}: malformed receipt")
                     if receipt is not None and receipt.get("blockNumber"):
-                        statuses.add(int(str(receipt.get("status", "0x0")), 16))
+                        statuses.add(receipt_status(receipt))
                         continue
                     found = await self.call_on(label, "eth_getTransactionByHash", [tx_hash])
-                except RpcError:
+                except (RpcError, ValueError):
                     answered = False
                     return
                 if isinstance(found, dict) and found.get("blockNumber"):
                     statuses.add(None)
+            voters += 1
 
-        await asyncio.gather(*(ask(label) for label in usable))
-        return MinedView(answered=answered and bool(usable), statuses=frozenset(statuses))
+        await asyncio.gather(*(ask(label) for label in labels))
+        return MinedView(answered=answered and bool(labels), statuses=frozenset(statuses), voters=voters)
 
     async def block_hashes(self, number: int) -> dict[str, str | None]:
         """The hash of block ``number`` as every usable endpoint sees it (None: it has no such block).
@@ -862,12 +874,18 @@ class ProviderManager:
 
 @dataclass(frozen=True)
 class MinedView:
-    """What every usable endpoint knows of some transactions: whether each one answered for each
-    transaction, and the receipt statuses seen (None: a node knows the transaction as mined but serves
-    no receipt yet)."""
+    """What the chain's endpoints know of some transactions: whether every one answered for each
+    transaction, how many did, and the receipt statuses seen (None: a node knows the transaction as
+    mined but serves no receipt or no status)."""
 
     answered: bool
     statuses: frozenset[int | None]
+    voters: int = 0
+
+    @property
+    def all_succeeded(self) -> bool:
+        """At least one endpoint answered, and every answer that knows one of them knows a success."""
+        return self.voters > 0 and self.statuses == {1}
 
     @property
     def none_mined(self) -> bool:
