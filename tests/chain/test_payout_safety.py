@@ -557,6 +557,15 @@ async def test_a_lagging_first_endpoint_does_not_turn_a_paid_payout_into_a_nonce
         row = await payout_row(env.db, payout_id)
         assert row.status == PayoutStatus.SENT and not row.dead_lettered
         assert await retry_row(env, payout_id) is None
+        assert await notifications(env.db, "admin_alert") == []
+        # still undecided PAYOUT_STUCK_MINUTES after signing: admins are told, once
+        clock.travel(timedelta(minutes=env.rt.config.payout_stuck_minutes))
+        for _ in range(2):
+            assert (await env.sender().run()).dead_lettered == []
+        (alert,) = await notifications(env.db, "admin_alert")
+        assert (
+            f"Payout #{payout_id}: the RPC endpoints do not settle it" in alert and "nonce_conflict" in alert
+        )
 
 
 async def test_a_status_0_receipt_from_one_node_never_unbinds_a_paid_nonce(

@@ -208,8 +208,18 @@ class PayoutSender:
         view = await self.provider.mined_everywhere([tx.tx_hash])
         if view.all_succeeded:
             return True
-        log.warning("payout_decision_deferred", payout_id=payout.id, step="confirm", view=_described(view))
+        await self._deferred(payout, "confirm", view, tx)
         return False
+
+    async def _deferred(self, payout: Payout, step: str, view: MinedView, tx: PayoutTransaction) -> None:
+        """A decision waits for the endpoints to answer and agree: logged each time, and admins are
+        told once it has waited ``PAYOUT_STUCK_MINUTES`` since the transaction was signed (a dead
+        endpoint left in the configuration would otherwise hold it back in silence)."""
+        described = _described(view)
+        log.warning("payout_decision_deferred", payout_id=payout.id, step=step, view=described)
+        minutes = int((clock.now() - tx.created_at).total_seconds() // 60)
+        if minutes >= self.stuck_minutes:
+            await pipeline.alert_undecided(self.rt, payout, step, minutes, described)
 
     async def _canonical(self, block: int, block_hash: str) -> bool:
         """The receipt's block is the chain's block at that height on every endpoint that has one (and
@@ -259,9 +269,7 @@ class PayoutSender:
             if not view.none_paid:
                 # Unbinding the nonce lets a new transfer be signed: only when no node knows any of the
                 # payout's transactions as successful (a lying node's status 0 would pay twice).
-                log.warning(
-                    "payout_decision_deferred", payout_id=payout.id, step="revert", view=_described(view)
-                )
+                await self._deferred(payout, "revert", view, tx)
                 return
             failure = await pipeline.reverted(self.rt.db, payout.id, tx.id, block)
             report.reverted.append(payout.id)
@@ -284,12 +292,8 @@ class PayoutSender:
             view = await self.provider.mined_everywhere([tx.tx_hash for tx in bound])
             if not view.none_mined:
                 # mined (its receipt not served by the first node yet), or a node did not answer: wait
-                log.warning(
-                    "payout_decision_deferred",
-                    payout_id=payout.id,
-                    step="nonce_conflict",
-                    view=_described(view),
-                )
+                if bound:
+                    await self._deferred(payout, "nonce_conflict", view, bound[-1])
                 return
             error = f"nonce {payout.nonce} used by a foreign transaction (latest {latest})"
             failure = await pipeline.fail_attempt(

@@ -626,6 +626,27 @@ async def alert_stuck(
     )
 
 
+async def alert_undecided(rt: Runtime, payout: Payout, step: str, minutes: int, view: str) -> None:
+    """The tracker has deferred a decision about the payout (confirm, revert, nonce conflict) for
+    ``PAYOUT_STUCK_MINUTES`` or more because the endpoints do not all answer or disagree. One alert per
+    payout and step an hour."""
+    await notifier(rt).to_admins(
+        lambda t: Content(
+            t(
+                "po.alert.undecided",
+                id=payout.id,
+                minutes=minutes,
+                step=step,
+                view=view,
+                address=payout.from_address or "-",
+                amount=format_amount(payout.amount, t.lang),
+            )
+        ),
+        dedupe_key=f"payout_undecided:{payout.id}:{step}",
+        dedupe_seconds=STUCK_ALERT_SECONDS,
+    )
+
+
 async def alert_open_nonce(rt: Runtime, payout: Payout, nonce: int) -> None:
     """A payout was settled by a transaction of an older nonce while a newer one of its transactions
     is unmined: an admin must cancel that nonce (0-value self-transfer) or it pays a second time."""

@@ -38,6 +38,13 @@ TEXTS: dict[str, str] = {
         "replaced with gas price {gwei} gwei (cap {cap} gwei).\n"
         "Amount: <code>{amount}</code> USDT"
     ),
+    "po.alert.undecided": (
+        "⚠️ <b>Payout #{id}: the RPC endpoints do not settle it</b>\n"
+        "For {minutes} min the endpoints have not all answered, or disagree, about its transactions "
+        "(step: {step}; {view}). Nothing is decided until they agree: check BSC_RPC_URLS (remove a dead "
+        "endpoint) and the wallet <code>{address}</code> in the explorer.\n"
+        "Amount: <code>{amount}</code> USDT"
+    ),
     "po.alert.stuck_capped": (
         "🚨 <b>Payout #{id} stuck at the gas price cap</b>\n"
         "Nonce {nonce} of wallet <code>{address}</code> not mined for {minutes} min and the gas price "

@@ -38,6 +38,13 @@ TEXTS: dict[str, str] = {
         "транзакция заменена с ценой газа {gwei} gwei (предел {cap} gwei).\n"
         "Сумма: <code>{amount}</code> USDT"
     ),
+    "po.alert.undecided": (
+        "⚠️ <b>Выплата #{id}: RPC-узлы не дают её решить</b>\n"
+        "{minutes} мин узлы отвечают не все или расходятся о её транзакциях "
+        "(шаг: {step}; {view}). Ничего не решается, пока они не согласятся: проверьте BSC_RPC_URLS "
+        "(уберите мёртвый узел) и кошелёк <code>{address}</code> в обозревателе.\n"
+        "Сумма: <code>{amount}</code> USDT"
+    ),
     "po.alert.stuck_capped": (
         "🚨 <b>Выплата #{id} зависла на пределе цены газа</b>\n"
         "Nonce {nonce} кошелька <code>{address}</code> не включён в блок {minutes} мин, а предел цены "
