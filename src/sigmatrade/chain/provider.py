@@ -846,6 +846,8 @@ class ProviderManager:
                         statuses.add(receipt_status(receipt))
                         continue
                     found = await self.call_on(label, "eth_getTransactionByHash", [tx_hash])
+                    if found is not None and not isinstance(found, dict):
+                        raise RpcUnavailable(f"{label}: malformed transaction")
                 except (RpcError, ValueError):
                     answered = False
                     return
@@ -889,12 +891,12 @@ class MinedView:
 
     @property
     def none_mined(self) -> bool:
-        """Proof that no node knows any of them as mined: every usable endpoint answered."""
+        """Proof that no node knows any of them as mined: every endpoint of the chain answered."""
         return self.answered and not self.statuses
 
     @property
     def none_paid(self) -> bool:
-        """Proof that none of them succeeded: every usable endpoint answered and any mined one
+        """Proof that none of them succeeded: every endpoint of the chain answered, and any mined one
         reverted (status 0) on every node that knows it."""
         return self.answered and self.statuses <= {0}
 

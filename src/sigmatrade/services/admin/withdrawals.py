@@ -167,8 +167,8 @@ class _QueueRow(NamedTuple):
 
 
 # What the queue lists and the panel counts: every payout waiting for an admin's approval, whatever its
-# kind (a refund goes through the same approvals as a withdrawal). Answered from
-# ``ix_payouts_status_created_id`` alone.
+# kind (a refund goes through the same approvals as a withdrawal). ``ix_payouts_status_created_id``
+# holds every column these reads filter, order and count on.
 AWAITING_APPROVAL = Payout.status == PayoutStatus.REQUESTED
 
 
