@@ -520,9 +520,10 @@ async def test_endpoint_without_receipts_does_not_fake_a_nonce_conflict(
 @contextlib.asynccontextmanager
 async def mined_behind_two_endpoints(
     db_url: str, chain: LocalChain
-) -> AsyncIterator[tuple[Env, RpcProxy, int, str]]:
+) -> AsyncIterator[tuple[Env, RpcProxy, RpcProxy, int, str]]:
     """A payout of 5 sent and mined, the runtime reading the chain through two proxies; yields (env, the
-    first-ranked proxy, payout id, receiver). After the test's checks: settled once, books reconciled."""
+    first-ranked proxy, the second, payout id, receiver). After the test's checks: settled once, books
+    reconciled."""
     first = await RpcProxy(chain.url).start()
     second = await RpcProxy(chain.url).start()
     try:
@@ -532,9 +533,10 @@ async def mined_behind_two_endpoints(
             _, payout_id, receiver = await approved_payout(env.db, "5")
             assert (await env.sender().run()).sent == [payout_id]
             await env.mine()
-            yield env, first, payout_id, receiver
-            first.null_results.clear()
-            first.receipt_status = None
+            yield env, first, second, payout_id, receiver
+            for proxy in (first, second):
+                proxy.null_results.clear()
+                proxy.receipt_status = None
             assert (await env.sender().run()).confirmed == [payout_id]
             assert await chain.balance_of(receiver) == chain.raw("5")
             await ledger_ok(env.db)
@@ -551,7 +553,7 @@ async def test_a_lagging_first_endpoint_does_not_turn_a_paid_payout_into_a_nonce
     count moved on; the second knows it as mined. No conflict is declared (it was, from the first
     endpoint alone, and an admin's Resolve-as-failed then paid the user twice): the payout waits and
     settles once."""
-    async with mined_behind_two_endpoints(db_url, chain) as (env, lagging, payout_id, _):
+    async with mined_behind_two_endpoints(db_url, chain) as (env, lagging, _, payout_id, _):
         lagging.null_results |= {"eth_getTransactionReceipt", "eth_getTransactionByHash"}
         assert (await env.sender().run()).dead_lettered == []
         row = await payout_row(env.db, payout_id)
@@ -574,7 +576,7 @@ async def test_a_status_0_receipt_from_one_node_never_unbinds_a_paid_nonce(
     """The first endpoint lies that the mined transfer reverted; the second serves its status 1. The
     nonce is not unbound (a new transfer would be signed and the user paid twice): the payout settles
     once on the honest evidence."""
-    async with mined_behind_two_endpoints(db_url, chain) as (env, liar, payout_id, _):
+    async with mined_behind_two_endpoints(db_url, chain) as (env, liar, _, payout_id, _):
         liar.receipt_status = 0
         report = await env.sender().run()
         assert report.reverted == [] and report.sent == [] and report.confirmed == []
@@ -589,7 +591,7 @@ async def test_with_the_honest_endpoint_down_a_lagging_or_lying_one_decides_noth
     """The second endpoint cools down (rate limits are common): the first, lagging (null receipt and
     transaction) or lying (status 0), must not declare a conflict nor unbind the nonce on its own; both
     did when only the endpoints up at that moment were asked."""
-    async with mined_behind_two_endpoints(db_url, chain) as (env, first, payout_id, _):
+    async with mined_behind_two_endpoints(db_url, chain) as (env, first, _, payout_id, _):
         second = env.chain_rt.provider.endpoints[1]
         second.down_until = env.chain_rt.provider.clock() + 10_000
         first.null_results |= {"eth_getTransactionReceipt", "eth_getTransactionByHash"}
@@ -639,3 +641,20 @@ async def test_one_nodes_status_1_never_settles_a_transfer_that_reverted(
     finally:
         await liar.stop()
         await honest.stop()
+
+
+async def test_resolve_as_paid_needs_every_answering_endpoint_to_know_the_success(
+    db_url: str, chain: LocalChain
+) -> None:
+    """The admin names the payout's real transfer; the second endpoint says it reverted. One node's
+    receipt never settles a payout: the transfer is accepted only once every answer agrees."""
+    from sigmatrade.chain.payout_check import paid_by
+
+    async with mined_behind_two_endpoints(db_url, chain) as (env, _, second, payout_id, _):
+        row = await payout_row(env.db, payout_id)
+        assert row.tx_hash is not None
+        second.receipt_status = 0
+        assert await paid_by(env.chain_rt, row, row.tx_hash, {env.wallet.address}) is None
+        second.receipt_status = None
+        accepted = await paid_by(env.chain_rt, row, row.tx_hash, {env.wallet.address})
+        assert accepted is not None and accepted.tx_hash == row.tx_hash.lower()

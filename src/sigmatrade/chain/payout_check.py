@@ -2,8 +2,10 @@
 
 Resolve as paid: the named transfer is accepted only when the receipt has status 1 and the configured
 confirmation depth, and one of its logs is a Transfer of the token, from a payout wallet, to the
-payout's destination, of exactly its raw net amount. Anything else → None. RPC failures propagate (the
-caller says the chain is unavailable).
+payout's destination, of exactly its raw net amount; its block is canonical on every endpoint that has
+that height, and every endpoint that answers and knows the transaction knows a success (one node's
+receipt alone never settles a payout, as in the tracker). Anything else → None. RPC failures propagate
+(the caller says the chain is unavailable).
 
 Resolve as failed: refused while any node knows one of the payout's own transactions as successful,
 or while a node does not answer (a lagging node's ``null`` once made a paid payout look like a nonce
@@ -58,5 +60,10 @@ async def paid_by(
             and event.to_address == payout.to_address.lower()
             and event.raw_value == payout.raw_amount
         ):
-            return ManualTransfer(tx_hash=str(receipt["transactionHash"]).lower(), block=block)
+            found = str(receipt["transactionHash"]).lower()
+            if not await chain.provider.canonical(block, str(receipt.get("blockHash", ""))):
+                return None
+            if not (await chain.provider.mined_everywhere([found])).all_succeeded:
+                return None
+            return ManualTransfer(tx_hash=found, block=block)
     return None

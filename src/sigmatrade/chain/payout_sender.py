@@ -221,12 +221,6 @@ class PayoutSender:
         if minutes >= self.stuck_minutes:
             await pipeline.alert_undecided(self.rt, payout, step, minutes, described)
 
-    async def _canonical(self, block: int, block_hash: str) -> bool:
-        """The receipt's block is the chain's block at that height on every endpoint that has one (and
-        on at least one): a receipt from a node on a fork never settles or reverts a payout."""
-        seen = [h for h in (await self.provider.block_hashes(block)).values() if h is not None]
-        return bool(seen) and all(h == block_hash for h in seen)
-
     def _deep(self, head: int, block: int) -> bool:
         return head - block >= self.chain.confirmation_blocks
 
@@ -239,7 +233,7 @@ class PayoutSender:
             if status == 1:  # whichever hash ever signed for the payout succeeded settles it
                 if (
                     self._deep(head, block)
-                    and await self._canonical(block, block_hash)
+                    and await self.provider.canonical(block, block_hash)
                     and await self._settled_everywhere(payout, tx)
                 ):
                     confirmed = await pipeline.confirm(self.rt.db, payout.id, tx.id, block)
@@ -263,7 +257,7 @@ class PayoutSender:
             tx, block, block_hash = current[0]
             if not self._deep(head, block):
                 return  # a revert counts only once it has the confirmation depth (§4.6.5)
-            if not await self._canonical(block, block_hash):
+            if not await self.provider.canonical(block, block_hash):
                 return  # the receipt's block is not the chain's on every node: wait
             view = await self.provider.mined_everywhere([t.tx_hash for t in txs])
             if not view.none_paid:

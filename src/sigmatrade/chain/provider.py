@@ -858,6 +858,12 @@ class ProviderManager:
         await asyncio.gather(*(ask(label) for label in labels))
         return MinedView(answered=answered and bool(labels), statuses=frozenset(statuses), voters=voters)
 
+    async def canonical(self, number: int, block_hash: str) -> bool:
+        """Block ``number`` has hash ``block_hash`` on every endpoint that has that height, and on at
+        least one: a receipt from a node on a fork is never taken as the chain's."""
+        seen = [h for h in (await self.block_hashes(number)).values() if h is not None]
+        return bool(seen) and all(h == block_hash.lower() for h in seen)
+
     async def block_hashes(self, number: int) -> dict[str, str | None]:
         """The hash of block ``number`` as every usable endpoint sees it (None: it has no such block).
         Endpoints that fail to answer are left out."""
