@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from sigmatrade import clock
 from sigmatrade.chain import nonces
+from sigmatrade.chain.payout_sender import CONFLICT_SECOND_LOOK
 from sigmatrade.db import leases
 from sigmatrade.db.models import PaymentRetry, Payout, PayoutTransaction
 from sigmatrade.domain.enums import PayoutStatus, PayoutTxKind, PayoutTxStatus
@@ -36,6 +37,7 @@ from tests.chain.test_payouts import (
     payout_settings,
     reconcile,
     reconciled,
+    seen_twice,
     setup_wallet,
 )
 
@@ -167,7 +169,7 @@ async def test_dead_lettered_conflict_frees_its_slot_and_alerts_once(db_url: str
             await env.mine(1)
         finally:
             await chain.set_automine(True)
-        assert (await env.sender().run()).dead_lettered == [first]
+        assert (await seen_twice(env)).dead_lettered == [first]
         _, second, second_receiver = await approved_payout(env.db, "7")
         for _ in range(4):  # the processor runs every few seconds
             clock.travel(timedelta(seconds=15))
@@ -446,7 +448,7 @@ async def test_nonce_conflict_after_a_revert_is_still_detected(env: Env) -> None
         await env.mine(1)
     finally:
         await env.chain.set_automine(True)
-    report = await env.sender().run()
+    report = await seen_twice(env)
     assert report.dead_lettered == [payout_id] and report.rebroadcast == []
     row = await payout_row(env.db, payout_id)
     assert row.dead_lettered and row.nonce == 1
@@ -658,3 +660,29 @@ async def test_resolve_as_paid_needs_every_answering_endpoint_to_know_the_succes
         second.receipt_status = None
         accepted = await paid_by(env.chain_rt, row, row.tx_hash, {env.wallet.address})
         assert accepted is not None and accepted.tx_hash == row.tx_hash.lower()
+
+
+async def test_one_url_whose_node_has_not_indexed_the_transfer_yet_fakes_no_conflict(
+    db_url: str, chain: LocalChain
+) -> None:
+    """One RPC URL (often a balancer over nodes at different heights) answers null for our mined
+    transfer while its nonce count moved on: nothing is declared on the first sighting; the node
+    catches up before the second look and the payout settles once."""
+    proxy = await RpcProxy(chain.url).start()
+    try:
+        async with open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=proxy.url)) as (rt, chain_rt):
+            env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
+            _, payout_id, receiver = await approved_payout(env.db, "5")
+            assert (await env.sender().run()).sent == [payout_id]
+            await env.mine()
+            proxy.null_results |= {"eth_getTransactionReceipt", "eth_getTransactionByHash"}
+            assert (await env.sender().run()).dead_lettered == []
+            proxy.null_results.clear()
+            clock.travel(CONFLICT_SECOND_LOOK)
+            assert (await env.sender().run()).confirmed == [payout_id]
+            assert (await payout_row(env.db, payout_id)).dead_lettered is False
+            assert await chain.balance_of(receiver) == chain.raw("5")
+            await ledger_ok(env.db)
+            await reconciled(env)
+    finally:
+        await proxy.stop()

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from sigmatrade import clock
 from sigmatrade.chain import keystore
-from sigmatrade.chain.payout_sender import PayoutSender
+from sigmatrade.chain.payout_sender import CONFLICT_SECOND_LOOK, PayoutSender, RunReport
 from sigmatrade.chain.reconcile import Reconciliation
 from sigmatrade.chain.runtime import ChainRuntime
 from sigmatrade.config import Config, load_config
@@ -140,6 +140,15 @@ async def balance(db: Database, code: str) -> Decimal:
 async def count(db: Database, model: Any, *where: Any) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+async def seen_twice(env: Env) -> RunReport:
+    """Two sender runs a second look apart: a nonce conflict is declared on the second sighting only
+    (``payout_sender.CONFLICT_SECOND_LOOK``); the report of the second run."""
+    first = await env.sender().run()
+    assert first.dead_lettered == [] and first.rebroadcast == []
+    clock.travel(CONFLICT_SECOND_LOOK)
+    return await env.sender().run()
 
 
 async def notifications(db: Database, category: str) -> list[str]:
@@ -363,7 +372,7 @@ async def test_nonce_conflict_dead_letters_without_resend(env: Env) -> None:
         await env.mine(1)
     finally:
         await env.chain.set_automine(True)
-    report = await env.sender().run()
+    report = await seen_twice(env)
     assert report.dead_lettered == [payout_id] and report.rebroadcast == []
     row = await payout_row(env.db, payout_id)
     assert row.dead_lettered and row.status == PayoutStatus.SENT

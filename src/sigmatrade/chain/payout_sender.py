@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING, cast
 
@@ -56,6 +57,12 @@ FAULT_EXIT_CODE = 77
 BNB_DECIMALS = 18
 LOW_BALANCE_CHECK_SECONDS = 600
 REVERT_MARKERS = ("revert", "out of gas", "invalid opcode")
+# A nonce conflict is declared on a second sighting at least this long after the first: one RPC URL
+# often balances over nodes at different heights, and a node that had not indexed our transfer yet
+# catches up within seconds. Sightings live in this process (a restart or another replica starts
+# over: the conflict only waits longer).
+CONFLICT_SECOND_LOOK = timedelta(seconds=60)
+_conflict_seen: dict[int, datetime] = {}
 REPLACEMENT_BUMP_NUM, REPLACEMENT_BUMP_DEN = 1125, 1000  # a replacement pays ≥ 112.5 % (§4.6.5)
 
 
@@ -286,9 +293,15 @@ class PayoutSender:
             view = await self.provider.mined_everywhere([tx.tx_hash for tx in bound])
             if not view.none_mined:
                 # mined (its receipt not served by the first node yet), or a node did not answer: wait
+                _conflict_seen.pop(payout.id, None)
                 if bound:
                     await self._deferred(payout, "nonce_conflict", view, bound[-1])
                 return
+            first_seen = _conflict_seen.setdefault(payout.id, clock.now())
+            if clock.now() - first_seen < CONFLICT_SECOND_LOOK:
+                log.warning("payout_conflict_seen", payout_id=payout.id, nonce=payout.nonce, latest=latest)
+                return  # looked at again on a later run before anything is declared
+            _conflict_seen.pop(payout.id, None)
             error = f"nonce {payout.nonce} used by a foreign transaction (latest {latest})"
             failure = await pipeline.fail_attempt(
                 self.rt.db, payout.id, RetryErrorKind.NONCE_CONFLICT, error, dlq_now=True
