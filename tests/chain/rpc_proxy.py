@@ -9,7 +9,8 @@ Chain views that lie or lag: ``null_results`` (the named methods answer a JSON-R
 a node that lost or never indexed the object), ``null_receipts`` (an alias: True/False adds/removes
 ``eth_getTransactionReceipt`` in ``null_results``), ``logs_lag`` (``eth_getLogs`` leaves out the logs of the
 last N blocks below the head, like a node whose log index lags its head), ``receipt_status`` (every
-receipt it serves carries this status instead of the chain's, like a lying node).
+receipt it serves carries this status instead of the chain's, like a lying node), ``forked_blocks`` (for
+these heights ``eth_getBlockByNumber`` answers a block with another hash, like a node on a fork).
 Every request is counted per method (``count``) and the peak of concurrent requests is kept.
 """
 
@@ -44,6 +45,7 @@ class RpcProxy:
         self.method_errors: dict[str, tuple[int, str]] = {}
         self.null_results: set[str] = set()
         self.receipt_status: int | None = None
+        self.forked_blocks: set[int] = set()
         self.requests: Counter[str] = Counter()
         self.inflight = 0
         self.peak_inflight = 0
@@ -166,6 +168,9 @@ class RpcProxy:
         assert self._client is not None
         async with self._client.post(self.target, json=body) as resp:
             data = json.loads(await resp.read())
+        block = data.get("result") if method == "eth_getBlockByNumber" else None
+        if isinstance(block, dict) and int(str(block["number"]), 16) in self.forked_blocks:
+            block["hash"] = "0x" + "f0" * 32
         if method == RECEIPT and self.receipt_status is not None and isinstance(data.get("result"), dict):
             data["result"]["status"] = hex(self.receipt_status)
         if method == "eth_blockNumber" and self.head_lag and "result" in data:

@@ -180,6 +180,39 @@ async def test_an_endpoint_whose_logs_lag_its_head_cannot_make_the_cursor_skip_a
         assert (await env.balances(payer)).principal == D(10)
 
 
+async def test_a_log_that_failed_to_record_holds_the_cursor_until_it_is_recorded(
+    db_url: str, chain: LocalChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recording the transfer fails once (a lock timeout, say) in a range wider than the trailing
+    re-scan: the cursor stays before it and the next cycle records it; credited once. The cursor used
+    to move past it and the deposit was never credited."""
+    from sigmatrade.services import deposit_lifecycle
+
+    real = deposit_lifecycle.record_transfer
+    calls = 0
+
+    async def fails_once(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("lock timeout")
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    async with watch_env(db_url, chain) as env:
+        payer, wallet = await env.depositor()
+        deposit = await env.pending(payer, "10")
+        await env.pay(wallet, "10")
+        await chain.mine(CONFIRMATIONS * 3)  # the transfer is deeper than the trailing re-scan
+        monkeypatch.setattr(deposit_lifecycle, "record_transfer", fails_once)
+        first = await env.monitor()
+        assert first.scan is not None and first.scan.failed == 1 and first.scan.cursor < first.scan.head
+        for _ in range(3):
+            await env.mine_and_monitor(CONFIRMATIONS)
+        assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
+        assert len(await env.transfers()) == 1
+        assert (await env.balances(payer)).principal == D(10)
+
+
 # ---------------------------------------------------------------------------------------------- reconciliation
 
 
@@ -299,3 +332,29 @@ async def test_confirmation_quorum_waits_until_two_endpoints_agree(db_url: str, 
         result = await env.monitor()
         assert result.confirm is not None and result.confirm.confirmed == 1
         assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
+
+
+async def test_a_deposit_is_not_credited_while_an_endpoint_shows_another_block(
+    db_url: str, chain: LocalChain
+) -> None:
+    """The receipt comes from the first endpoint; the second shows another block at that height (a
+    fork). The deposit waits (one node's block never credits it), and is credited once both agree."""
+    async with (
+        RpcProxy(chain.url) as first,
+        RpcProxy(chain.url) as second,
+        watch_env(db_url, chain, bsc_rpc_urls=f"first={first.url},second={second.url}") as env,
+    ):
+        payer, wallet = await env.depositor()
+        deposit = await env.pending(payer, "10")
+        await env.pay(wallet, "10")
+        await env.monitor()
+        (transfer,) = await env.transfers()
+        second.forked_blocks.add(transfer.block_number)
+        for _ in range(2):
+            result = await env.mine_and_monitor(CONFIRMATIONS)
+        assert result.confirm is not None and result.confirm.below_quorum == 1
+        assert (await env.deposit(deposit.id)).status == DepositStatus.DETECTED
+        second.forked_blocks.clear()
+        await env.mine_and_monitor(1)
+        assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
+        assert (await env.balances(payer)).principal == D(10)

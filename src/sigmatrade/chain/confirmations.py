@@ -227,6 +227,11 @@ async def _check(
     if cfg.confirmation_quorum > 1 and not await quorum(provider, transfer, cfg.confirmation_quorum):
         result.below_quorum += 1
         return
+    if not await provider.canonical(transfer.block_number, transfer.block_hash):
+        # the receipt's endpoint alone vouches for this block: every endpoint that has that height must
+        # show the same block (the payout side's rule; a forked or lying node never credits a deposit)
+        result.below_quorum += 1
+        return
     outcome = await deposit_lifecycle.confirm_transfer(rt, transfer, rules, terms)
     if isinstance(outcome, Confirmation):
         result.confirmed += 1

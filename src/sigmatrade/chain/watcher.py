@@ -405,13 +405,17 @@ class DepositWatcher:
             events = self._events(raw_logs, watched)
             grow = self.state.successes + 1 >= GROW_AFTER and cursor.chunk_size < cfg.chunk_max
             chunk = min(cfg.chunk_max, cursor.chunk_size * 2) if grow else cursor.chunk_size
-            committed = await self._commit_range(cursor, end, end_hash, chunk, events, rules, result)
-            if committed is None:
+            outcome = await self._commit_range(cursor, end, end_hash, chunk, events, rules, result)
+            if outcome is None:
                 fresh = await self.read_cursor()
                 if fresh is None:
                     break
                 cursor = fresh
                 continue
+            committed, advanced = outcome
+            if not advanced:
+                await self._after_commit(committed, rules)
+                break  # the cursor stays before the log that failed: the next cycle reads it again
             self.state.successes = 0 if grow else self.state.successes + 1
             if grow:
                 log.info("chain_logs_chunk_grown", chunk=chunk)
@@ -527,10 +531,14 @@ class DepositWatcher:
         events: list[_Event],
         rules: MatchRules,
         result: ScanResult,
-    ) -> list[_Detection] | None:
-        """Detections + cursor in one transaction; None when the cursor moved (nothing written)."""
+    ) -> tuple[list[_Detection], bool] | None:
+        """Detections + cursor in one transaction; None when the cursor moved (nothing written). The
+        flag says whether the cursor advanced: a log that failed to record holds it where it was (the
+        others are kept; the range is read again next cycle), since a cursor past it would never come
+        back to it (the trailing re-scan covers the last ``CONFIRMATION_BLOCKS`` only)."""
         now = clock.now()
         detections: list[_Detection] = []
+        failed_before = result.failed
         async with self.rt.db.transaction() as session:
             stmt = select(ChainCursor).where(ChainCursor.name == self.config.cursor_name)
             if is_postgres(session):
@@ -542,11 +550,19 @@ class DepositWatcher:
                 detection = await self._record_isolated(session, item, rules, now, result)
                 if detection is not None:
                     detections.append(detection)
+            if result.failed > failed_before:
+                log.error(
+                    "chain_cursor_held",
+                    cursor=cursor.last_block,
+                    end=end,
+                    failed=result.failed - failed_before,
+                )
+                return detections, False
             row.last_block = end
             row.last_block_hash = end_hash
             row.chunk_size = chunk
             row.updated_at = now
-        return detections
+        return detections, True
 
     async def _record(
         self,
