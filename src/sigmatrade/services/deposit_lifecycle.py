@@ -658,7 +658,11 @@ async def _move(
 ) -> bool:
     changed = await session.execute(
         update(ChainTransfer)
-        .where(ChainTransfer.id == row.id, ChainTransfer.confirmation_status == ConfirmationStatus.PENDING)
+        .where(
+            ChainTransfer.id == row.id,
+            ChainTransfer.confirmation_status == ConfirmationStatus.PENDING,
+            ChainTransfer.block_hash == row.block_hash,  # moved from the block it was read in, once
+        )
         .values(block_number=number, block_hash=block_hash, log_index=log_index, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -737,6 +741,7 @@ async def orphan_transfer(rt: Runtime, transfer: ChainTransfer) -> bool:
             .where(
                 ChainTransfer.id == transfer.id,
                 ChainTransfer.confirmation_status == ConfirmationStatus.PENDING,
+                ChainTransfer.block_hash == transfer.block_hash,  # the block found replaced, not a newer one
             )
             .values(confirmation_status=ConfirmationStatus.ORPHANED, orphaned_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
