@@ -520,32 +520,36 @@ async def test_endpoint_without_receipts_does_not_fake_a_nonce_conflict(
 
 
 @contextlib.asynccontextmanager
+async def two_endpoints(db_url: str, chain: LocalChain) -> AsyncIterator[tuple[Env, RpcProxy, RpcProxy]]:
+    """A payout runtime reading the chain through two proxies, the first ranked first."""
+    async with (
+        RpcProxy(chain.url) as first,
+        RpcProxy(chain.url) as second,
+        open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=f"a={first.url},b={second.url}")) as runtime,
+    ):
+        rt, chain_rt = runtime
+        yield Env(rt, chain_rt, chain, await setup_wallet(rt, chain)), first, second
+
+
+@contextlib.asynccontextmanager
 async def mined_behind_two_endpoints(
     db_url: str, chain: LocalChain
 ) -> AsyncIterator[tuple[Env, RpcProxy, RpcProxy, int, str]]:
     """A payout of 5 sent and mined, the runtime reading the chain through two proxies; yields (env, the
     first-ranked proxy, the second, payout id, receiver). After the test's checks: settled once, books
     reconciled."""
-    first = await RpcProxy(chain.url).start()
-    second = await RpcProxy(chain.url).start()
-    try:
-        urls = f"first={first.url},second={second.url}"
-        async with open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=urls)) as (rt, chain_rt):
-            env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
-            _, payout_id, receiver = await approved_payout(env.db, "5")
-            assert (await env.sender().run()).sent == [payout_id]
-            await env.mine()
-            yield env, first, second, payout_id, receiver
-            for proxy in (first, second):
-                proxy.null_results.clear()
-                proxy.receipt_status = None
-            assert (await env.sender().run()).confirmed == [payout_id]
-            assert await chain.balance_of(receiver) == chain.raw("5")
-            await ledger_ok(env.db)
-            await reconciled(env)
-    finally:
-        await first.stop()
-        await second.stop()
+    async with two_endpoints(db_url, chain) as (env, first, second):
+        _, payout_id, receiver = await approved_payout(env.db, "5")
+        assert (await env.sender().run()).sent == [payout_id]
+        await env.mine()
+        yield env, first, second, payout_id, receiver
+        for proxy in (first, second):
+            proxy.null_results.clear()
+            proxy.receipt_status = None
+        assert (await env.sender().run()).confirmed == [payout_id]
+        assert await chain.balance_of(receiver) == chain.raw("5")
+        await ledger_ok(env.db)
+        await reconciled(env)
 
 
 async def test_a_lagging_first_endpoint_does_not_turn_a_paid_payout_into_a_nonce_conflict(
@@ -613,36 +617,28 @@ async def test_one_nodes_status_1_never_settles_a_transfer_that_reverted(
 ) -> None:
     """The transfer reverted on the chain (token paused); the first endpoint lies "status 1". The payout
     is not settled while the second endpoint knows the revert; it reverts on the honest evidence."""
-    liar = await RpcProxy(chain.url).start()
-    honest = await RpcProxy(chain.url).start()
-    try:
-        urls = f"liar={liar.url},honest={honest.url}"
-        async with open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=urls)) as (rt, chain_rt):
-            env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
-            _, payout_id, receiver = await approved_payout(env.db, "4")
-            await chain.set_automine(False)
-            try:
-                assert (await env.sender().run()).sent == [payout_id]
-                pause = selector("setPaused(bool)") + abi_encode(["bool"], [True])
-                await chain.send_tx(
-                    chain.deployer, to=chain.token_address, data=pause, gas_price=3 * 10**9, wait=False
-                )
-                await env.mine(1)
-            finally:
-                await chain.set_automine(True)
-            await chain.set_paused(False)
-            await env.mine(CONFIRMATIONS)
-            liar.receipt_status = 1
-            report = await env.sender().run()
-            assert report.confirmed == [] and report.reverted == []
-            assert (await payout_row(env.db, payout_id)).status == PayoutStatus.SENT
-            liar.receipt_status = None
-            assert (await env.sender().run()).reverted == [payout_id]
-            assert await chain.balance_of(receiver) == 0
-            await ledger_ok(env.db)
-    finally:
-        await liar.stop()
-        await honest.stop()
+    async with two_endpoints(db_url, chain) as (env, liar, _):
+        _, payout_id, receiver = await approved_payout(env.db, "4")
+        await chain.set_automine(False)
+        try:
+            assert (await env.sender().run()).sent == [payout_id]
+            pause = selector("setPaused(bool)") + abi_encode(["bool"], [True])
+            await chain.send_tx(
+                chain.deployer, to=chain.token_address, data=pause, gas_price=3 * 10**9, wait=False
+            )
+            await env.mine(1)
+        finally:
+            await chain.set_automine(True)
+        await chain.set_paused(False)
+        await env.mine(CONFIRMATIONS)
+        liar.receipt_status = 1
+        report = await env.sender().run()
+        assert report.confirmed == [] and report.reverted == []
+        assert (await payout_row(env.db, payout_id)).status == PayoutStatus.SENT
+        liar.receipt_status = None
+        assert (await env.sender().run()).reverted == [payout_id]
+        assert await chain.balance_of(receiver) == 0
+        await ledger_ok(env.db)
 
 
 async def test_resolve_as_paid_needs_every_answering_endpoint_to_know_the_success(
