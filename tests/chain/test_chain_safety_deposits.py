@@ -5,11 +5,13 @@ pass, and the books against the chain."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
 
+from sigmatrade import clock
 from sigmatrade.clicmds import reconcile as reconcile_cli
 from sigmatrade.config import load_config
 from sigmatrade.db.models import ChainTransfer, Deposit, JournalEntry
@@ -356,5 +358,31 @@ async def test_a_deposit_is_not_credited_while_an_endpoint_shows_another_block(
         assert (await env.deposit(deposit.id)).status == DepositStatus.DETECTED
         second.forked_blocks.clear()
         await env.mine_and_monitor(1)
+        assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
+        assert (await env.balances(payer)).principal == D(10)
+
+
+async def test_a_deposit_paid_in_time_does_not_expire_while_the_chain_cannot_be_read(
+    db_url: str, chain: LocalChain
+) -> None:
+    """The user pays before the deadline, then the endpoint has an outage past it: the deposit is not
+    expired while the scan is behind (it was, and the transfer went to manual review); once the scan
+    catches up, it is detected and credited."""
+    async with (
+        RpcProxy(chain.url) as proxy,
+        watch_env(db_url, chain, bsc_rpc_urls=proxy.url) as env,
+    ):
+        payer, wallet = await env.depositor()
+        deposit = await env.pending(payer, "10", ttl_hours=1)
+        await env.pay(wallet, "10")
+        proxy.set_mode("http_500")
+        clock.travel(timedelta(hours=1, minutes=1))
+        result = await env.monitor()
+        assert result.expired == 0 and result.errors
+        assert (await env.deposit(deposit.id)).status == DepositStatus.PENDING
+        proxy.set_mode("forward")
+        clock.travel(timedelta(minutes=5))  # the endpoint's cooldown passes
+        for _ in range(4):
+            await env.mine_and_monitor(CONFIRMATIONS)
         assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
         assert (await env.balances(payer)).principal == D(10)

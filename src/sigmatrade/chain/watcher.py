@@ -153,7 +153,7 @@ class ScanResult:
     matched: int = 0
     dust: int = 0
     rescued: int = 0  # transfers first recorded by the trailing re-scan (missed when the cursor passed)
-    failed: int = 0  # logs whose recording raised (logged, counted; re-tried by the trailing re-scan)
+    failed: int = 0  # logs whose recording raised (logged, counted; the cursor stays before them)
     reorg: bool = False
     chunk: int | None = None
     error: str | None = None

@@ -70,7 +70,9 @@ async def run(ctx: JobContext) -> None:
 
 
 async def monitor_once(rt: Runtime, watcher: DepositWatcher | None = None) -> MonitorResult:
-    """Scan, confirm, expire. RPC trouble ends the chain part; the expiry still runs."""
+    """Scan, confirm, expire. RPC trouble ends the chain part. Pending deposits expire only in a cycle
+    whose scan caught up with the head (or with no chain configured): while the chain cannot be read,
+    a deposit paid before its deadline would otherwise expire and its transfer land in review."""
     result = MonitorResult()
     watcher = watcher or watcher_for(rt)
     if watcher is not None:
@@ -92,5 +94,8 @@ async def monitor_once(rt: Runtime, watcher: DepositWatcher | None = None) -> Mo
         except RpcError as exc:
             log.warning("blockchain_monitor_rpc_error", error=str(exc)[:300])
             result.errors.append(str(exc)[:300])
-    result.expired = len(await deposit_lifecycle.expire_pending(rt))
+    if watcher is None or (result.scan is not None and result.scan.caught_up):
+        result.expired = len(await deposit_lifecycle.expire_pending(rt))
+    else:
+        log.warning("deposit_expiry_postponed", cursor=result.scan.cursor if result.scan else None)
     return result
