@@ -7,6 +7,9 @@ from sqlalchemy import select
 from sigmatrade.db.models import AuditLog, Blacklist, User
 from sigmatrade.domain.enums import AdminRole
 from sigmatrade.sandbox.harness import Harness
+from sigmatrade.services.admin import blacklist as blacklist_svc
+from sigmatrade.services.admin import user_actions
+from tests.desk_helpers import desk_admin
 from tests.e2e.admin.helpers import admin_client, row_counts, tap
 from tests.factories import make_user, random_wallet
 
@@ -77,3 +80,23 @@ async def test_add_update_offer_ban_remove(harness: Harness) -> None:
         ]
         banned = await session.get(User, user.id)
         assert banned is not None and banned.is_banned
+
+
+async def test_a_ban_or_blacklist_entry_never_locks_an_admin_out_of_the_panel(harness: Harness) -> None:
+    """Any admin may ban users and blacklist ids; a super admin's own id banned (as a user) or
+    blacklisted (as a guest) used to answer every /admin with the termination or blacklist notice."""
+    plain = await desk_admin(harness.rt, AdminRole.ADMIN)
+    banned_super = await admin_client(harness, 9_611, role=AdminRole.SUPER_ADMIN)
+    async with harness.rt.db.transaction() as session:
+        own_row = await make_user(session, telegram_id=9_611)
+    async with harness.rt.db.session() as session:
+        await user_actions.set_banned(session, plain, own_row.id, True, "rogue")
+    ex = await banned_super.send("/session")
+    assert "terminated" not in ex.text.lower()
+    ex = await banned_super.send("/admin")
+    assert "Admin panel" in ex.text
+    blacklisted_super = await admin_client(harness, 9_612, role=AdminRole.SUPER_ADMIN)
+    async with harness.rt.db.session() as session:
+        await blacklist_svc.add(session, plain, blacklist_svc.Target(9_612, None, "rogue"))
+    ex = await blacklisted_super.send("/admin")
+    assert "Admin panel" in ex.text

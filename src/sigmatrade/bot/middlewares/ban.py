@@ -1,5 +1,7 @@
 """#7 Ban / blacklist: banned users get the termination notice (once per 10 min) and nothing else;
-blacklisted guests may only read welcome, help, instructions and switch language."""
+blacklisted guests may only read welcome, help, instructions and switch language. An admin (a live,
+not removed admin row) is never stopped here: a ban or blacklist entry on an admin's Telegram id,
+set by any admin, would otherwise lock that admin (super admins included) out of the panel."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ class BanMiddleware(BaseMiddleware):
             if event.message
             else (event.callback_query.from_user if event.callback_query else None)
         )
-        if tg is None:
+        if tg is None or data.get("admin") is not None:
             return await handler(event, data)
         lang = resolve_language(
             user.language if user else None, tg.language_code, self.rt.config.default_language
