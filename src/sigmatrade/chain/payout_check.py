@@ -61,9 +61,6 @@ async def paid_by(
             and event.raw_value == payout.raw_amount
         ):
             found = str(receipt["transactionHash"]).lower()
-            if not await chain.provider.canonical(block, str(receipt.get("blockHash", ""))):
-                return None
-            if not (await chain.provider.mined_everywhere([found])).all_succeeded:
-                return None
-            return ManualTransfer(tx_hash=found, block=block)
+            view = await chain.provider.success_view(found, block, str(receipt.get("blockHash", "")))
+            return ManualTransfer(tx_hash=found, block=block) if view.all_succeeded else None
     return None

@@ -207,12 +207,14 @@ class PayoutSender:
                 out.append((tx, block, status, str(receipt.get("blockHash", "")).lower()))
         return out
 
-    async def _settled_everywhere(self, payout: Payout, tx: PayoutTransaction) -> bool:
-        """Each endpoint that answers and knows the transaction knows it as a success: one node's
-        "status 1" never settles a payout another node knows as reverted. An endpoint that is down does
-        not hold a settlement back (a wrong one is found by the reconciliation; a wrong revert or
-        conflict would pay twice, so those wait for every endpoint)."""
-        view = await self.provider.mined_everywhere([tx.tx_hash])
+    async def _settled_everywhere(
+        self, payout: Payout, tx: PayoutTransaction, block: int, block_hash: str
+    ) -> bool:
+        """The block is canonical and each endpoint that answers and knows the transaction knows it as
+        a success (``ProviderManager.success_view``): one node's "status 1" never settles a payout. An
+        endpoint that is down does not hold a settlement back (a wrong one is found by the
+        reconciliation; a wrong revert or conflict would pay twice, so those wait for every endpoint)."""
+        view = await self.provider.success_view(tx.tx_hash, block, block_hash)
         if view.all_succeeded:
             return True
         await self._deferred(payout, "confirm", view, tx)
@@ -238,11 +240,7 @@ class PayoutSender:
         mined = await self._mined(txs)
         for tx, block, status, block_hash in mined:
             if status == 1:  # whichever hash ever signed for the payout succeeded settles it
-                if (
-                    self._deep(head, block)
-                    and await self.provider.canonical(block, block_hash)
-                    and await self._settled_everywhere(payout, tx)
-                ):
+                if self._deep(head, block) and await self._settled_everywhere(payout, tx, block, block_hash):
                     confirmed = await pipeline.confirm(self.rt.db, payout.id, tx.id, block)
                     if confirmed is not None:
                         report.confirmed.append(payout.id)

@@ -858,6 +858,14 @@ class ProviderManager:
         await asyncio.gather(*(ask(label) for label in labels))
         return MinedView(answered=answered and bool(labels), statuses=frozenset(statuses), voters=voters)
 
+    async def success_view(self, tx_hash: str, block: int, block_hash: str) -> MinedView:
+        """What the endpoints say of a transfer one receipt showed as a success in ``block``: nothing
+        (an unanswered view) unless that block is canonical everywhere, else ``mined_everywhere``. A
+        payout settles (the tracker, Resolve-as-paid) only on ``all_succeeded``."""
+        if not await self.canonical(block, block_hash):
+            return MinedView(answered=False, statuses=frozenset())
+        return await self.mined_everywhere([tx_hash])
+
     async def canonical(self, number: int, block_hash: str) -> bool:
         """Block ``number`` has hash ``block_hash`` on every endpoint that has that height, and on at
         least one: a receipt from a node on a fork is never taken as the chain's."""

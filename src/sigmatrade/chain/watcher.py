@@ -413,16 +413,16 @@ class DepositWatcher:
                 cursor = fresh
                 continue
             committed, advanced = outcome
-            if not advanced:
-                await self._after_commit(committed, rules)
-                break  # the cursor stays before the log that failed: the next cycle reads it again
-            self.state.successes = 0 if grow else self.state.successes + 1
-            if grow:
-                log.info("chain_logs_chunk_grown", chunk=chunk)
-            cursor = CursorState(end, end_hash, chunk)
-            result.ranges += 1
-            result.logs += len(events)
+            if advanced:
+                self.state.successes = 0 if grow else self.state.successes + 1
+                if grow:
+                    log.info("chain_logs_chunk_grown", chunk=chunk)
+                cursor = CursorState(end, end_hash, chunk)
+                result.ranges += 1
+                result.logs += len(events)
             await self._after_commit(committed, rules)
+            if not advanced:
+                break  # the cursor stays before the log that failed: the next cycle reads it again
         self._finish(result, head, cursor)
 
     def _finish(self, result: ScanResult, head: int, cursor: CursorState) -> None:
