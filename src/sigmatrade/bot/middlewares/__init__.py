@@ -11,6 +11,7 @@ from sigmatrade.bot.middlewares.db import DbSessionMiddleware
 from sigmatrade.bot.middlewares.errors import ErrorMiddleware
 from sigmatrade.bot.middlewares.i18n import I18nMiddleware
 from sigmatrade.bot.middlewares.logging import LoggingMiddleware
+from sigmatrade.bot.middlewares.private_chats import PrivateChatsMiddleware
 from sigmatrade.bot.middlewares.request_id import RequestIdMiddleware
 from sigmatrade.bot.middlewares.secrets_guard import SecretsGuardMiddleware
 from sigmatrade.bot.middlewares.throttling import ThrottlingMiddleware
@@ -23,6 +24,7 @@ def install(dp: Dispatcher, rt: Runtime) -> None:
     chain = [
         RequestIdMiddleware(),
         LoggingMiddleware(),
+        PrivateChatsMiddleware(),
         ErrorMiddleware(rt),
         ThrottlingMiddleware(rt),
         DbSessionMiddleware(rt),

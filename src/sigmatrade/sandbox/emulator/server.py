@@ -766,6 +766,14 @@ class BotApiEmulator:
             "file_path": f"{stored.kind}s/{stored.file_unique_id}",
         }
 
+    async def _m_leavechat(self, params: dict[str, Any]) -> bool:
+        """The emulator's chats are private: leaving one only records that the bot asked to."""
+        chat_id = _int_or_none(params.get("chat_id"))
+        if chat_id is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        self._record("leave", chat_id, None)
+        return True
+
     async def _m_getchat(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._chat(params, for_sending=False).as_chat()
 

@@ -88,7 +88,7 @@ class EmuMessage:
 class ChatEvent:
     """Something the bot did in a chat: send, edit, delete, callback answer, chat action."""
 
-    kind: str  # "send", "edit", "delete", "answer", "action"
+    kind: str  # "send", "edit", "delete", "answer", "action", "leave"
     chat_id: int
     message: EmuMessage | None = None
     data: dict[str, Any] = field(default_factory=dict)
