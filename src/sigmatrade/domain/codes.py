@@ -37,15 +37,3 @@ def looks_like_master_key(text: str) -> bool:
 def looks_like_finpass(text: str) -> bool:
     text = text.strip()
     return len(text) == FINPASS_LENGTH and all(ch in FINPASS_ALPHABET for ch in text)
-
-
-_HEX_KEY = re.compile(r"(?i)(?:^|\s)(0x)?[0-9a-f]{64}(?:\s|$)")
-_WORD = re.compile(r"^[a-z]{3,8}$")
-
-
-def looks_like_private_key_or_mnemonic(text: str) -> bool:
-    """A 64-hex private key, or 12/24 lower-case words (BIP-39-like), anywhere in a message."""
-    if _HEX_KEY.search(text):
-        return True
-    words = text.strip().split()
-    return len(words) in (12, 15, 18, 21, 24) and all(_WORD.match(w) for w in words)

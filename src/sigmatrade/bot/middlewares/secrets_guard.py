@@ -1,5 +1,9 @@
 """SPEC §11.2: a message that looks like a private key or a mnemonic is deleted in any state and the
-sender is warned; it never reaches a handler (keys enter only through the CLI)."""
+sender is warned; it never reaches a handler (keys enter only through the CLI).
+
+A message dropped earlier in the chain (throttled, banned) never reaches this guard nor the handler
+that deletes a typed password: ``forget_dropped_secret`` deletes it there when it looks like a key or
+phrase, or was typed in a secret-input state (``states.SECRET_INPUT_STATES``)."""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
 
-from sigmatrade.domain.codes import looks_like_private_key_or_mnemonic
+from sigmatrade.bot.states import SECRET_INPUT_STATES
+from sigmatrade.domain.pasted_secrets import looks_like_private_key_or_mnemonic
 from sigmatrade.logging import get_logger
 from sigmatrade.texts.i18n import Translator
 
@@ -38,3 +43,32 @@ class SecretsGuardMiddleware(BaseMiddleware):
         with contextlib.suppress(TelegramAPIError):
             await message.answer(t("err.private_key_warning"))
         return None
+
+
+async def forget_dropped_secret(update: Update, data: dict[str, Any]) -> None:
+    """Delete a message the chain drops before its handler if it may be a secret (best effort)."""
+    message = update.message
+    if message is None:
+        return
+    text = message.text or message.caption or ""
+    secret = bool(text) and looks_like_private_key_or_mnemonic(text)
+    if not secret:
+        secret = await _input_state(data) in SECRET_INPUT_STATES
+    if not secret:
+        return
+    log.warning("dropped_secret_deleted", telegram_id=message.from_user.id if message.from_user else None)
+    with contextlib.suppress(TelegramAPIError):
+        await message.delete()
+
+
+async def _input_state(data: dict[str, Any]) -> str | None:
+    """The sender's FSM state: already read when the FSM middleware ran, otherwise read now (a drop
+    before it is rare: the read costs nothing on the path every update takes)."""
+    if "raw_state" in data:
+        return data["raw_state"]  # type: ignore[no-any-return]
+    dispatcher: Dispatcher | None = data.get("dispatcher")
+    bot: Bot | None = data.get("bot")
+    if dispatcher is None or bot is None:
+        return None
+    context = dispatcher.fsm.resolve_event_context(bot, data)
+    return await context.get_state() if context is not None else None
