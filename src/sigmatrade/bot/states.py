@@ -31,14 +31,13 @@ class Support(StatesGroup):
     followup = State()
 
 
-SENSITIVE_STATES = frozenset(
+# States whose typed message is a secret (a financial password); their handlers delete it after
+# reading, and a message dropped before reaching them (throttled, banned) is deleted by
+# ``secrets_guard.forget_dropped_secret``.
+SECRET_INPUT_STATES = frozenset(
     {
-        Registration.wallet.state,
-        Registration.confirm_wallet_case.state,
         Registration.verify_finpass.state,
-        Registration.contacts.state,
         Withdrawal.finpass.state,
-        PreferenceStates.contacts.state,
         Recovery.confirm_new.state,
     }
 )
@@ -49,7 +48,7 @@ class AdminLogin(StatesGroup):
     key = State()
 
 
-SENSITIVE_STATES = SENSITIVE_STATES | {AdminLogin.key.state}
+SECRET_INPUT_STATES = SECRET_INPUT_STATES | {AdminLogin.key.state}  # the master key
 
 
 class AdminAdmins(StatesGroup):

@@ -13,6 +13,7 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
 
+from sigmatrade.bot.middlewares.secrets_guard import forget_dropped_secret
 from sigmatrade.db.models import User
 from sigmatrade.runtime import Runtime
 from sigmatrade.texts.i18n import Translator, resolve_language
@@ -56,6 +57,7 @@ class BanMiddleware(BaseMiddleware):
         t = Translator(lang)
         if user is not None and user.is_banned:
             data["outcome"] = "denied"
+            await forget_dropped_secret(event, data)
             if await self.rt.counter.once(f"bannote:{tg.id}", BAN_NOTICE_SECONDS):
                 await self._say(event, t, "err.banned")
             elif event.callback_query is not None:
@@ -65,6 +67,7 @@ class BanMiddleware(BaseMiddleware):
         # Whether the id is blacklisted comes with the user row (``UserLoadingMiddleware``).
         if user is None and data.get("blacklisted") and not blacklist_allows(event):
             data["outcome"] = "denied"
+            await forget_dropped_secret(event, data)
             await self._say(event, t, "err.blacklisted")
             return None
         return await handler(event, data)

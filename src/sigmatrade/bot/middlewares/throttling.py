@@ -18,6 +18,7 @@ from aiogram.types import TelegramObject, Update
 
 from sigmatrade.bot.fsm_storage import PREFETCHED, redis_prefetch
 from sigmatrade.bot.middlewares._util import event_user
+from sigmatrade.bot.middlewares.secrets_guard import forget_dropped_secret
 from sigmatrade.bot.middlewares.user import read_ahead, settle_read
 from sigmatrade.runtime import Runtime
 from sigmatrade.services import admins
@@ -66,11 +67,13 @@ class ThrottlingMiddleware(BaseMiddleware):
                 if query is not None:
                     with contextlib.suppress(TelegramAPIError):
                         await query.answer()
+                await forget_dropped_secret(event, data)
                 return None
             if outcome == "limited" and not await self._live_admin(user.id):
                 minutes = int(await self.rt.store.get("throttle.mute_minutes"))
                 await counter.mute(f"user:{user.id}", minutes * 60)
                 data["outcome"] = "throttled"
+                await forget_dropped_secret(event, data)
                 await self._notify(event, user.language_code, minutes)
                 return None
             return await handler(event, data)
