@@ -194,3 +194,27 @@ async def test_admin_screens_speak_the_admins_language(harness: Harness) -> None
         await make_user(session, telegram_id=4802, language="en")
     en = await admin_client(harness, 4802, language_code="ru")  # the chosen language wins
     assert "Admin panel" in (await en.send("/admin")).text
+
+
+async def test_a_master_key_hashed_with_older_parameters_is_rehashed_at_login(harness: Harness) -> None:
+    """Like the finpass: a hash made with weaker argon2 parameters is replaced by one with the
+    current parameters on the next successful login; the key keeps working."""
+    from argon2 import PasswordHasher
+
+    from sigmatrade.services import crypto
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(ADMIN_KEY)
+    client = await admin_client(harness, 4601, logged_in=False)
+    async with harness.rt.db.transaction() as session:
+        row = await session.scalar(select(Admin).where(Admin.telegram_id == 4601))
+        assert row is not None
+        row.master_key_hash = weak
+    assert crypto.needs_rehash(weak)
+    ex = await login(client)
+    assert "Admin panel" in ex.text
+    async with harness.rt.db.session() as session:
+        stored = await session.scalar(select(Admin.master_key_hash).where(Admin.telegram_id == 4601))
+    assert stored is not None and stored != weak and not crypto.needs_rehash(stored)
+    assert crypto.verify_secret(stored, ADMIN_KEY)
+    await client.send("/logout")
+    assert "Admin panel" in (await login(client)).text

@@ -145,6 +145,11 @@ async def login(session: AsyncSession, store: SettingsStore, admin_id: int, type
     key = normalise_master_key(typed)
     checked_hash = admin.master_key_hash
     matches = await asyncio.to_thread(crypto.verify_secret, checked_hash, key)
+    # A hash made with older argon2 parameters is replaced on a successful login (hashed before the
+    # row lock is taken; kept only if the key was not reset meanwhile).
+    rehashed = (
+        await crypto.hash_secret_off_loop(key) if matches and crypto.needs_rehash(checked_hash) else None
+    )
     lockout = timedelta(minutes=int(await store.get("admin.login_lockout_minutes")))
     minutes = await session_minutes(store)
     async with unit(session):
@@ -158,6 +163,8 @@ async def login(session: AsyncSession, store: SettingsStore, admin_id: int, type
         if row.master_key_hash != checked_hash:  # key reset meanwhile: check against the new one
             matches = row.master_key_hash is not None and crypto.verify_secret(row.master_key_hash, key)
         if matches:
+            if rehashed is not None and row.master_key_hash == checked_hash:
+                row.master_key_hash = rehashed
             return await _open(session, row, now, minutes)
         row.failed_login_attempts += 1
         row.updated_at = now
