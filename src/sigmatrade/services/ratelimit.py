@@ -57,12 +57,36 @@ class Counter(Protocol):
 
 
 class MemoryCounter:
+    """The counters of one process (no Redis). Keys that nothing will read again (a window with no hit
+    left in it, a mute or once-mark that ran out) are swept at most once per ``SWEEP_SECONDS``, so the
+    maps hold the recently active users and taps, not every one since start."""
+
+    SWEEP_SECONDS = 60.0
+
     def __init__(self, clock: Any = _now) -> None:
         self._clock = clock
         self._hits: dict[str, deque[float]] = defaultdict(deque)
         self._until: dict[str, float] = {}
+        self._longest_window = 0.0
+        self._swept_at = clock()
+
+    def __len__(self) -> int:
+        """Keys held (what the sweep bounds)."""
+        return len(self._hits) + len(self._until)
+
+    def _sweep(self, now: float) -> None:
+        if now - self._swept_at < self.SWEEP_SECONDS:
+            return
+        self._swept_at = now
+        horizon = now - self._longest_window
+        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= horizon]:
+            del self._hits[key]
+        for key in [k for k, until in self._until.items() if until <= now]:
+            del self._until[key]
 
     def _trim(self, key: str, window: float, now: float) -> deque[float]:
+        self._sweep(now)
+        self._longest_window = max(self._longest_window, window)
         hits = self._hits[key]
         while hits and hits[0] <= now - window:
             hits.popleft()
@@ -84,7 +108,9 @@ class MemoryCounter:
         return Verdict(True)
 
     async def mute(self, key: str, seconds: float) -> None:
-        self._until[key] = self._clock() + seconds
+        now = self._clock()
+        self._sweep(now)
+        self._until[key] = now + seconds
 
     async def muted_for(self, key: str) -> float:
         until = self._until.get(key)
