@@ -97,6 +97,9 @@ class Config(BaseSettings):
     chain_log_chunk_max: int = Field(5000, ge=1)
     chain_reorg_rewind_blocks: int | None = Field(None, ge=1)
     chain_orphan_grace_seconds: int = Field(120, ge=0)
+    # Every block is read a second time this far behind the deposit cursor (0: off): a transfer an
+    # endpoint's log index had not caught up with when the cursor passed is still recorded.
+    chain_recheck_depth_blocks: int = Field(200, ge=0)
     deposit_amount_tag: bool = True  # finding 12: a unique amount tag per pending deposit
     chain_confirmation_quorum: int = Field(1, ge=1, le=10)
     chain_reconcile_minutes: float = Field(60, ge=0)  # 0: the monitor does not reconcile

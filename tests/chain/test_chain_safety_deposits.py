@@ -182,6 +182,39 @@ async def test_an_endpoint_whose_logs_lag_its_head_cannot_make_the_cursor_skip_a
         assert (await env.balances(payer)).principal == D(10)
 
 
+@pytest.mark.parametrize("jump", [False, True])
+async def test_a_log_index_lagging_deeper_than_the_trailing_rescan_is_caught_by_the_second_look(
+    db_url: str, chain: LocalChain, jump: bool
+) -> None:
+    """The endpoint's log index lags 10 blocks behind its head, deeper than the trailing re-scan
+    (``CONFIRMATIONS`` blocks): the cursor passes the transfer and the re-scan never sees it. The second
+    look reads every block again 12 blocks behind the cursor and records it; credited once. With
+    ``jump`` the cursor crosses the block in one wide range (a catch-up after downtime). Before the
+    second look the deposit was never credited (the reconciliation only reported it)."""
+    async with (
+        RpcProxy(chain.url) as proxy,
+        watch_env(db_url, chain, bsc_rpc_urls=proxy.url, chain_recheck_depth_blocks=12) as env,
+    ):
+        payer, wallet = await env.depositor()
+        deposit = await env.pending(payer, "10")
+        proxy.logs_lag = 10
+        if jump:
+            await env.monitor()
+            await chain.mine(40)
+        await env.pay(wallet, "10")
+        if jump:
+            await chain.mine(5)
+        first = await env.monitor()
+        assert first.scan is not None and first.scan.cursor == first.scan.head and first.scan.recorded == 0
+        for _ in range(8):
+            await env.mine_and_monitor(CONFIRMATIONS)
+            if (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED:
+                break
+        assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
+        assert len(await env.transfers()) == 1
+        assert (await env.balances(payer)).principal == D(10)
+
+
 async def test_a_log_that_failed_to_record_holds_the_cursor_until_it_is_recorded(
     db_url: str, chain: LocalChain, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -90,6 +90,7 @@ class WatchConfig:
     time_budget_seconds: float = TIME_BUDGET_SECONDS
     cursor_name: str = DEPOSIT_CURSOR
     batch_size: int = 500
+    recheck_depth_blocks: int = 200  # the second look: every block read again this far behind the cursor
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "token_address", self.token_address.lower())
@@ -113,6 +114,7 @@ class WatchConfig:
             "chunk_max": config.chain_log_chunk_max,
             "orphan_grace_seconds": config.chain_orphan_grace_seconds,
             "confirmation_quorum": config.chain_confirmation_quorum,
+            "recheck_depth_blocks": config.chain_recheck_depth_blocks,
         }
         values.update(overrides)
         return cls(**values)
@@ -152,7 +154,9 @@ class ScanResult:
     recorded: int = 0  # new or revived transfer rows
     matched: int = 0
     dust: int = 0
-    rescued: int = 0  # transfers first recorded by the trailing re-scan (missed when the cursor passed)
+    rescued: int = (
+        0  # transfers first recorded by the trailing re-scan or the second look (missed by the cursor)
+    )
     failed: int = 0  # logs whose recording raised (logged, counted; the cursor stays before them)
     reorg: bool = False
     chunk: int | None = None
@@ -242,9 +246,13 @@ class DepositWatcher:
         self._view: Pinned = provider.pin()  # replaced at the start of every scan attempt
 
     # ------------------------------------------------------------------ cursor
-    async def read_cursor(self) -> CursorState | None:
+    @property
+    def second_look_name(self) -> str:
+        return f"{self.config.cursor_name}:second_look"
+
+    async def read_cursor(self, name: str | None = None) -> CursorState | None:
         async with self.rt.db.session() as session:
-            row = await session.get(ChainCursor, self.config.cursor_name, populate_existing=True)
+            row = await session.get(ChainCursor, name or self.config.cursor_name, populate_existing=True)
             await session.commit()
         if row is None:
             return None
@@ -255,29 +263,32 @@ class DepositWatcher:
             return None
         return await self._view.block_hash(number)
 
-    async def _init_cursor(self, head: int) -> CursorState:
+    async def _init_cursor(self, head: int, name: str | None = None, last: int | None = None) -> CursorState:
         cfg = self.config
-        if cfg.start_block is not None:
-            last = cfg.start_block - 1
-        else:
-            last = max(0, head - cfg.initial_lookback_blocks)
+        name = name or cfg.cursor_name
+        if last is None:
+            last = (
+                cfg.start_block - 1
+                if cfg.start_block is not None
+                else max(0, head - cfg.initial_lookback_blocks)
+            )
         last = min(last, head)
         block_hash = await self._block_hash(last)
         try:
             async with self.rt.db.transaction() as session:
                 session.add(
                     ChainCursor(
-                        name=cfg.cursor_name,
+                        name=name,
                         last_block=last,
                         last_block_hash=block_hash,
                         chunk_size=cfg.chunk_initial,
                     )
                 )
         except IntegrityError:
-            existing = await self.read_cursor()
+            existing = await self.read_cursor(name)
             assert existing is not None
             return existing
-        log.info("chain_cursor_initialised", cursor=cfg.cursor_name, last_block=last, head=head)
+        log.info("chain_cursor_initialised", cursor=name, last_block=last, head=head)
         return CursorState(last, block_hash, cfg.chunk_initial)
 
     async def _check_reorg(self, cursor: CursorState, head: int) -> tuple[CursorState, bool]:
@@ -363,7 +374,11 @@ class DepositWatcher:
         cfg = self.config
         head = await pinned.block_number()
         result.head = head
-        cursor = await self.read_cursor() or await self._init_cursor(head)
+        cursor = await self.read_cursor()
+        if cursor is None:
+            cursor = await self._init_cursor(head)
+            if cfg.recheck_depth_blocks > 0:  # the second look starts where the cursor starts
+                await self._init_cursor(head, self.second_look_name, last=cursor.last_block)
         cursor, reorg = await self._check_reorg(cursor, head)
         result.reorg = result.reorg or reorg
         if result.start_cursor is None:
@@ -424,6 +439,71 @@ class DepositWatcher:
             if not advanced:
                 break  # the cursor stays before the log that failed: the next cycle reads it again
         self._finish(result, head, cursor)
+        await self._second_look(pinned, head, cursor, topics, watched, rules, deadline, result)
+
+    async def _second_look(
+        self,
+        pinned: Pinned,
+        head: int,
+        main: CursorState,
+        topics: list[Any],
+        watched: set[str],
+        rules: MatchRules,
+        deadline: float,
+        result: ScanResult,
+    ) -> None:
+        """Read every block a second time once it is ``recheck_depth_blocks`` behind the cursor (its own
+        cursor, ``<cursor>:second_look``, advanced like the main one: compare-and-set, held before a log
+        that failed to record). A log an endpoint had not indexed when the main cursor passed its block,
+        and that was deeper than the trailing re-scan by the time it was indexed, is recorded here;
+        without it the transfer was never credited (the reconciliation only reported it). Trouble here
+        stops the second look for this cycle and nothing else."""
+        cfg = self.config
+        target = main.last_block - cfg.recheck_depth_blocks
+        floor = cfg.start_block - 1 if cfg.start_block is not None else -1
+        if cfg.recheck_depth_blocks <= 0 or target <= floor:
+            return
+        name = self.second_look_name
+        # A database from before the second look existed: it starts at today's depth.
+        look = await self.read_cursor(name) or await self._init_cursor(head, name, last=target)
+        while look.last_block < target and time.monotonic() < deadline:
+            end = min(target, look.last_block + main.chunk_size)
+            try:
+                end_hash = await self._block_hash(end)
+                if end_hash is None:
+                    return
+                raw_logs = await pinned.get_logs(self._filter(look.last_block + 1, end, topics))
+                if not await self._canonical(pinned, raw_logs, {end: end_hash}):
+                    return
+            except (RpcRangeTooLarge, RpcUnavailable) as exc:
+                log.warning(
+                    "chain_second_look_skipped", start=look.last_block + 1, end=end, error=str(exc)[:200]
+                )
+                return
+            before = result.recorded
+            outcome = await self._commit_range(
+                look, end, end_hash, look.chunk_size, self._events(raw_logs, watched), rules, result, name
+            )
+            if outcome is None:
+                fresh = await self.read_cursor(name)
+                if fresh is None:
+                    return
+                look = fresh
+                continue
+            committed, advanced = outcome
+            if result.recorded > before:
+                result.rescued += result.recorded - before
+                log.warning(
+                    "chain_second_look_recorded",
+                    count=result.recorded - before,
+                    start=look.last_block + 1,
+                    end=end,
+                    endpoint=pinned.label,
+                )
+            await self._after_commit(committed, rules)
+            if not advanced:
+                return
+            look = CursorState(end, end_hash, look.chunk_size)
 
     def _finish(self, result: ScanResult, head: int, cursor: CursorState) -> None:
         result.cursor = cursor.last_block
@@ -531,6 +611,7 @@ class DepositWatcher:
         events: list[_Event],
         rules: MatchRules,
         result: ScanResult,
+        name: str | None = None,
     ) -> tuple[list[_Detection], bool] | None:
         """Detections + cursor in one transaction; None when the cursor moved (nothing written). The
         flag says whether the cursor advanced: a log that failed to record holds it where it was (the
@@ -540,7 +621,8 @@ class DepositWatcher:
         detections: list[_Detection] = []
         failed_before = result.failed
         async with self.rt.db.transaction() as session:
-            stmt = select(ChainCursor).where(ChainCursor.name == self.config.cursor_name)
+            name = name or self.config.cursor_name
+            stmt = select(ChainCursor).where(ChainCursor.name == name)
             if is_postgres(session):
                 stmt = stmt.with_for_update()
             row = await session.scalar(stmt.execution_options(populate_existing=True))
@@ -553,6 +635,7 @@ class DepositWatcher:
             if result.failed > failed_before:
                 log.error(
                     "chain_cursor_held",
+                    name=name,
                     cursor=cursor.last_block,
                     end=end,
                     failed=result.failed - failed_before,
