@@ -525,6 +525,18 @@ class SettingsStore:
         return dict(await self._current())
 
 
+async def read(session: AsyncSession, keys: Sequence[str]) -> dict[str, Any]:
+    """The stored values of ``keys`` read now in the caller's transaction, past the store's cache: for
+    a decision that must see a switch an admin turned a moment ago (the reward calculator's batches)."""
+    values = {key: definition(key).default for key in keys}
+    rows = await session.execute(
+        select(SystemSetting.key, SystemSetting.value).where(SystemSetting.key.in_(list(keys)))
+    )
+    for key, raw in rows:
+        values[key] = decode(key, raw)
+    return values
+
+
 async def write(session: AsyncSession, key: str, value: Any, admin_id: int | None) -> tuple[Any, Any]:
     """Validate and store one value in the caller's transaction. Returns (before, after)."""
     spec = definition(key)

@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +71,7 @@ from sigmatrade.domain.rewards import (
 )
 from sigmatrade.ledger import entries
 from sigmatrade.ledger.journal import EntrySpec
+from sigmatrade.services import settings
 from sigmatrade.services.rewards import bulk, pg_batch
 
 BATCH = 5000
@@ -84,6 +86,18 @@ class RewardRules:
     enabled: bool = True
     on_accruals: bool = False
     referral_rates: tuple[Decimal, ...] = (Decimal(3), Decimal(2), Decimal(5))
+
+    KEYS: ClassVar[tuple[str, ...]] = ("reward.enabled", "referral.on_accruals", "referral.rates")
+
+    @classmethod
+    async def read(cls, session: AsyncSession) -> RewardRules:
+        """The rules as stored now (past the settings cache), in the caller's transaction."""
+        values = await settings.read(session, cls.KEYS)
+        return cls(
+            enabled=bool(values["reward.enabled"]),
+            on_accruals=bool(values["referral.on_accruals"]),
+            referral_rates=tuple(values["referral.rates"]),
+        )
 
 
 @dataclass
@@ -133,19 +147,24 @@ async def active_windows(session: AsyncSession, only_session: int | None = None)
 
 async def accrue(
     db: Database,
-    rules: RewardRules,
+    rules: RewardRules | None,
     now: datetime,
     *,
     only_session: int | None = None,
     batch_size: int | None = None,
     max_accruals: int = MAX_ACCRUALS_PER_BATCH,
     sql_plan: bool = True,
+    after_batch: Callable[[RunResult], Awaitable[None]] | None = None,
 ) -> RunResult:
     """Accrue every due, missing period (of one session with ``only_session``) up to ``now``.
 
-    ``sql_plan=False`` plans in Python on PostgreSQL too (the equivalence test compares both)."""
+    ``rules=None`` (the calculator): every batch reads the stored rules after its lock, so turning
+    ``reward.enabled`` off (or changing the referral rules) takes effect at the next batch of a run in
+    progress. ``after_batch`` gets each batch's result once it committed (its completion messages must
+    not wait for, or be lost with, a later batch). ``sql_plan=False`` plans in Python on PostgreSQL too
+    (the equivalence test compares both)."""
     result = RunResult()
-    if not rules.enabled:
+    if rules is not None and not rules.enabled:
         return result
     limit = batch_size or (BATCH_SQLITE if db.is_sqlite else BATCH)
     after_id = 0
@@ -165,12 +184,14 @@ async def accrue(
             break
         after_id, part = batch
         result.absorb(part)
+        if after_batch is not None:
+            await after_batch(part)
     return result
 
 
 async def accrue_batch(
     session: AsyncSession,
-    rules: RewardRules,
+    rules: RewardRules | None,
     now: datetime,
     *,
     after_id: int,
@@ -183,15 +204,20 @@ async def accrue_batch(
 
     The active sessions are read after the lock, so a session deactivated (committed) before a batch
     starts accrues nothing in it. A batch stops early, at a deposit boundary, once it planned
-    ``max_accruals`` accruals (a long back-fill is spread over several transactions)."""
+    ``max_accruals`` accruals (a long back-fill is spread over several transactions). With
+    ``rules=None`` the stored rules are read after the lock too, and a switched-off calculator stops."""
     pg = is_postgres(session)
     if pg:
         # JIT compiling the batch statement would cost more than running it
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:k), set_config('jit', 'off', true)"), {"k": ADVISORY_LOCK_ID}
         )
-        if sql_plan and not rules.on_accruals:
-            return await _accrue_in_sql(session, now, after_id, limit, only_session, max_accruals)
+    if rules is None:
+        rules = await RewardRules.read(session)
+        if not rules.enabled:
+            return None
+    if pg and sql_plan and not rules.on_accruals:
+        return await _accrue_in_sql(session, now, after_id, limit, only_session, max_accruals)
     windows = await active_windows(session, only_session)
     if not windows:
         return None

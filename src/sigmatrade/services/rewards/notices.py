@@ -1,7 +1,9 @@
-"""Messages of a calculator run (SPEC §3.6.7, §8.1), sent after the batches committed.
+"""Messages of a calculator run (SPEC §3.6.7, §8.1), sent after commit.
 
 * Cycle completed: always, once — the deposit moved ``confirmed`` → ``completed`` in exactly one
-  committed batch, and only that batch reports it.
+  committed batch, and that batch reports it as soon as it committed (a later batch that fails, or a
+  run cancelled at shutdown, no longer takes the message with it). A crash between the commit and the
+  send still loses it: notifications have no outbox (docs/decisions.md).
 * Accrual summary: one message per user per run, only with ``accrual_notifications`` on.
 """
 
@@ -25,25 +27,39 @@ log = get_logger("sigmatrade.rewards")
 CAT_SUMMARY = "accrual_summary"
 CAT_COMPLETED = "cycle_completed"
 MAX_LINES = 20
+USER_CHUNK = 5000
 
 
-async def notify_run(rt: Runtime, result: RunResult) -> None:
-    user_ids = {c.user_id for c in result.completions} | set(result.per_user)
-    if not user_ids:
-        return
-    async with rt.db.session() as session:
-        users = {
-            u.id: u for u in (await session.scalars(select(User).where(User.id.in_(sorted(user_ids))))).all()
-        }
-        await session.commit()
-    for completion in result.completions:
+async def notify_completions(rt: Runtime, completions: list[Completion]) -> None:
+    """Cycle completed, for the deposits one committed batch completed (sent batch by batch)."""
+    users = await _users(rt, {c.user_id for c in completions})
+    for completion in completions:
         user = users.get(completion.user_id)
         if user is not None:
             await _safely(CAT_COMPLETED, _completed(rt, user, completion))
+
+
+async def notify_summaries(rt: Runtime, result: RunResult) -> None:
+    """The opt-in accrual summaries of a whole run (one message per user)."""
+    users = await _users(rt, set(result.per_user))
     for user_id, lines in sorted(result.per_user.items()):
         user = users.get(user_id)
         if user is not None and user.accrual_notifications:
             await _safely(CAT_SUMMARY, _summary(rt, user, lines))
+
+
+async def _users(rt: Runtime, user_ids: set[int]) -> dict[int, User]:
+    """The users, read ``USER_CHUNK`` ids per statement (PostgreSQL takes at most 32,767 parameters)."""
+    ids = sorted(user_ids)
+    users: dict[int, User] = {}
+    async with rt.db.session() as session:
+        for start in range(0, len(ids), USER_CHUNK):
+            chunk = ids[start : start + USER_CHUNK]
+            users.update(
+                (u.id, u) for u in (await session.scalars(select(User).where(User.id.in_(chunk)))).all()
+            )
+        await session.commit()
+    return users
 
 
 async def _safely(what: str, coro: object) -> None:

@@ -1,4 +1,4 @@
-"""One calculator run: settings → batches → notifications after commit (SPEC §3.6, §7)."""
+"""One calculator run: batches (each reads the rules) → notifications after commit (SPEC §3.6, §7)."""
 
 from __future__ import annotations
 
@@ -9,25 +9,20 @@ from sigmatrade.domain.money import canonical
 from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 from sigmatrade.services.rewards import notices
-from sigmatrade.services.rewards.engine import RewardRules, RunResult, accrue
-from sigmatrade.services.settings import SettingsStore
+from sigmatrade.services.rewards.engine import RunResult, accrue
 
 log = get_logger("sigmatrade.rewards")
 
 
-async def load_rules(store: SettingsStore) -> RewardRules:
-    values = await store.many(["reward.enabled", "referral.on_accruals", "referral.rates"])
-    return RewardRules(
-        enabled=bool(values["reward.enabled"]),
-        on_accruals=bool(values["referral.on_accruals"]),
-        referral_rates=tuple(values["referral.rates"]),
-    )
-
-
 async def run_once(rt: Runtime, *, now: datetime | None = None, only_session: int | None = None) -> RunResult:
-    """Accrue everything due (for one session with ``only_session``), then send the messages."""
-    rules = await load_rules(rt.store)
-    result = await accrue(rt.db, rules, now or clock.now(), only_session=only_session)
+    """Accrue everything due (for one session with ``only_session``). The rules are read in every batch
+    (an admin's switch stops the next batch); each batch's completions are announced as soon as it
+    commits, the opt-in summaries once the run is over."""
+
+    async def committed(part: RunResult) -> None:
+        await notices.notify_completions(rt, part.completions)
+
+    result = await accrue(rt.db, None, now or clock.now(), only_session=only_session, after_batch=committed)
     for lines in result.per_user.values():
         for _, level, _ in lines:
             metrics.accruals_total.labels(level=str(level)).inc()
@@ -40,5 +35,5 @@ async def run_once(rt: Runtime, *, now: datetime | None = None, only_session: in
             completed=len(result.completions),
             session=only_session,
         )
-    await notices.notify_run(rt, result)
+    await notices.notify_summaries(rt, result)
     return result
