@@ -292,3 +292,41 @@ async def test_request_limit_refuses_without_writing(harness: Harness) -> None:
     assert ex.answer is not None and "limit for this action is reached" in ex.answer["text"]
     assert len(await _requests(harness)) == 1 and not (await _user(harness, user.id)).earnings_blocked
     assert await _state(harness, 7008) is None
+
+
+async def test_a_password_that_never_arrived_can_be_asked_for_again(harness: Harness) -> None:
+    """The approval's one-time password could not be delivered (the user had blocked the bot): the
+    request used to stay ``sent`` for good — no new request possible, the admin unable to decide it
+    again, earnings blocked forever. The user now sends it back to the queue; a second approval sends
+    a new password, which completes the recovery (found by an independent review)."""
+    user = await _make(harness, 7401)
+    admin_id, _ = await _admin(harness, 7402)
+    client = harness.user(7401, "Lost", language_code="en")
+    await _request(client)
+    [row] = await _requests(harness)
+    harness.emulator.fail_next(
+        "sendMessage", status=403, description="Forbidden: bot was blocked by the user", chat_id=7401
+    )
+    decision = await _decide(harness, row.id, admin_id, True)
+    assert not decision.delivered and decision.request.status == RecoveryStatus.SENT
+    await send(client, "/help")
+    ex = await press(client, "🔑 Recover financial password")
+    assert "never arrived" in ex.text
+    ex = await press(client, "🔁 I did not get it / lost it")
+    assert "back with the administrators" in ex.text
+    assert [r.status for r in await _requests(harness)] == [RecoveryStatus.PENDING]
+    assert await _audits(harness, "finpass_recovery_asked_again") == 1
+    assert (await _user(harness, user.id)).earnings_blocked
+    # A stale button pressed again changes nothing.
+    ex = await press_data(client, Fp(action="again").pack())
+    assert ex.answer is not None and "no new password waiting" in str(ex.answer["text"])
+    assert await _audits(harness, "finpass_recovery_asked_again") == 1
+    # The admin approves again; this time the password arrives and confirms the recovery.
+    second = await _decide(harness, row.id, admin_id, True)
+    assert second.delivered
+    message = await client.wait_message("approved")
+    password = message.body.split("Your new financial password: ")[1].split("\n")[0]
+    await press(client, "🔐 Confirm the new password")
+    ex = await send(client, password)
+    assert "New financial password confirmed" in ex.text
+    assert not (await _user(harness, user.id)).earnings_blocked

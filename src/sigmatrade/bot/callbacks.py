@@ -66,7 +66,7 @@ class Sup(CallbackData, prefix="sup"):
 
 
 class Fp(CallbackData, prefix="fp"):
-    action: str  # start, note_skip, confirm, confirm_new
+    action: str  # start, note_skip, confirm, confirm_new, again
 
 
 class Set(CallbackData, prefix="set"):

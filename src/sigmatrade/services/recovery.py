@@ -6,6 +6,10 @@
   never through the retry queue, so the plaintext is never written anywhere.
 * ``confirm_new``: a successful check of the new password (``finpass.check`` owns that rule) completes
   the request and unblocks earnings. Rejection leaves earnings blocked (admins unblock on the user card).
+* ``ask_again``: the password of a ``sent`` request never arrived (the user had blocked the bot, a network
+  error) or was lost before it was confirmed: the user sends the request back to the queue (``pending``),
+  and an admin approves it again with a new password. Without it the request stayed open for good, no
+  new one could be made, and the earnings stayed blocked forever.
 """
 
 from __future__ import annotations
@@ -166,6 +170,44 @@ async def confirm_new(session: AsyncSession, rt: Runtime, user: User, typed: str
             raise RecoveryError(NOT_SENT)
         result = await finpass.check(session, rt.store, user.id, typed)
     return Confirmed(result, result.recovery_completed)
+
+
+async def ask_again(session: AsyncSession, rt: Runtime, user: User) -> FinpassRecovery:
+    """``sent`` → ``pending`` for the user's open request (rate-limited like a new request). The password
+    that was sent stays the user's hash until the next approval replaces it; it confirms nothing
+    meanwhile (confirmation needs ``sent``) and earnings stay blocked."""
+    async with unit(session):
+        row = await open_request(session, user.id)
+        if row is None or row.status != RecoveryStatus.SENT:
+            raise RecoveryError(NOT_SENT)
+    verdict = await limits.hit(rt, "finpass_recovery", user.telegram_id)
+    if not verdict.allowed:
+        raise RecoveryError(RATE_LIMITED, wait=verdict.wait_seconds)
+    async with unit(session):
+        row = await session.get(
+            FinpassRecovery, row.id, with_for_update=is_postgres(session), populate_existing=True
+        )
+        if row is None or row.status != RecoveryStatus.SENT:
+            raise RecoveryError(NOT_SENT)
+        row.status = RecoveryStatus.PENDING
+        row.handled_by_admin_id = None
+        row.updated_at = clock.now()
+        await audit.log_user_action(
+            session,
+            user.id,
+            user.telegram_id,
+            "finpass_recovery_asked_again",
+            target_type="finpass_recovery",
+            target_id=row.id,
+            before={"status": RecoveryStatus.SENT},
+            after={"status": RecoveryStatus.PENDING},
+        )
+
+    def build(t: Translator) -> Content:
+        return Content(t("fp.admin.again", id=row.id, user=display_name(user), tg=user.telegram_id))
+
+    await notifier(rt).to_admins(build, category="finpass_recovery_admin")
+    return row
 
 
 # -------------------------------------------------------------------------------------- admin side

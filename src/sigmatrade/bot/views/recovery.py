@@ -59,8 +59,13 @@ def existing(t: Translator, request: FinpassRecovery) -> Screen:
     if request.status == RecoveryStatus.SENT:
         text = Safe(text + t("fp.existing_sent_hint"))
         rows.append((t.raw("fp.btn.confirm_new"), Fp(action="confirm_new").pack()))
+        rows.append((t.raw("fp.btn.again"), Fp(action="again").pack()))
     rows.append((t.raw("btn.back"), Nav(to="help").pack()))
     return text, _markup(*rows)
+
+
+def asked_again(t: Translator, request: FinpassRecovery) -> Screen:
+    return t("fp.asked_again", id=request.id), kb.menu_only(t)
 
 
 def created(t: Translator, request: FinpassRecovery, *, new: bool) -> Screen:

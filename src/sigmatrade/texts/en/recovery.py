@@ -4,6 +4,7 @@ TEXTS: dict[str, str] = {
     "fp.btn.skip": "⏭ Skip the note",
     "fp.btn.confirm": "✅ Confirm the request",
     "fp.btn.confirm_new": "🔐 Confirm the new password",
+    "fp.btn.again": "🔁 I did not get it / lost it",
     "fp.explain": (
         "🔑 <b>Financial password recovery</b>\n\n"
         "What happens next:\n"
@@ -29,7 +30,16 @@ TEXTS: dict[str, str] = {
         "Request <b>#{id}</b>: {status}.\n"
         "Earnings and withdrawals stay blocked until the recovery is completed."
     ),
-    "fp.existing_sent_hint": "\n\nPress the button below and type the new password from the administrator's message.",
+    "fp.existing_sent_hint": (
+        "\n\nPress “Confirm the new password” and type the password from the administrator's message. "
+        "If it never arrived or you lost it, press “I did not get it / lost it”: the request goes back "
+        "to the administrators, who will send a new one."
+    ),
+    "fp.asked_again": (
+        "🔁 <b>Recovery request #{id} is back with the administrators.</b>\n\n"
+        "They will send a new password to this chat; the one sent before stops working then. "
+        "Earnings and withdrawals stay blocked until you confirm the new one."
+    ),
     "fp.created": (
         "✅ <b>Recovery request #{id} sent.</b>\n\n"
         "Earnings and withdrawals are blocked until it is completed. "
@@ -56,6 +66,10 @@ TEXTS: dict[str, str] = {
     "fp.user.rejected": "❌ <b>Recovery request #{id} was rejected.</b>\n\nContact support if you have questions.",
     "fp.user.rejected_comment": (
         "❌ <b>Recovery request #{id} was rejected.</b>\n\nComment: {comment}\n\nContact support if you have questions."
+    ),
+    "fp.admin.again": (
+        "🔁 <b>Finpass recovery request #{id} is back in the queue</b>\nUser: {user} (<code>{tg}</code>)\n"
+        "The password sent did not arrive or was lost: approve it again to send a new one."
     ),
     "fp.admin.new": (
         "🔑 <b>Finpass recovery request #{id}</b>\nUser: {user} (<code>{tg}</code>)\nNote: {note}"

@@ -102,6 +102,34 @@ async def confirm(
     await _ack(query)
 
 
+async def again(
+    query: CallbackQuery,
+    state: FSMContext,
+    rt: Runtime,
+    session: AsyncSession,
+    user: User | None,
+    t: Translator,
+) -> None:
+    """The password never arrived or was lost: the request goes back to the admins' queue."""
+    if user is None:
+        await _outdated(query, t)
+        return
+    try:
+        request = await svc.ask_again(session, rt, user)
+    except svc.RecoveryError as err:
+        if err.code == svc.RATE_LIMITED:
+            minutes = max(1, -(-int(err.params.get("wait", 60)) // 60))
+            await _ack(
+                query, t.plain("err.action_limited", wait=t.plain("time.minutes", n=minutes)), alert=True
+            )
+        else:
+            await _ack(query, t.plain("fp.not_waiting"), alert=True)
+        return
+    await _leave(state)
+    await show(query, *views.asked_again(t, request))
+    await _ack(query)
+
+
 # ------------------------------------------------------------------------------- confirm new password
 async def confirm_new_start(
     query: CallbackQuery,
@@ -180,6 +208,7 @@ def build() -> Router:
     cb.register(note_skip, Fp.filter(F.action == "note_skip"), StateFilter(Recovery.note))
     cb.register(confirm, Fp.filter(F.action == "confirm"), StateFilter(Recovery.note))
     cb.register(confirm_new_start, Fp.filter(F.action == "confirm_new"))
+    cb.register(again, Fp.filter(F.action == "again"))
     msg = router.message
     msg.register(note_entered, StateFilter(Recovery.note), F.text)
     msg.register(note_unexpected, StateFilter(Recovery.note))

@@ -32,7 +32,8 @@ TEXTS: dict[str, str] = {
     "adm.fpr.approved": "✅ Request #{id} approved: the new password was sent to the user.",
     "adm.fpr.approved_undelivered": (
         "⚠️ Request #{id} approved, but the password could not be delivered (the user is unreachable). "
-        "It is not kept anywhere: approve a new request when the user can be reached."
+        "It is not kept anywhere: the user can press “I did not get it / lost it” under “Recover "
+        "financial password”, and the request comes back to this queue to be approved again."
     ),
     "adm.fpr.comment_prompt": "Rejecting request #{id}: send a comment for the user (or reject without one).",
     "adm.fpr.comment_too_long": "Send the comment as text of at most 1000 characters (or reject without one).",
