@@ -764,3 +764,17 @@ async def test_forged_payout_ids_beyond_the_database_range_are_outdated(harness:
     assert await _books(harness, user.id) == before
     assert (await _payouts(harness))[-1].status == PayoutStatus.REQUESTED
     await _consistent(harness)
+
+
+async def test_an_amount_of_a_hundred_digits_is_refused_and_changes_nothing(harness: Harness) -> None:
+    user = await _make(harness, 7101, "50")
+    client = harness.user(7101, "Huge", language_code="en")
+    await _open_withdraw(client)
+    await press(client, "➕ New withdrawal")
+    before = await _books(harness, user.id)
+    ex = await client.send("9" * 60)
+    assert "maximum withdrawal is 1,000,000.00 USDT" in ex.text
+    ex = await client.send("9" * 120)
+    assert "Something went wrong" not in ex.text and "❌" in ex.text
+    assert await _state(harness, 7101) == Withdrawal.amount.state
+    assert await _books(harness, user.id) == before

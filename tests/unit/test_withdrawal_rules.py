@@ -246,3 +246,17 @@ def test_auto_slot_is_stable_within_an_interval() -> None:
 
     assert auto_slot(3600 * 5, 60) == auto_slot(3600 * 5 + 3599, 60) == 5
     assert auto_slot(3600 * 6, 60) == 6
+
+
+@given(digits=st.integers(min_value=1, max_value=200), frac=st.sampled_from(["", ".5", ",99"]))
+def test_any_long_number_is_refused_never_raises(digits: int, frac: str) -> None:
+    """A number of 99+ digits made quantising raise (InvalidOperation) inside the handler; every
+    length now ends in a refusal: above the maximum while it parses, a format error beyond."""
+    result = parse("9" * digits + frac)
+    if isinstance(result, Decimal):
+        verdict = check(result, DEFAULT, available=D(10) ** 70, used_today=D(0))
+        assert isinstance(verdict, Rejection) == (result > DEFAULT.maximum)
+        if result > DEFAULT.maximum:
+            assert verdict == Rejection(AmountError.ABOVE_MAX, DEFAULT.maximum)
+    else:
+        assert result == Rejection(AmountError.FORMAT) and digits > 60

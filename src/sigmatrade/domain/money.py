@@ -76,13 +76,17 @@ def amount_to_raw(amount: Decimal, decimals: int) -> int:
     return int(scaled)
 
 
-_USER_AMOUNT = re.compile(r"^(\d+)(?:[.,](\d{1,2}))?$")
+# At most 60 whole digits: any limit's checks see the number (and refuse it as above the maximum),
+# and it stays well inside the decimal context's 100 digits (99+ digits made quantising raise).
+MAX_WHOLE_DIGITS = 60
+_USER_AMOUNT = re.compile(rf"^(\d{{1,{MAX_WHOLE_DIGITS}}})(?:[.,](\d{{1,2}}))?$")
 
 
 def parse_user_amount(text: str) -> Decimal | None:
-    """Strict parse of a user-typed amount: digits, optional '.' or ',' and at most 2 decimals.
+    """Strict parse of a user-typed amount: 1–60 digits, optional '.' or ',' and at most 2 decimals.
 
-    Returns None for anything else (signs, exponents, spaces inside, NaN, infinity, 3+ decimals).
+    Returns None for anything else (signs, exponents, spaces inside, NaN, infinity, 3+ decimals, more
+    than 60 whole digits).
     """
     match = _USER_AMOUNT.match(text.strip())
     if not match:
