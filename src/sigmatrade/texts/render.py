@@ -55,10 +55,17 @@ def plain_length(markup: str) -> int:
 
 
 def truncate_plain(text: str, limit: int) -> str:
-    """Cut plain (not HTML) text to ``limit`` characters with an ellipsis."""
-    if len(text) <= limit:
+    """Cut plain (not HTML) text to ``limit`` UTF-16 units with an ellipsis: the units Telegram counts
+    its limits in (an emoji takes two), so a cut text fits the room it was cut for."""
+    if len(text) * 2 <= limit or len(text.encode("utf-16-le")) // 2 <= limit:
         return text
-    return text[: max(0, limit - 1)] + "…"
+    room = max(0, limit - 1)
+    used = 0
+    for index, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > room:
+            return text[:index] + "…"
+    return text[:room] + "…"
 
 
 def strip_controls(text: str) -> str:

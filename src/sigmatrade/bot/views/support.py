@@ -18,10 +18,14 @@ from sigmatrade.db.models import SupportMessage, SupportTicket
 from sigmatrade.domain.enums import MessageSender
 from sigmatrade.services import support as svc
 from sigmatrade.texts.i18n import Translator
-from sigmatrade.texts.render import Safe, escape, truncate_plain
+from sigmatrade.texts.render import Safe, escape, plain_length, truncate_plain
 
 Screen = tuple[Safe, InlineKeyboardMarkup]
-THREAD_BUDGET = 3300  # characters of message bodies shown in one screen (text limit 4096)
+# Telegram counts a text's limit (4096) in UTF-16 units after entity parsing: the thread's blocks are
+# measured so (``plain_length``), newest first, in what the header and the "earlier" line leave. One
+# block always fits: its text and captions are cut in the same units (1200 + 10 × 200 at most).
+TEXT_LIMIT = 4096
+EARLIER_RESERVE = 80
 MESSAGE_PREVIEW = 1200
 
 
@@ -170,13 +174,15 @@ def thread(t: Translator, data: svc.Thread, *, tz: tzinfo, back_page: int = 0) -
         created=_dt(ticket.created_at, t.lang, tz),
     )
     blocks: list[str] = []
+    budget = TEXT_LIMIT - plain_length(header) - EARLIER_RESERVE
     used = 0
     for message in reversed(data.messages):  # newest first until the budget is spent
         block = _message_block(t, message, tz)
-        if blocks and used + len(block) > THREAD_BUDGET:
+        size = plain_length(block) + 2  # with its blank-line separator
+        if blocks and used + size > budget:
             break
         blocks.insert(0, block)
-        used += len(block)
+        used += size
     hidden = len(data.messages) - len(blocks)
     if hidden:
         blocks.insert(0, str(t("sup.thread.earlier", n=hidden)))
