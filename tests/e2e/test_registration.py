@@ -22,7 +22,7 @@ from sigmatrade.domain.addresses import to_checksum
 from sigmatrade.ledger.check import run_check
 from sigmatrade.sandbox.emulator.client import Exchange, UserClient
 from sigmatrade.sandbox.harness import Harness
-from sigmatrade.services import audit, settings
+from sigmatrade.services import audit, crypto, settings
 from sigmatrade.services import profile as profile_svc
 from tests.factories import make_user
 
@@ -500,3 +500,35 @@ async def test_start_mid_flow_leaves_the_state_and_keeps_the_code(harness: Harne
     await send(client, to_checksum("0x" + "77" * 20))
     row = await user_row(h, 1401)
     assert row is not None and row.referrer_id == ref.id
+
+
+async def test_a_user_who_never_got_the_password_gets_a_new_one_and_verifies(harness: Harness) -> None:
+    """The screen showing the password failed to send (a Bot API 500 after the commit): the user was
+    registered with a password nobody ever saw and could only verify through an admin recovery, which
+    blocks earnings. Before verifying, "I don't have the password" shows a new one (the old one stops
+    working); once verified, the button answers "already verified" and changes nothing (found by an
+    independent review)."""
+    h = harness
+    client = h.user(1301, "Newbie", language_code="en")
+    await send(client, "/start")
+    await press(client, "Register")
+    h.emulator.fail_next("sendMessage", status=500, chat_id=1301)
+    await send(client, to_checksum("0x" + "77" * 20))  # registered; the password screen is lost
+    row = await user_row(h, 1301)
+    assert row is not None and not row.is_verified
+    first_hash = row.finpass_hash
+    await send(client, "/start")
+    ex = await press(client, "Verify password")
+    ex = await press(client, "I don't have the password")
+    assert "new financial password" in ex.text
+    new = finpass_of(ex)
+    row = await user_row(h, 1301)
+    assert row is not None and row.finpass_hash != first_hash and crypto.verify_secret(row.finpass_hash, new)
+    ex = await verify(client, new)
+    assert "Verification complete" in ex.text
+    assert any("new financial password" in m.body for m in ex.deleted)  # the password screen is deleted
+    verified_hash = (await user_row(h, 1301)).finpass_hash  # type: ignore[union-attr]
+    ex = await press_data(client, Reg(action="reissue").pack())
+    assert ex.answer is not None and "already verified" in str(ex.answer["text"]).lower()
+    assert (await user_row(h, 1301)).finpass_hash == verified_hash  # type: ignore[union-attr]
+    await consistent(h)

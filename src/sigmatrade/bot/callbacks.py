@@ -30,7 +30,7 @@ class Lang(CallbackData, prefix="lang"):
 
 
 class Reg(CallbackData, prefix="reg"):
-    action: str  # start, confirm_case, reenter, verify, contacts, skip
+    action: str  # start, confirm_case, reenter, verify, reissue, contacts, skip
 
 
 class Dep(CallbackData, prefix="dep"):

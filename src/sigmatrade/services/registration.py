@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.db.models import Blacklist, Referral, SystemSetting, User, WalletChangeRequest, WalletKey
-from sigmatrade.db.session import unit
+from sigmatrade.db.session import is_postgres, unit
 from sigmatrade.domain import codes
 from sigmatrade.domain.addresses import ZERO_ADDRESS, AddressError, ParsedAddress, parse_address
 from sigmatrade.ledger.accounts import create_user_accounts
@@ -311,6 +311,43 @@ async def verify_status(session: AsyncSession, rt: Runtime, user_id: int) -> Ver
             return VerifyStatus(user.is_verified, locked, 0)
         failed = 0 if locked is not None else user.finpass_failed_attempts  # an expired lock resets
         return VerifyStatus(user.is_verified, None, max(0, max_attempts - failed))
+
+
+ALREADY_VERIFIED = "already_verified"
+
+
+async def reissue(session: AsyncSession, rt: Runtime, user_id: int) -> str:
+    """A new financial password for a user who never verified (the one shown at registration did not
+    arrive — the message failed, the process stopped after the commit — or was lost): a new hash, the
+    lock and attempts reset, the plaintext returned to be shown once. No new trust: the first password
+    was shown to the same chat. Counted with finpass recoveries (``throttle.finpass_recovery``); a
+    verified user recovers through the admins (§3.8)."""
+    async with unit(session):
+        user = await session.get(User, user_id, populate_existing=True)
+        if user is None:
+            raise RegistrationError(NOT_REGISTERED)
+        if user.is_verified:
+            raise RegistrationError(ALREADY_VERIFIED)
+    verdict = await limits.hit(rt, "finpass_recovery", user.telegram_id)
+    if not verdict.allowed:
+        raise RegistrationError(RATE_LIMITED, wait=verdict.wait_seconds)
+    plaintext = codes.new_finpass()
+    hashed = await crypto.hash_secret_off_loop(plaintext)
+    async with unit(session):
+        user = await session.get(User, user_id, with_for_update=is_postgres(session), populate_existing=True)
+        if user is None:
+            raise RegistrationError(NOT_REGISTERED)
+        if user.is_verified:
+            raise RegistrationError(ALREADY_VERIFIED)
+        now = clock.now()
+        user.finpass_hash = hashed
+        user.finpass_updated_at = now
+        user.finpass_failed_attempts = 0
+        user.finpass_locked_until = None
+        await audit.log_user_action(
+            session, user.id, user.telegram_id, "finpass_reissued", target_type="user", target_id=user.id
+        )
+    return plaintext
 
 
 async def verify(session: AsyncSession, rt: Runtime, user_id: int, typed: str) -> Verification:

@@ -92,8 +92,17 @@ def registered(t: Translator, wallet: str, finpass: str, referrer: str | None, i
 
 # ------------------------------------------------------------------------------------- verification
 def verify_prompt(t: Translator, attempts: int) -> Screen:
-    markup = _markup([(t.raw("reg.btn.verify_later"), Nav(to="menu").pack())])
+    markup = _markup(
+        [(t.raw("reg.btn.reissue"), Reg(action="reissue").pack())],
+        [(t.raw("reg.btn.verify_later"), Nav(to="menu").pack())],
+    )
     return t("reg.verify_prompt", attempts=attempts), markup
+
+
+def reissued(t: Translator, finpass: str) -> Screen:
+    return t("reg.reissued", finpass=code(finpass)), _markup(
+        [(t.raw("btn.verify"), Reg(action="verify").pack())]
+    )
 
 
 def verify_wrong(t: Translator, attempts: int) -> Screen:
@@ -107,7 +116,11 @@ def verify_format(t: Translator) -> Screen:
 def verify_locked(t: Translator, until: datetime | None, now: datetime) -> Screen:
     seconds = (until - now).total_seconds() if until is not None else 60
     minutes = max(1, math.ceil(seconds / 60))
-    return t("reg.verify_locked", wait=t.plain("time.minutes", n=minutes)), kb.menu_only(t)
+    markup = _markup(
+        [(t.raw("reg.btn.reissue"), Reg(action="reissue").pack())],
+        [(t.raw("btn.menu"), Nav(to="menu").pack())],
+    )
+    return t("reg.verify_locked", wait=t.plain("time.minutes", n=minutes)), markup
 
 
 def already_verified(t: Translator) -> Screen:

@@ -67,6 +67,13 @@ TEXTS: dict[str, str] = {
         "The message is deleted right after reading.\n"
         "Attempts left: {attempts}"
     ),
+    "reg.btn.reissue": "🔁 I don't have the password",
+    "reg.reissued": (
+        "🔐 <b>Your new financial password:</b>\n{finpass}\n\n"
+        "The one shown before no longer works. ⚠️ This one is shown <b>only once</b> — save it now in a "
+        "safe place; it is required for withdrawals.\n\n"
+        "Then press “Verify password” and type it back."
+    ),
     "reg.verify_wrong": "❌ Wrong financial password. Attempts left: {attempts}.\nType it again or press Cancel.",
     "reg.verify_locked": "🔒 Too many wrong attempts. Verification is locked — try again in {wait}.",
     "reg.verify_format": (

@@ -231,6 +231,37 @@ async def verify_start(
     await _send(query, *views.verify_prompt(t, status.attempts_left))
 
 
+async def reissue(
+    query: CallbackQuery,
+    state: FSMContext,
+    rt: Runtime,
+    session: AsyncSession,
+    user: User | None,
+    t: Translator,
+) -> None:
+    """A new password for a user who never verified and does not have the first one."""
+    if user is None:
+        await _outdated(query, t)
+        return
+    try:
+        password = await svc.reissue(session, rt, user.id)
+    except svc.RegistrationError as err:
+        if err.code == svc.RATE_LIMITED:
+            minutes = max(1, -(-int(err.params.get("wait", 60)) // 60))
+            await query.answer(
+                t.plain("err.action_limited", wait=t.plain("time.minutes", n=minutes)), show_alert=True
+            )
+        else:
+            await _leave(state)
+            await query.answer(t.plain("reg.already_verified"), show_alert=True)
+        return
+    await _leave(state)
+    text, markup = views.reissued(t, password)
+    sent = await query.bot.send_message(query.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
+    await state.update_data({PW_MSG_KEY: sent.message_id})  # deleted once the password is typed back
+    await query.answer()
+
+
 async def finpass_entered(
     message: Message, state: FSMContext, rt: Runtime, session: AsyncSession, user: User | None, t: Translator
 ) -> None:
@@ -345,6 +376,7 @@ def build() -> Router:
         case_reenter, Reg.filter(F.action == "reenter"), StateFilter(Registration.confirm_wallet_case)
     )
     cb.register(verify_start, Reg.filter(F.action == "verify"))
+    cb.register(reissue, Reg.filter(F.action == "reissue"))
     cb.register(contacts_start, Reg.filter(F.action == "contacts"))
     cb.register(skip, Reg.filter(F.action == "skip"))
     msg = router.message
