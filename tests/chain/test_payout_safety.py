@@ -682,3 +682,24 @@ async def test_one_url_whose_node_has_not_indexed_the_transfer_yet_fakes_no_conf
             await reconciled(env)
     finally:
         await proxy.stop()
+
+
+async def test_a_head_ahead_on_one_endpoint_does_not_settle_a_payout_early(
+    db_url: str, chain: LocalChain
+) -> None:
+    """The first-ranked endpoint reports a head far ahead of the chain (a lying node, or one on a
+    fork): the payout mined one block ago is not deep enough on the other endpoint, so it is not
+    settled yet. The depth used to come from one endpoint's head and settled it at once."""
+    async with two_endpoints(db_url, chain) as (env, first, _second):
+        _, payout_id, receiver = await approved_payout(env.db, "5")
+        assert (await env.sender().run()).sent == [payout_id]
+        first.head_lag = -3 * CONFIRMATIONS
+        await env.mine(1)
+        assert (await env.sender().run()).confirmed == []
+        assert (await payout_row(env.db, payout_id)).status == PayoutStatus.SENT
+        await env.mine(CONFIRMATIONS)
+        assert (await env.sender().run()).confirmed == [payout_id]
+        assert await chain.balance_of(receiver) == chain.raw("5")
+        first.head_lag = 0
+        await ledger_ok(env.db)
+        await reconciled(env)

@@ -46,7 +46,7 @@ async def paid_by(
     if receipt is None or not receipt.get("blockNumber") or int(str(receipt.get("status", "0x0")), 16) != 1:
         return None
     block = int(str(receipt["blockNumber"]), 16)
-    if await chain.provider.block_number() - block < chain.confirmation_blocks:
+    if await chain.provider.agreed_head() - block < chain.confirmation_blocks:
         return None
     senders = {w.lower() for w in wallets}
     for entry in receipt.get("logs") or []:

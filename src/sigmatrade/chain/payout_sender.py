@@ -184,7 +184,7 @@ class PayoutSender:
         sent = await pipeline.in_status(self.rt.db, wallet, PayoutStatus.SENT)
         if not sent:
             return
-        head = await self.provider.block_number()
+        head = await self.provider.agreed_head()
         for payout in sent:
             try:
                 await self._track_one(wallet, payout, head, report)

@@ -858,6 +858,26 @@ class ProviderManager:
         await asyncio.gather(*(ask(label) for label in labels))
         return MinedView(answered=answered and bool(labels), statuses=frozenset(statuses), voters=voters)
 
+    async def agreed_head(self) -> int:
+        """The lowest head among the usable endpoints that answer now (each is asked): the depth a
+        payout decision counts — settled, reverted, a manual transfer accepted — is never measured from
+        one node's head, so a node ahead of the others (lying, or on a fork) cannot make a transaction
+        look deeper than the chain every answering node has. A lagging node only delays; a dead one left
+        in ``BSC_RPC_URLS`` holds decisions back until the undecided-payout alert. None answering:
+        :class:`RpcUnavailable`."""
+        heads: list[int] = []
+
+        async def ask(label: str) -> None:
+            try:
+                heads.append(int(str(await self.call_on(label, "eth_blockNumber")), 16))
+            except (RpcError, ValueError):
+                return
+
+        await asyncio.gather(*(ask(ep.label) for ep in self.endpoints if self._usable(ep) and not ep.is_down))
+        if not heads:
+            raise RpcUnavailable("eth_blockNumber: no endpoint answered")
+        return min(heads)
+
     async def success_view(self, tx_hash: str, block: int, block_hash: str) -> MinedView:
         """What the endpoints say of a transfer one receipt showed as a success in ``block``: nothing
         (an unanswered view) unless that block is canonical everywhere, else ``mined_everywhere``. A
