@@ -391,7 +391,14 @@ async def test_payout_reconciliation_names_unsettled_and_mismatched_transactions
     assert result.mismatched == [str(row.tx_hash).lower()]
     assert f"payouts #{ids[0]}" in result.render() and "amount differs" in result.render()
 
-    # a payout in flight (mined, not yet confirmed by the tracker) is not a difference
+    # a payout in flight (mined, not yet confirmed by the tracker) is not a difference; the stray
+    # transfer stops signing until the operator accepts the wallet's history (chain/nonces.py)
+    async with env.db.transaction() as session:
+        await nonces.accept(
+            session,
+            env.wallet.address,
+            await env.chain_rt.provider.get_transaction_count(env.wallet.address, "pending"),
+        )
     _, pending, _ = await approved_payout(env.db, "2")
     assert (await env.sender().run()).sent == [pending]
     await env.mine()

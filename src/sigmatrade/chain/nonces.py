@@ -3,6 +3,14 @@
 One sender per wallet: the DB lease ``payout_sender:<address>`` across replicas plus an asyncio lock
 per wallet inside a process. The ``wallet_nonces`` row is locked (PostgreSQL ``FOR UPDATE``) while a
 nonce is taken, in the same transaction that persists the signed transaction.
+
+Every transaction this database signs takes its nonce here first, so the chain's count of the wallet's
+transactions never runs ahead of ``next_nonce`` — unless the wallet sent transactions the books do not
+know: a manual transfer, another system holding the key, or a database restored from a backup taken
+before payouts that were then sent. The last one is a double payment waiting to happen (the restored
+books show a paid payout as approved). So a count ahead of the books, or any history on a wallet the
+books never used, stops signing for the wallet (:class:`ForeignTransactions`) until an operator has
+reconciled and accepted it (``sigmatrade wallet accept-nonce``).
 """
 
 from __future__ import annotations
@@ -82,17 +90,46 @@ async def sender_slot(db: Database, address: str, holder: str) -> AsyncIterator[
                 await leases.release(db, lease_name(address), holder)
 
 
+class ForeignTransactions(RuntimeError):
+    """The chain counts more transactions from the wallet than the books ever signed."""
+
+    def __init__(self, address: str, books: int | None, chain: int) -> None:
+        known = "none" if books is None else str(books)
+        super().__init__(f"wallet {address}: the chain counts {chain} transactions, the books signed {known}")
+        self.address = address
+        self.books = books
+        self.chain = chain
+
+
 async def reserve(session: AsyncSession, address: str, chain_pending: int) -> int:
-    """Take the next nonce in the caller's transaction: max(next_nonce, chain pending count)."""
+    """Take the next nonce in the caller's transaction (``chain_pending``: the wallet's transaction
+    count, pending included). Raises :class:`ForeignTransactions` when the chain is ahead of the books."""
     key = address.lower()
     row = await session.get(WalletNonce, key, with_for_update=is_postgres(session), populate_existing=True)
+    books = None if row is None else row.next_nonce
+    if chain_pending > (books or 0):
+        raise ForeignTransactions(key, books, chain_pending)
     if row is None:
         row = WalletNonce(address=key, next_nonce=chain_pending)
         session.add(row)
-    nonce = max(row.next_nonce, chain_pending)
+    nonce = row.next_nonce
     row.next_nonce = nonce + 1
     await session.flush()
     return nonce
+
+
+async def accept(session: AsyncSession, address: str, chain_pending: int) -> int | None:
+    """The operator's acceptance of the wallet's chain history: the books' next nonce becomes the chain's
+    count. Returns the previous value (None: the books had none)."""
+    key = address.lower()
+    row = await session.get(WalletNonce, key, with_for_update=is_postgres(session), populate_existing=True)
+    before = None if row is None else row.next_nonce
+    if row is None:
+        session.add(WalletNonce(address=key, next_nonce=chain_pending))
+    else:
+        row.next_nonce = max(row.next_nonce, chain_pending)
+    await session.flush()
+    return before
 
 
 async def peek(session: AsyncSession, address: str) -> int | None:

@@ -99,6 +99,7 @@ class RunReport:
     replaced: list[int] = field(default_factory=list)
     stuck: list[int] = field(default_factory=list)
     errors: list[int] = field(default_factory=list)
+    halted: list[str] = field(default_factory=list)  # wallets with transactions the books never signed
 
 
 class PayoutSender:
@@ -430,6 +431,16 @@ class PayoutSender:
                 await self._send_one(wallet, account, payout, gas_price, min_net, budget, report)
             except RefusedPayout as exc:
                 await self._refuse(payout, str(exc), report)
+            except nonces.ForeignTransactions as exc:
+                # Nothing was signed. The payout is retried, then dead-lettered, where an admin resolves it
+                # as paid (one of those transactions paid it) or retries it once the history is accepted.
+                log.critical(
+                    "payout_wallet_foreign_transactions", wallet=wallet, books=exc.books, chain=exc.chain
+                )
+                if wallet not in report.halted:
+                    report.halted.append(wallet)
+                    await pipeline.alert_foreign_transactions(self.rt, wallet, exc.books, exc.chain)
+                await self._fail(payout, RetryErrorKind.OTHER, f"not signed: {exc}", report)
             except Exception:  # one payout's failure never stops the others
                 log.exception("payout_send_error", payout_id=payout.id)
                 report.errors.append(payout.id)

@@ -4,6 +4,12 @@ address, stores the key encrypted in the keystore and prints the address. The ke
 
 ``--initial`` also makes it the payout wallet, only when none is configured yet; otherwise a change
 goes through a wallet change request in the admin panel.
+
+``sigmatrade wallet accept-nonce ADDRESS --yes``: the payout sender stops signing from a wallet whose
+chain history is ahead of the books (``chain.nonces``: a manual transfer, the key used elsewhere, a
+database restored from an older backup). Once every payout those transactions paid is settled, this
+makes the books' next nonce the chain's transaction count (audited); without ``--yes`` it only prints
+both counts.
 """
 
 from __future__ import annotations
@@ -26,6 +32,71 @@ def register(subparsers: object) -> None:
         "--initial", action="store_true", help="also activate it as payout wallet when none is configured"
     )
     cmd.set_defaults(func=cmd_set_payout_key)
+    accept = wallet_sub.add_parser(
+        "accept-nonce",
+        help="accept a payout wallet's transactions the books never signed (after reconciling)",
+    )
+    accept.add_argument("address", help="the payout wallet (0x…)")
+    accept.add_argument("--yes", action="store_true", help="write it (without: only print both counts)")
+    accept.set_defaults(func=cmd_accept_nonce)
+
+
+def cmd_accept_nonce(args: argparse.Namespace) -> int:
+    from sigmatrade.domain.addresses import AddressError, parse_address
+
+    config = load_config()
+    try:
+        address = parse_address(args.address).lower
+    except AddressError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not config.bsc_rpc_urls:
+        print("error: BSC_RPC_URLS is empty: the chain cannot be read", file=sys.stderr)
+        return 1
+    try:
+        line = asyncio.run(_accept(config, address, write=args.yes))
+    except Exception as exc:  # the operator sees what failed; nothing was written
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(line)
+    return 0
+
+
+async def _accept(config: object, address: str, *, write: bool) -> str:
+    from sigmatrade.chain import nonces
+    from sigmatrade.chain.provider import ProviderManager
+    from sigmatrade.config import Config
+    from sigmatrade.db import schema
+    from sigmatrade.db.session import Database
+    from sigmatrade.services import audit
+
+    assert isinstance(config, Config)
+    db = Database(config.database_url)
+    provider = ProviderManager(config.bsc_rpc_urls, chain_id=config.chain_id, limits=config.rpc_limits)
+    try:
+        if not await schema.is_at_head(db.engine):
+            raise ConfigError("database schema is not at the latest revision: run `sigmatrade db upgrade`")
+        await provider.start()
+        chain = await provider.get_transaction_count(address, "pending")
+        async with db.transaction() as session:
+            books = await nonces.peek(session, address)
+            counts = f"wallet {address}: the chain counts {chain} transactions, the books signed {books or 0}"
+            if not write:
+                return counts + " (nothing written: add --yes once every payout they paid is settled)"
+            if books is not None and books >= chain:
+                return counts + " (nothing to accept)"
+            await nonces.accept(session, address, chain)
+            await audit.log(
+                session,
+                audit.CLI,
+                "payout_wallet_nonce_accepted",
+                target_type="wallet",
+                details={"address": address, "books": books, "chain": chain},
+            )
+        return counts + ": accepted, the sender signs from it again"
+    finally:
+        await provider.close()
+        await db.dispose()
 
 
 def _read_secret() -> str:

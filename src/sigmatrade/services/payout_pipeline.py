@@ -626,6 +626,24 @@ async def alert_stuck(
     )
 
 
+async def alert_foreign_transactions(rt: Runtime, wallet: str, books: int | None, chain: int) -> None:
+    """The payout wallet sent transactions the books never signed (a manual transfer, the key used
+    elsewhere, or a database restored from an older backup): signing from it is stopped until an
+    operator accepts them (``sigmatrade wallet accept-nonce``). Once an hour per wallet."""
+    await notifier(rt).to_admins(
+        lambda t: Content(
+            t(
+                "po.alert.foreign",
+                address=wallet,
+                books="0" if books is None else str(books),
+                chain=str(chain),
+            )
+        ),
+        dedupe_key=f"payout_foreign:{wallet.lower()}",
+        dedupe_seconds=STUCK_ALERT_SECONDS,
+    )
+
+
 async def alert_undecided(rt: Runtime, payout: Payout, step: str, minutes: int, view: str) -> None:
     """The tracker has deferred a decision about the payout (confirm, revert, nonce conflict) for
     ``PAYOUT_STUCK_MINUTES`` or more because the endpoints do not all answer or disagree. One alert per
