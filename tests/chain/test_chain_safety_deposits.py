@@ -20,7 +20,7 @@ from sigmatrade.domain.money import canonical
 from sigmatrade.jobs.tasks import blockchain_monitor
 from sigmatrade.sandbox.chain import LocalChain
 from tests.chain.rpc_proxy import RpcProxy
-from tests.chain.watch_env import CONFIRMATIONS, new_account, signed_transfer, watch_env
+from tests.chain.watch_env import CONFIRMATIONS, new_account, reconcile_with_chain, signed_transfer, watch_env
 
 pytestmark = pytest.mark.chain
 D = Decimal
@@ -206,7 +206,52 @@ async def test_a_log_index_lagging_deeper_than_the_trailing_rescan_is_caught_by_
             await chain.mine(5)
         first = await env.monitor()
         assert first.scan is not None and first.scan.cursor == first.scan.head and first.scan.recorded == 0
+        # The reconciliation (reading the node itself) sees the transfer the books lack, in a block the
+        # second look has not read yet: counted apart, not a difference an admin would credit by hand.
+        await chain.mine(CONFIRMATIONS)
+        report = await reconcile_with_chain(env.rt.db, chain, CONFIRMATIONS, from_block=0)
+        assert report.ok and report.awaiting_second_look == 1, report.render()
         for _ in range(8):
+            await env.mine_and_monitor(CONFIRMATIONS)
+            if (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED:
+                break
+        assert (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED
+        assert len(await env.transfers()) == 1
+        assert (await env.balances(payer)).principal == D(10)
+
+
+async def test_the_second_look_narrows_its_ranges_behind_a_range_limited_endpoint(
+    db_url: str, chain: LocalChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second look is held at the missed transfer (recording fails) while the main cursor runs on
+    and its chunk grows; once recording works again the second look is far behind an endpoint that
+    refuses ranges over 100 blocks. It narrows its own chunk and catches up; credited once. It used to
+    take the main cursor's chunk, be refused every cycle and never come back to the transfer (found
+    by an independent review)."""
+    from sigmatrade.services import deposit_lifecycle
+
+    real = deposit_lifecycle.record_transfer
+    failing = True
+
+    async def flaky(*args: object, **kwargs: object) -> object:
+        if failing:
+            raise RuntimeError("lock timeout")
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    async with (
+        RpcProxy(chain.url) as proxy,
+        watch_env(db_url, chain, bsc_rpc_urls=proxy.url, chain_recheck_depth_blocks=12) as env,
+    ):
+        payer, wallet = await env.depositor()
+        deposit = await env.pending(payer, "10")
+        proxy.logs_lag = 10  # the main cursor passes the transfer
+        proxy.max_log_range = 100
+        await env.pay(wallet, "10")
+        monkeypatch.setattr(deposit_lifecycle, "record_transfer", flaky)
+        for _ in range(40):
+            await env.mine_and_monitor(5)
+        failing = False
+        for _ in range(10):
             await env.mine_and_monitor(CONFIRMATIONS)
             if (await env.deposit(deposit.id)).status == DepositStatus.CONFIRMED:
                 break

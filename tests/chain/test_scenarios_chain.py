@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select, update
 
 from sigmatrade import clock
+from sigmatrade.chain.runtime import DEPOSIT_CURSOR
 from sigmatrade.db.models import (
     Admin,
     ChainCursor,
@@ -274,7 +275,7 @@ async def test_scenario_20_two_replicas_and_a_rescan_credit_once(db_url: str, ch
         payer, wallet = await env.depositor(referrer=near)
         deposit = await env.pending(payer, "10")
         async with env.rt.db.session() as session:
-            cursor = await session.scalar(select(ChainCursor))
+            cursor = await session.scalar(select(ChainCursor).where(ChainCursor.name == DEPOSIT_CURSOR))
         start_block = await chain.block_number() + 1
         await env.pay(wallet, "10")
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from sigmatrade.chain.runtime import DEPOSIT_CURSOR
 from sigmatrade.db.models import ChainCursor, ChainTransfer, Deposit, JournalEntry
 from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.jobs.tasks import blockchain_monitor
@@ -36,7 +37,7 @@ async def chain() -> AsyncIterator[LocalChain]:
 
 async def _cursor(env: WatchEnv) -> ChainCursor:
     async with env.rt.db.session() as session:
-        row = await session.scalar(select(ChainCursor))
+        row = await session.scalar(select(ChainCursor).where(ChainCursor.name == DEPOSIT_CURSOR))
     assert row is not None
     return row
 

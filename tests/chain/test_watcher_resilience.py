@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from sigmatrade import metrics
+from sigmatrade.chain.runtime import DEPOSIT_CURSOR
 from sigmatrade.db.models import ChainCursor, ChainTransfer, Deposit, JournalEntry
 from sigmatrade.domain.enums import DepositStatus
 from sigmatrade.sandbox.chain import LocalChain, free_port
@@ -85,7 +86,7 @@ async def test_restart_after_2000_blocks_credits_all_50_deposits_once(db_url: st
                 assert (await env.balances(user)).principal == Decimal(10)
                 assert sum("Deposit confirmed" in text for text in env.texts(user)) == 1
             async with second.rt.db.session() as session:
-                cursor = await session.scalar(select(ChainCursor))
+                cursor = await session.scalar(select(ChainCursor).where(ChainCursor.name == DEPOSIT_CURSOR))
             assert cursor is not None and cursor.last_block == await chain.block_number()
             await env.ledger_ok()
         finally:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from aiogram.fsm.context import FSMContext
+from sqlalchemy.exc import OperationalError
 
 from sigmatrade import clock
 from sigmatrade.bot.states import Withdrawal
@@ -68,3 +70,30 @@ async def test_a_banned_users_password_is_deleted(harness: Harness) -> None:
     await _fsm(harness, 2004).set_state(Withdrawal.finpass)
     ex = await user.send("Ab3dEf7hJk9m")
     assert "terminated" in ex.text and [m.body for m in ex.deleted] == ["Ab3dEf7hJk9m"]
+
+
+async def test_a_muted_user_gets_no_reply_when_the_state_read_fails(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The drop path reads the state only for typed text, and a failing read stays a silent drop."""
+    user = harness.user(2005, "Flood", language_code="en")
+    for i in range(31):
+        await user.send(f"text {i}")  # muted from here on
+    app = harness.app
+    assert app is not None and app.dp is not None
+    storage = app.dp.fsm.storage
+    inner = getattr(storage, "inner", storage)
+    reads = 0
+
+    async def broken(*args: object, **kwargs: object) -> object:
+        nonlocal reads
+        reads += 1
+        raise OperationalError("SELECT fsm_states", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(inner, "get_record", broken)
+    monkeypatch.setattr(inner, "get_state", broken)
+    replies = []
+    for i in range(3):
+        replies.extend(m.body for m in (await user.send(f"flood {i}")).sent)
+    await user.send_media("photo")  # nothing typed: no read at all
+    assert replies == [] and reads == 3

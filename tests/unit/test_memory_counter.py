@@ -35,11 +35,27 @@ def test_a_day_of_distinct_users_and_taps_does_not_stay_in_memory() -> None:
     asyncio.run(day())
 
 
+def test_a_daily_limit_does_not_keep_the_minute_counters_for_a_day() -> None:
+    clock = FakeClock()
+    counter = MemoryCounter(clock)
+
+    async def run() -> None:
+        await counter.hit("action:support_ticket:1", 5, 86_400)
+        for user in range(10_000):
+            await counter.hit(f"updates:{user}", 30, 60)
+        clock.now += 600
+        await counter.hit("updates:0", 30, 60)
+        assert len(counter) == 2  # the daily key and the one just used
+
+    asyncio.run(run())
+
+
+WINDOWS = (1.0, 5.0, 60.0, 300.0)
 OPS = st.lists(
     st.tuples(
         st.sampled_from(["hit", "peek", "mute", "muted_for", "once"]),
-        st.integers(min_value=0, max_value=4),  # key
-        st.sampled_from([1.0, 5.0, 60.0, 300.0]),  # window or seconds
+        st.integers(min_value=0, max_value=7),  # key; a key keeps one window, as in the service
+        st.sampled_from(WINDOWS),  # seconds of a mute or once-mark
         st.floats(min_value=0, max_value=200, allow_nan=False),  # time passing before the op
     ),
     max_size=120,
@@ -61,10 +77,11 @@ def test_sweeping_never_changes_a_verdict(ops: list[tuple[str, int, float, float
             key = f"k{key_no}"
             results: list[Any] = []
             for counter in (swept, kept):
+                window = WINDOWS[key_no % len(WINDOWS)]
                 if op == "hit":
-                    results.append(await counter.hit(key, 3, span))
+                    results.append(await counter.hit(key, 3, window))
                 elif op == "peek":
-                    results.append(await counter.peek(key, 3, span))
+                    results.append(await counter.peek(key, 3, window))
                 elif op == "mute":
                     results.append(await counter.mute(key, span))
                 elif op == "muted_for":

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sigmatrade.domain.pasted_secrets import bip39_english, looks_like_private_key_or_mnemonic
+from sigmatrade.domain.pasted_secrets import bip39_english, bip39_lists, looks_like_private_key_or_mnemonic
 
 KEY = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 PHRASE = [
@@ -76,6 +76,10 @@ def test_pasted_keys_and_phrases_are_caught(text: str) -> None:
         "legal winner thank year wave sausage worth useful legal winner thank",  # 11 words
         "ABCD-EF23-GH45-JK67",
         "Ab3dEf7hJk9m",
+        # twelve words of 3-8 letters once capitals and punctuation go: ordinary questions
+        "Why does the bot show zero balance after deposit? Please help, thanks",
+        "Hello, when will the bonus arrive? Still waiting since last night, thanks!",
+        "Please check where deposit went because wallet shows transfer arrived today, thanks",
         "Здравствуйте, мой депозит не пришёл уже два часа, проверьте пожалуйста мой кошелёк",
     ],
 )
@@ -117,3 +121,19 @@ def test_any_phrase_of_list_words_in_any_style_is_caught(words: list[str], style
     else:
         text = " ".join(words)
     assert looks_like_private_key_or_mnemonic(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    index=st.integers(min_value=0, max_value=8),
+    picks=st.lists(st.integers(min_value=0, max_value=2047), min_size=12, max_size=12),
+    typo=st.booleans(),
+)
+def test_a_phrase_from_any_shipped_list_is_caught(index: int, picks: list[int], typo: bool) -> None:
+    """Spanish, French, Japanese, … phrases too; a whole-message phrase even with a typo."""
+    lists = bip39_lists()
+    assert len(lists) == 9 and all(len(words) == 2048 for words in lists)
+    words = [sorted(lists[index])[i] for i in picks]
+    if typo:
+        words[3] = words[3] + "x"
+    assert looks_like_private_key_or_mnemonic(" ".join(words))

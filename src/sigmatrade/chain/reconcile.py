@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from sigmatrade.chain.provider import ProviderManager, RpcError, RpcRangeTooLarge
-from sigmatrade.chain.runtime import DEPOSIT_CURSOR, active_chain
+from sigmatrade.chain.runtime import DEPOSIT_CURSOR, active_chain, second_look_cursor
 from sigmatrade.chain.token import TRANSFER_TOPIC, address_topic, decode_transfer_log
 from sigmatrade.db.models import ChainCursor, ChainTransfer
 from sigmatrade.db.session import Database
@@ -82,6 +82,7 @@ class Reconciliation:
     pending_in: int = 0
     in_flight: list[str] = field(default_factory=list)  # our transfers whose payout is not final yet
     unwatched: int = 0  # transfers to retired addresses past their grace period (never recorded)
+    awaiting_second_look: int = 0  # not in the books, in blocks the watcher's second look has yet to read
     differences: list[Difference] = field(default_factory=list)
 
     @property
@@ -115,7 +116,8 @@ class Reconciliation:
         lines = [
             f"reconciled blocks {self.from_block}..{self.to_block}",
             f"incoming: chain {self.incoming_chain} USDT; books {parts or '0'}"
-            f" ({self.pending_in} pending confirmation, {self.unwatched} to retired addresses)",
+            f" ({self.pending_in} pending confirmation, {self.unwatched} to retired addresses,"
+            f" {self.awaiting_second_look} awaiting the second look)",
             f"outgoing (blocks {self.outgoing_from}..{self.outgoing_to},"
             f" wallets {', '.join(self.wallets) or '-'}): chain {self.outgoing_chain} USDT;"
             f" settled payouts {self.outgoing_books} ({self.pending_out} in flight);"
@@ -188,7 +190,12 @@ def _incoming(
             chain_id, e.tx_hash, e.token, e.from_address, e.to_address, e.raw_value, occurrence
         ).key
         found[key] = Movement(
-            key, e.tx_hash, raw_to_amount(e.raw_value, decimals), e.from_address, e.to_address
+            key,
+            e.tx_hash,
+            raw_to_amount(e.raw_value, decimals),
+            e.from_address,
+            e.to_address,
+            block=e.block_number,
         )
     return found
 
@@ -206,13 +213,18 @@ async def reconcile(
 ) -> Reconciliation:
     """Compare the books with the chain over [from_block, to_block]. Defaults: incoming from the first
     recorded transfer's block up to min(cursor, head − confirmation depth); outgoing from the first
-    mined payout's block up to head − confirmation depth."""
+    mined payout's block up to head − confirmation depth. An incoming transfer the books lack in a
+    block the watcher's second look has not read yet is counted apart (``awaiting_second_look``), not
+    as a difference: the second look records it (an admin crediting it by hand would credit it twice)."""
     token = token.lower()
     async with db.session() as session:
         watched, retired = await books_of.watched_addresses(session)
         wallets = await books_of.payout_wallets(session)
         cursor = await session.scalar(
             select(ChainCursor.last_block).where(ChainCursor.name == DEPOSIT_CURSOR)
+        )
+        looked = await session.scalar(
+            select(ChainCursor.last_block).where(ChainCursor.name == second_look_cursor())
         )
         first = await session.scalar(select(func.min(ChainTransfer.block_number)))
         first_out = await books_of.first_payout_block(session)
@@ -267,8 +279,17 @@ async def reconcile(
         if key not in incoming.movements and key not in incoming.pending and moved.recipient in retired
     }
     report.unwatched = len(unwatched)
+    awaiting = {
+        key
+        for key, moved in chain_in.items()
+        if looked is not None
+        and moved.block > int(looked)
+        and key not in incoming.movements
+        and key not in incoming.pending
+    }
+    report.awaiting_second_look = len(awaiting)
     report.differences = [
-        *compare(INCOMING, chain_in, incoming.movements, incoming.pending | unwatched),
+        *compare(INCOMING, chain_in, incoming.movements, incoming.pending | unwatched | awaiting),
         *incoming.orphan_entries,
         *compare(OUTGOING, chain_out, outgoing.movements, outgoing.pending),
     ]

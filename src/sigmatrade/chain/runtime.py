@@ -44,6 +44,13 @@ log = get_logger("sigmatrade.chain")
 PROBE_INTERVAL = 30.0
 STARTUP_TIMEOUT = 30.0
 DEPOSIT_CURSOR = "usdt_deposits"
+
+
+def second_look_cursor(name: str = DEPOSIT_CURSOR) -> str:
+    """The cursor of a scan's second look (``chain.watcher``): every block read again further back."""
+    return f"{name}:second_look"
+
+
 ALERT_DEDUPE_SECONDS = 3600
 ALL_DOWN_DEDUPE_KEY = "rpc_all_down"
 ALL_DOWN_MARKER = "rpc_all_down_alerted"
@@ -96,6 +103,7 @@ class WatcherState:
     """The deposit watcher's in-process progress: consecutive successful ranges."""
 
     successes: int = 0
+    second_look_successes: int = 0  # the same count for the second look's ranges
     no_address_logged: bool = False
     reconcile: dict[str, float] = field(default_factory=dict)  # chain.reconcile.periodic's clock
 

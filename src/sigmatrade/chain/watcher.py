@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock, metrics
 from sigmatrade.chain.provider import Pinned, ProviderManager, RpcRangeTooLarge, RpcUnavailable
-from sigmatrade.chain.runtime import DEPOSIT_CURSOR, ChainRuntime, WatcherState
+from sigmatrade.chain.runtime import DEPOSIT_CURSOR, ChainRuntime, WatcherState, second_look_cursor
 from sigmatrade.chain.token import TRANSFER_TOPIC, TransferEvent, address_topic, decode_transfer_log
 from sigmatrade.db.models import ChainCursor, WalletChangeRequest
 from sigmatrade.db.session import is_postgres
@@ -248,7 +248,7 @@ class DepositWatcher:
     # ------------------------------------------------------------------ cursor
     @property
     def second_look_name(self) -> str:
-        return f"{self.config.cursor_name}:second_look"
+        return second_look_cursor(self.config.cursor_name)
 
     async def read_cursor(self, name: str | None = None) -> CursorState | None:
         async with self.rt.db.session() as session:
@@ -326,11 +326,11 @@ class DepositWatcher:
         )
         return CursorState(rewound, new_hash, cursor.chunk_size), True
 
-    async def _save_chunk(self, chunk: int) -> None:
+    async def _save_chunk(self, chunk: int, name: str | None = None) -> None:
         async with self.rt.db.transaction() as session:
             await session.execute(
                 update(ChainCursor)
-                .where(ChainCursor.name == self.config.cursor_name)
+                .where(ChainCursor.name == (name or self.config.cursor_name))
                 .values(chunk_size=chunk, updated_at=clock.now())
                 .execution_options(synchronize_session=False)
             )
@@ -454,10 +454,10 @@ class DepositWatcher:
     ) -> None:
         """Read every block a second time once it is ``recheck_depth_blocks`` behind the cursor (its own
         cursor, ``<cursor>:second_look``, advanced like the main one: compare-and-set, held before a log
-        that failed to record). A log an endpoint had not indexed when the main cursor passed its block,
-        and that was deeper than the trailing re-scan by the time it was indexed, is recorded here;
-        without it the transfer was never credited (the reconciliation only reported it). Trouble here
-        stops the second look for this cycle and nothing else."""
+        that failed to record, its own adaptive chunk). A log an endpoint had not indexed when the main
+        cursor passed its block, and that was deeper than the trailing re-scan by the time it was
+        indexed, is recorded here; without it the transfer was never credited (the reconciliation only
+        reported it). Trouble here stops the second look for this cycle and nothing else."""
         cfg = self.config
         target = main.last_block - cfg.recheck_depth_blocks
         floor = cfg.start_block - 1 if cfg.start_block is not None else -1
@@ -467,7 +467,7 @@ class DepositWatcher:
         # A database from before the second look existed: it starts at today's depth.
         look = await self.read_cursor(name) or await self._init_cursor(head, name, last=target)
         while look.last_block < target and time.monotonic() < deadline:
-            end = min(target, look.last_block + main.chunk_size)
+            end = min(target, look.last_block + look.chunk_size)
             try:
                 end_hash = await self._block_hash(end)
                 if end_hash is None:
@@ -476,13 +476,22 @@ class DepositWatcher:
                 if not await self._canonical(pinned, raw_logs, {end: end_hash}):
                     return
             except (RpcRangeTooLarge, RpcUnavailable) as exc:
+                self.state.second_look_successes = 0
+                narrower = isinstance(exc, RpcRangeTooLarge) or _is_timeout(exc)
+                if narrower and look.chunk_size > cfg.chunk_min:
+                    look.chunk_size = max(cfg.chunk_min, look.chunk_size // 2)
+                    await self._save_chunk(look.chunk_size, name)
+                    if isinstance(exc, RpcRangeTooLarge):
+                        continue  # the same step, narrower
                 log.warning(
                     "chain_second_look_skipped", start=look.last_block + 1, end=end, error=str(exc)[:200]
                 )
                 return
+            grow = self.state.second_look_successes + 1 >= GROW_AFTER and look.chunk_size < cfg.chunk_max
+            chunk = min(cfg.chunk_max, look.chunk_size * 2) if grow else look.chunk_size
             before = result.recorded
             outcome = await self._commit_range(
-                look, end, end_hash, look.chunk_size, self._events(raw_logs, watched), rules, result, name
+                look, end, end_hash, chunk, self._events(raw_logs, watched), rules, result, name
             )
             if outcome is None:
                 fresh = await self.read_cursor(name)
@@ -503,7 +512,8 @@ class DepositWatcher:
             await self._after_commit(committed, rules)
             if not advanced:
                 return
-            look = CursorState(end, end_hash, look.chunk_size)
+            self.state.second_look_successes = 0 if grow else self.state.second_look_successes + 1
+            look = CursorState(end, end_hash, chunk)
 
     def _finish(self, result: ScanResult, head: int, cursor: CursorState) -> None:
         result.cursor = cursor.last_block

@@ -45,11 +45,11 @@ def cmd_accept_nonce(args: argparse.Namespace) -> int:
     from sigmatrade.domain.addresses import AddressError, parse_address
 
     config = load_config()
-    try:
-        address = parse_address(args.address).lower
-    except AddressError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    parsed = parse_address(args.address)
+    if isinstance(parsed, AddressError):
+        print(f"error: not a wallet address ({parsed})", file=sys.stderr)
         return 1
+    address = parsed.lower
     if not config.bsc_rpc_urls:
         print("error: BSC_RPC_URLS is empty: the chain cannot be read", file=sys.stderr)
         return 1

@@ -1,14 +1,18 @@
 """What a private key or a seed phrase pasted into a chat looks like (SPEC §11.2).
 
 The guard must catch what people actually paste: a key in quotes or after ``pk=``, a phrase a phone
-capitalised, numbered ``1. word 2. word`` or separated by commas, or a phrase inside a sentence.
-Explorer links keep working: a transaction hash after ``/`` (``…/tx/0x…``) is not a key.
+capitalised, numbered ``1. word 2. word`` or separated by commas, or a phrase inside a sentence — and
+leave ordinary messages alone (a support question of twelve short words is not a phrase). Explorer
+links keep working: a transaction hash after ``/`` (``…/tx/0x…``) is not a key.
 
-Two rules for a phrase, either is enough:
-- the whole message is 12, 15, 18, 21 or 24 words of 3–8 letters (a phrase with a typo, or in a
-  word list other than English);
-- 12 or more consecutive words of the BIP-39 English list, anywhere in the message (a phrase inside a
-  sentence). The list ships with eth-account; it is read the first time a message has 12 words.
+A phrase is any of:
+- a whole message of 12, 15, 18, 21 or 24 lower-case words of 3–8 letters, as typed (a phrase with a
+  typo, or from a list not shipped here);
+- a whole message of that many words once lower-cased and stripped of numbering and punctuation, all
+  but at most two of them words of a BIP-39 list;
+- 12 or more consecutive words of one BIP-39 list anywhere in the message (a phrase inside a
+  sentence).
+The lists ship with eth-account; they are read the first time a message has 12 words.
 """
 
 from __future__ import annotations
@@ -30,15 +34,22 @@ PHRASE_LENGTHS = (12, 15, 18, 21, 24)
 MIN_PHRASE = PHRASE_LENGTHS[0]
 
 
+TYPOS = 2  # words of a whole-message phrase allowed outside the lists
+
+
 def looks_like_private_key_or_mnemonic(text: str) -> bool:
     if _HEX_KEY.search(text):
+        return True
+    raw = text.split()
+    if len(raw) in PHRASE_LENGTHS and all(_WORD.match(w) for w in raw):
         return True
     words = _words(text)
     if len(words) < MIN_PHRASE:
         return False
-    if len(words) in PHRASE_LENGTHS and all(_WORD.match(w) for w in words):
+    lists = bip39_lists()
+    if len(words) in PHRASE_LENGTHS and any(sum(w not in known for w in words) <= TYPOS for known in lists):
         return True
-    return _longest_bip39_run(words) >= MIN_PHRASE
+    return any(_longest_run(words, known) >= MIN_PHRASE for known in lists)
 
 
 def _words(text: str) -> list[str]:
@@ -54,8 +65,7 @@ def _words(text: str) -> list[str]:
     return words
 
 
-def _longest_bip39_run(words: list[str]) -> int:
-    known = bip39_english()
+def _longest_run(words: list[str], known: frozenset[str]) -> int:
     longest = run = 0
     for word in words:
         run = run + 1 if word in known else 0
@@ -63,15 +73,35 @@ def _longest_bip39_run(words: list[str]) -> int:
     return longest
 
 
+BIP39_LISTS = (
+    "english",
+    "spanish",
+    "french",
+    "italian",
+    "czech",
+    "japanese",
+    "korean",
+    "chinese_simplified",
+    "chinese_traditional",
+)
+
+
 @cache
-def bip39_english() -> frozenset[str]:
-    """The 2,048 words of the BIP-39 English list, read from eth-account's package data without
+def bip39_lists() -> tuple[frozenset[str], ...]:
+    """The BIP-39 word lists (2,048 words each), read from eth-account's package data without
     importing eth-account (it is heavy and the bot loads it only to sign)."""
     spec = find_spec("eth_account")
     if spec is None or not spec.submodule_search_locations:
-        return frozenset()
-    path = Path(next(iter(spec.submodule_search_locations))) / "hdaccount" / "wordlist" / "english.txt"
-    try:
-        return frozenset(path.read_text(encoding="utf-8").split())
-    except OSError:
-        return frozenset()
+        return ()
+    folder = Path(next(iter(spec.submodule_search_locations))) / "hdaccount" / "wordlist"
+    lists = []
+    for name in BIP39_LISTS:
+        try:
+            lists.append(frozenset((folder / f"{name}.txt").read_text(encoding="utf-8").split()))
+        except OSError:
+            continue
+    return tuple(lists)
+
+
+def bip39_english() -> frozenset[str]:
+    return bip39_lists()[0]

@@ -33,6 +33,7 @@ class Movement:
     counterparty: str = ""  # the sender of an incoming transfer, the recipient of an outgoing one
     recipient: str = ""
     ref: str = ""  # what the books call it (e.g. the payouts settled by the transaction)
+    block: int = 0  # the block of a chain movement (0: not known or not needed)
 
 
 @dataclass(frozen=True)

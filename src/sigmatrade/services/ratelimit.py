@@ -57,17 +57,18 @@ class Counter(Protocol):
 
 
 class MemoryCounter:
-    """The counters of one process (no Redis). Keys that nothing will read again (a window with no hit
-    left in it, a mute or once-mark that ran out) are swept at most once per ``SWEEP_SECONDS``, so the
-    maps hold the recently active users and taps, not every one since start."""
+    """The counters of one process (no Redis). Keys that nothing will read again (no hit left in the
+    key's own window, a mute or once-mark that ran out) are swept at most once per ``SWEEP_SECONDS``,
+    so the maps hold the recently active users and taps, not every one since start. A key keeps one
+    window (its name carries the action); a key's hits outlive the longest window it was used with."""
 
     SWEEP_SECONDS = 60.0
 
     def __init__(self, clock: Any = _now) -> None:
         self._clock = clock
         self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._windows: dict[str, float] = {}  # each key's window (a key's hits outlive only its own)
         self._until: dict[str, float] = {}
-        self._longest_window = 0.0
         self._swept_at = clock()
 
     def __len__(self) -> int:
@@ -78,15 +79,15 @@ class MemoryCounter:
         if now - self._swept_at < self.SWEEP_SECONDS:
             return
         self._swept_at = now
-        horizon = now - self._longest_window
-        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= horizon]:
+        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= now - self._windows[k]]:
             del self._hits[key]
+            del self._windows[key]
         for key in [k for k, until in self._until.items() if until <= now]:
             del self._until[key]
 
     def _trim(self, key: str, window: float, now: float) -> deque[float]:
         self._sweep(now)
-        self._longest_window = max(self._longest_window, window)
+        self._windows[key] = max(self._windows.get(key, 0.0), window)
         hits = self._hits[key]
         while hits and hits[0] <= now - window:
             hits.popleft()
@@ -130,6 +131,7 @@ class MemoryCounter:
 
     async def reset(self) -> None:
         self._hits.clear()
+        self._windows.clear()
         self._until.clear()
 
 

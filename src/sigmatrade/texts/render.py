@@ -54,10 +54,15 @@ def plain_length(markup: str) -> int:
     return utf16_len(text)
 
 
+def units(text: str) -> int:
+    """The length Telegram counts for a plain text: UTF-16 units (an emoji takes two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def truncate_plain(text: str, limit: int) -> str:
     """Cut plain (not HTML) text to ``limit`` UTF-16 units with an ellipsis: the units Telegram counts
     its limits in (an emoji takes two), so a cut text fits the room it was cut for."""
-    if len(text) * 2 <= limit or len(text.encode("utf-16-le")) // 2 <= limit:
+    if len(text) * 2 <= limit or units(text) <= limit:
         return text
     room = max(0, limit - 1)
     used = 0

@@ -51,9 +51,15 @@ async def forget_dropped_secret(update: Update, data: dict[str, Any]) -> None:
     if message is None:
         return
     text = message.text or message.caption or ""
-    secret = bool(text) and looks_like_private_key_or_mnemonic(text)
+    if not text:  # a sticker, a photo without caption: nothing typed
+        return
+    secret = looks_like_private_key_or_mnemonic(text)
     if not secret:
-        secret = await _input_state(data) in SECRET_INPUT_STATES
+        try:
+            secret = await _input_state(data) in SECRET_INPUT_STATES
+        except Exception:  # a failed read must not turn a dropped update into an error reply
+            log.exception("dropped_secret_state_unread")
+            return
     if not secret:
         return
     log.warning("dropped_secret_deleted", telegram_id=message.from_user.id if message.from_user else None)

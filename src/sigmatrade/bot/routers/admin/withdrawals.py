@@ -25,6 +25,7 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.services.admin import withdrawals as svc
 from sigmatrade.services.admin.refusals import DeskRefusal
 from sigmatrade.texts.i18n import Translator
+from sigmatrade.texts.render import units
 
 ORDER = 30
 ROLE = {"role": AdminRole.ADMIN}
@@ -129,7 +130,7 @@ async def reason_typed(
     data = await state.get_data()
     payout_id = data.get(PAYOUT_KEY)
     text = message.text
-    if text is None or len(text) > svc.REASON_LIMIT:
+    if text is None or units(text) > svc.REASON_LIMIT:  # measured as the reason is cut
         await message.answer(t.raw("adm.wd.reason_too_long"))
         return
     await leave_state(state)
