@@ -8,7 +8,10 @@ from __future__ import annotations
 import base64
 import gzip
 import os
+import shutil
+import sqlite3
 import stat
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +29,8 @@ from sigmatrade.ops import backup as files
 from sigmatrade.services import audit
 from tests.factories import credit, make_payout, make_user
 from tests.integration.test_cli import _cli
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 KEY = base64.b64encode(b"backup-test-key-of-32-bytes-long").decode()
 OTHER_KEY = base64.b64encode(b"another-key-of-exactly-32-bytes!").decode()
@@ -300,3 +305,65 @@ def test_cli_refusals_are_one_clear_line(tmp_path: Path) -> None:
         no_db.returncode == 1
         and "backup failed: the SQLite database absent.db does not exist" in no_db.stderr
     )
+
+
+# ------------------------------------------------- file-level findings of the review of 2026-12-07
+def _sqlite_db(path: Path, amount: str, *, wal: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    if wal:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("CREATE TABLE alembic_version (version_num text)")
+    conn.execute("CREATE TABLE ledger (id integer primary key, amount text)")
+    conn.executemany("INSERT INTO ledger VALUES (?, ?)", [(i, amount) for i in range(1, 200)])
+    conn.commit()
+    return conn
+
+
+def test_a_restore_refuses_a_stale_write_ahead_log_beside_the_target(tmp_path: Path) -> None:
+    """The damaged database was moved away but its -wal/-shm stayed: SQLite replayed them over the
+    restored file, which then held the old database's rows while the restore reported success."""
+    _sqlite_db(tmp_path / "src.db", "100").close()
+    made = files.make_backup(f"sqlite+aiosqlite:///{tmp_path / 'src.db'}", tmp_path / "bk", key=None, now=NOW)
+    live = _sqlite_db(tmp_path / "live.db", "999", wal=True)  # stopped before a checkpoint
+    target = tmp_path / "data" / "sigmatrade.db"
+    target.parent.mkdir()
+    for suffix in ("-wal", "-shm"):
+        shutil.copy(f"{tmp_path / 'live.db'}{suffix}", f"{target}{suffix}")
+    live.close()
+    with pytest.raises(files.BackupError, match="-wal"):
+        files.restore_file(made.path, f"sqlite+aiosqlite:///{target}", None, target_empty=True)
+    assert not target.exists()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink()
+    files.restore_file(made.path, f"sqlite+aiosqlite:///{target}", None, target_empty=True)
+    conn = sqlite3.connect(target)
+    assert conn.execute("SELECT amount, count(*) FROM ledger GROUP BY amount").fetchall() == [("100", 199)]
+    conn.close()
+
+
+def test_with_a_backup_key_an_unencrypted_file_is_refused(tmp_path: Path) -> None:
+    """Every backup made with the key is sealed (authenticated); an unsealed file with a matching
+    .sha256 can be forged by anyone who can write to the backup storage."""
+    _sqlite_db(tmp_path / "forged.db", "1000000").close()
+    forged = files.make_backup(
+        f"sqlite+aiosqlite:///{tmp_path / 'forged.db'}", tmp_path / "bk", key=None, now=NOW
+    )
+    target = tmp_path / "data" / "sigmatrade.db"
+    with pytest.raises(files.BackupError, match="not encrypted"):
+        files.restore_file(forged.path, f"sqlite+aiosqlite:///{target}", b"k" * 32, target_empty=True)
+    assert not target.exists()
+
+
+def test_work_directories_left_by_a_killed_backup_are_removed(tmp_path: Path) -> None:
+    work = tmp_path / f"{files.WORK_PREFIX}abc123"
+    work.mkdir()
+    plain = work / "copy.gz"
+    plain.write_bytes(b"\x1f\x8b" + b"x" * 1000)
+    old = time.time() - 3 * 86400
+    os.utime(plain, (old, old))
+    os.utime(work, (old, old))
+    fresh = tmp_path / f"{files.WORK_PREFIX}running"
+    fresh.mkdir()
+    removed = files.remove_stale_partials(tmp_path, timedelta(days=1), datetime.now(UTC))
+    assert removed == [work] and not work.exists() and fresh.exists()

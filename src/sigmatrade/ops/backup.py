@@ -35,6 +35,7 @@ from sqlalchemy.engine import URL, make_url
 from sigmatrade.ops import sealed
 
 PREFIX = "sigmatrade_"
+WORK_PREFIX = f".{PREFIX}work-"
 SQLITE_EXT = "sqlite.gz"
 PG_EXT = "dump"
 SEALED_EXT = ".enc"
@@ -119,16 +120,23 @@ def trim_to(directory: Path, max_bytes: int) -> list[Path]:
 
 
 def remove_stale_partials(directory: Path, older_than: timedelta, now: datetime) -> list[Path]:
-    """Partial files left by an interrupted backup (temp files of the backup directory)."""
+    """Partial files and work directories left by an interrupted backup, verify or restore (a work
+    directory holds the unencrypted copy: a process killed mid-way left it there for good)."""
     deleted: list[Path] = []
     if not directory.is_dir():
         return deleted
     for entry in directory.iterdir():
-        if entry.name.startswith(f".{PREFIX}") and entry.is_file():
-            modified = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
-            if now - modified > older_than:
-                entry.unlink(missing_ok=True)
-                deleted.append(entry)
+        if not entry.name.startswith(f".{PREFIX}"):
+            continue
+        modified = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+        if now - modified <= older_than:
+            continue
+        if entry.is_file():
+            entry.unlink(missing_ok=True)
+            deleted.append(entry)
+        elif entry.is_dir() and entry.name.startswith(WORK_PREFIX):
+            shutil.rmtree(entry, ignore_errors=True)
+            deleted.append(entry)
     return deleted
 
 
@@ -220,7 +228,7 @@ def _first_error(stderr: str) -> str:
 @contextmanager
 def _workdir(near: Path) -> Iterator[Path]:
     near.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{PREFIX}work-", dir=near))
+    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=near))
     try:
         yield work
     finally:
@@ -333,6 +341,11 @@ def _opened_plain(path: Path, key: bytes | None, work: Path) -> Iterator[Path]:
     with path.open("rb") as handle:
         head = handle.read(len(sealed.MAGIC))
     if not sealed.is_sealed(head):
+        if key is not None:  # every backup made with the key is sealed: this one is not authenticated
+            raise BackupError(
+                f"{path.name} is not encrypted, but BACKUP_ENCRYPTION_KEY is set: an unencrypted file cannot "
+                "be authenticated. If you trust it (a backup from before the key), restore it with the key unset."
+            )
         yield path
         return
     if key is None:
@@ -414,6 +427,11 @@ class RestoreResult:
     seconds: float
 
 
+def sqlite_companions(path: Path) -> list[Path]:
+    """The write-ahead log, its index and the rollback journal SQLite keeps beside a database file."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
 def sqlite_is_empty(path: Path) -> bool:
     if not path.exists() or path.stat().st_size == 0:
         return True
@@ -472,6 +490,12 @@ def restore_file(path: Path, database_url: str, key: bytes | None, *, target_emp
                 _sqlite_integrity(staged, path.name)
                 if not sqlite_is_empty(target_path):
                     raise BackupError("the target database is not empty: restore only into an empty database")
+                leftovers = [p.name for p in sqlite_companions(target_path) if p.exists()]
+                if leftovers:  # SQLite would replay them over the restored file
+                    raise BackupError(
+                        f"{', '.join(leftovers)} beside the target belong to the database that was there: "
+                        "move them away with it, then restore"
+                    )
                 os.replace(staged, target_path)
             finally:
                 staged.unlink(missing_ok=True)
