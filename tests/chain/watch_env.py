@@ -195,6 +195,9 @@ def settings_for(chain: LocalChain, start_block: int, system: str, **overrides: 
         "confirmation_blocks": CONFIRMATIONS,
         "chain_start_block": start_block,
         "chain_orphan_grace_seconds": 0,
+        # The second look a few blocks behind (200 in production): it runs in every chain test, and the
+        # reconciliation that ends them counts nothing as "awaiting" for long.
+        "chain_recheck_depth_blocks": 2 * CONFIRMATIONS,
         "default_language": "en",
     }
     values.update(overrides)
