@@ -19,6 +19,7 @@ LOADED_ON_USE = {
     "cryptography.hazmat.primitives.ciphers.aead": "the first encryption (7 MB)",
     "matplotlib": "the first chart",
     "web3": "never by the service",
+    "psutil": "not on Linux (ops/readings.py reads /proc)",
 }
 
 _PROBE = """

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
 
-import psutil
+from sigmatrade.ops import readings
 
 AUTO_PAYOUTS = "auto_payouts"
 TEMP_DIR_NAME = "tmp"
@@ -68,8 +68,7 @@ def usage_percent(path: str) -> float:
     probe = Path(path).resolve()
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
-    percent: float = psutil.disk_usage(str(probe)).percent
-    return percent
+    return readings.disk_percent(str(probe))
 
 
 def read_usage(source: UsageSource | None, data_dir: str) -> float:

@@ -1,13 +1,12 @@
-"""Memory thresholds of SPEC §9.4.3 (pure) and the psutil reading the memory monitor uses."""
+"""Memory thresholds of SPEC §9.4.3 (pure) and the reading the memory monitor uses."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
-import psutil
+from sigmatrade.ops import readings
 
 SYSTEM_WARN_PERCENT = 80.0
 SYSTEM_CRITICAL_PERCENT = 90.0
@@ -38,7 +37,7 @@ class Level(IntEnum):
 
 
 def read() -> Reading:
-    return Reading(psutil.Process(os.getpid()).memory_info().rss, psutil.virtual_memory().percent)
+    return Reading(readings.process_rss(), readings.memory_percent())
 
 
 def process_level(rss_mb: float, warn_mb: int, critical_mb: int) -> Level:

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import psutil
-
 from sigmatrade import metrics
+from sigmatrade.ops import readings
 from sigmatrade.texts.i18n import Translator
 from sigmatrade.texts.render import Safe
 
@@ -128,10 +127,10 @@ class Report:
 
 
 @functools.cache
-def _process() -> psutil.Process:
-    """One handle for the life of the process: ``cpu_percent(None)`` measures since the previous call
-    on the same handle (a new handle's first call is always 0.0)."""
-    return psutil.Process(os.getpid())
+def _cpu() -> readings.CpuMeter:
+    """One meter for the life of the process: it measures since its previous reading (a new meter's
+    first reading is always 0.0)."""
+    return readings.CpuMeter()
 
 
 def build(
@@ -177,10 +176,9 @@ def build(
         failed = labels.get("status") == "failed"
         jobs[labels["job"]] = (runs + int(value), failures + (int(value) if failed else 0))
     queues = {labels["queue"]: int(value) for labels, value in _select(window, "sigmatrade_queue_depth")}
-    process = _process()
     disk = disk_percent
     if disk is None and data_dir and os.path.isdir(data_dir):
-        disk = psutil.disk_usage(data_dir).percent
+        disk = readings.disk_percent(data_dir)
     lag = next((v for _, v in _select(window, "sigmatrade_event_loop_lag_seconds")), 0.0)
     return Report(
         window_seconds=window_seconds,
@@ -191,9 +189,9 @@ def build(
         endpoints=endpoints,
         jobs=dict(sorted(jobs.items())),
         queues=queues,
-        cpu_percent=process.cpu_percent(interval=None),
-        rss_mb=round(process.memory_info().rss / 2**20, 1),
-        memory_percent=psutil.virtual_memory().percent,
+        cpu_percent=_cpu().percent(),
+        rss_mb=round(readings.process_rss() / 2**20, 1),
+        memory_percent=readings.memory_percent(),
         disk_percent=disk,
         disk_tier=disk_tier,
         loop_lag_ms=round(lag * 1000, 1),
