@@ -367,3 +367,21 @@ def test_work_directories_left_by_a_killed_backup_are_removed(tmp_path: Path) ->
     fresh.mkdir()
     removed = files.remove_stale_partials(tmp_path, timedelta(days=1), datetime.now(UTC))
     assert removed == [work] and not work.exists() and fresh.exists()
+
+
+def test_two_backups_in_the_same_second_never_share_a_file(tmp_path: Path) -> None:
+    """The job and the CLI started in the same second wrote one partial file, and one could leave the
+    other's backup with its own checksum (found by an independent review): the name is claimed first."""
+    _sqlite_db(tmp_path / "src.db", "100").close()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'src.db'}"
+    first = files.make_backup(url, tmp_path / "bk", key=None, now=NOW)
+    with pytest.raises(files.BackupError, match="already exists"):
+        files.make_backup(url, tmp_path / "bk", key=None, now=NOW)
+    files.check_digest(first.path)  # the first backup and its checksum are untouched
+    files.verify(first.path, None)
+    later = NOW + timedelta(seconds=1)
+    name = files.backup_name(later, postgres=False, encrypted=False)
+    (tmp_path / "bk" / f".{name}.claim").touch()  # another run is writing that name
+    with pytest.raises(files.BackupError, match="being written"):
+        files.make_backup(url, tmp_path / "bk", key=None, now=later)
+    assert not (tmp_path / "bk" / name).exists()

@@ -274,7 +274,18 @@ def make_backup(
     postgres = is_postgres_url(database_url)
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / backup_name(now, postgres=postgres, encrypted=key is not None)
+    # The name is claimed first (exclusively): the job and the CLI started in the same second would
+    # otherwise write one file, or leave one backup with the other's checksum.
+    claim = directory / f".{final.name}.claim"
+    try:
+        os.close(os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise BackupError(f"{final.name} is being written by another backup; try again") from None
+    if final.exists():
+        claim.unlink(missing_ok=True)
+        raise BackupError(f"{final.name} already exists; try again")
     partial = directory / f".{final.name}.partial"
+    wrote_digest = False
     try:
         with _workdir(directory) as work:
             plain = work / ("dump" if postgres else "copy.gz")
@@ -292,12 +303,16 @@ def make_backup(
                 os.fsync(out.fileno())
         digest = file_digest(partial)
         verify(partial, key, postgres=postgres)
+        wrote_digest = True
         _write_digest(final, digest)
         os.replace(partial, final)
     except BaseException:
         partial.unlink(missing_ok=True)
-        digest_path(final).unlink(missing_ok=True)
+        if wrote_digest:
+            digest_path(final).unlink(missing_ok=True)
         raise
+    finally:
+        claim.unlink(missing_ok=True)
     return BackupResult(final, final.stat().st_size, key is not None, time.monotonic() - began)
 
 
