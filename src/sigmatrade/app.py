@@ -58,7 +58,7 @@ async def prepare_database(db: Database, config: Config) -> None:
 async def connect_redis(url: str) -> Redis:
     from redis.asyncio import Redis
 
-    client = Redis.from_url(url, decode_responses=False)
+    client: Redis = Redis.from_url(url, decode_responses=False)
     await client.ping()
     return client
 
