@@ -263,7 +263,12 @@ class DepositWatcher:
             return None
         return await self._view.block_hash(number)
 
-    async def _init_cursor(self, head: int, name: str | None = None, last: int | None = None) -> CursorState:
+    async def _init_cursor(
+        self, head: int, name: str | None = None, last: int | None = None, *, with_second_look: bool = False
+    ) -> CursorState:
+        """Create the cursor ``name`` (the main one by default) at ``last``; ``with_second_look`` creates
+        the second look's at the same block in the same transaction (it must start where the cursor
+        starts: created later, it would begin at today's depth and never read what lies before)."""
         cfg = self.config
         name = name or cfg.cursor_name
         if last is None:
@@ -276,16 +281,17 @@ class DepositWatcher:
         block_hash = await self._block_hash(last)
         try:
             async with self.rt.db.transaction() as session:
-                session.add(
+                names = [name, self.second_look_name] if with_second_look else [name]
+                session.add_all(
                     ChainCursor(
-                        name=name,
-                        last_block=last,
-                        last_block_hash=block_hash,
-                        chunk_size=cfg.chunk_initial,
+                        name=n, last_block=last, last_block_hash=block_hash, chunk_size=cfg.chunk_initial
                     )
+                    for n in names
                 )
         except IntegrityError:
             existing = await self.read_cursor(name)
+            if existing is None and with_second_look:  # only the second look's row was there already
+                return await self._init_cursor(head, name, last)
             assert existing is not None
             return existing
         log.info("chain_cursor_initialised", cursor=name, last_block=last, head=head)
@@ -376,9 +382,7 @@ class DepositWatcher:
         result.head = head
         cursor = await self.read_cursor()
         if cursor is None:
-            cursor = await self._init_cursor(head)
-            if cfg.recheck_depth_blocks > 0:  # the second look starts where the cursor starts
-                await self._init_cursor(head, self.second_look_name, last=cursor.last_block)
+            cursor = await self._init_cursor(head, with_second_look=cfg.recheck_depth_blocks > 0)
         cursor, reorg = await self._check_reorg(cursor, head)
         result.reorg = result.reorg or reorg
         if result.start_cursor is None:
