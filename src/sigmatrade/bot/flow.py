@@ -35,6 +35,12 @@ async def ack(query: CallbackQuery, text: str | None = None, alert: bool = False
         await query.answer(text, show_alert=alert)
 
 
+async def limited(query: CallbackQuery, t: Translator, wait_seconds: int) -> None:
+    """The "try again in N min" alert of an action over its limit (``services.limits``)."""
+    minutes = max(1, -(-int(wait_seconds) // 60))
+    await ack(query, t.plain("err.action_limited", wait=t.plain("time.minutes", n=minutes)), alert=True)
+
+
 async def member(
     query: CallbackQuery,
     state: FSMContext,

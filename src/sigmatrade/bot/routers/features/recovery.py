@@ -19,6 +19,7 @@ from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Fp
 from sigmatrade.bot.flow import ack as _ack
 from sigmatrade.bot.flow import leave_state as _leave
+from sigmatrade.bot.flow import limited
 from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.states import Recovery
 from sigmatrade.bot.ui import delete_quietly, show
@@ -94,8 +95,7 @@ async def confirm(
         result = await svc.request(session, rt, user, note if isinstance(note, str) else None)
     except svc.RecoveryError as err:
         await _leave(state)
-        minutes = max(1, -(-int(err.params.get("wait", 60)) // 60))
-        await _ack(query, t.plain("err.action_limited", wait=t.plain("time.minutes", n=minutes)), alert=True)
+        await limited(query, t, err.params.get("wait", 60))
         return
     await _leave(state)
     await show(query, *views.created(t, result.request, new=result.created))
@@ -118,10 +118,7 @@ async def again(
         request = await svc.ask_again(session, rt, user)
     except svc.RecoveryError as err:
         if err.code == svc.RATE_LIMITED:
-            minutes = max(1, -(-int(err.params.get("wait", 60)) // 60))
-            await _ack(
-                query, t.plain("err.action_limited", wait=t.plain("time.minutes", n=minutes)), alert=True
-            )
+            await limited(query, t, err.params.get("wait", 60))
         else:
             await _ack(query, t.plain("fp.not_waiting"), alert=True)
         return

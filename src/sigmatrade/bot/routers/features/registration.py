@@ -23,6 +23,7 @@ from sigmatrade import clock
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.callbacks import Reg
 from sigmatrade.bot.flow import leave_state as _leave
+from sigmatrade.bot.flow import limited
 from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.routers.common import REF_CODE_KEY
 from sigmatrade.bot.states import Registration
@@ -247,10 +248,7 @@ async def reissue(
         password = await svc.reissue(session, rt, user.id)
     except svc.RegistrationError as err:
         if err.code == svc.RATE_LIMITED:
-            minutes = max(1, -(-int(err.params.get("wait", 60)) // 60))
-            await query.answer(
-                t.plain("err.action_limited", wait=t.plain("time.minutes", n=minutes)), show_alert=True
-            )
+            await limited(query, t, err.params.get("wait", 60))
         else:
             await _leave(state)
             await query.answer(t.plain("reg.already_verified"), show_alert=True)
