@@ -10,7 +10,8 @@ a node that lost or never indexed the object), ``null_receipts`` (an alias: True
 ``eth_getTransactionReceipt`` in ``null_results``), ``logs_lag`` (``eth_getLogs`` leaves out the logs of the
 last N blocks below the head, like a node whose log index lags its head), ``receipt_status`` (every
 receipt it serves carries this status instead of the chain's, like a lying node), ``forked_blocks`` (for
-these heights ``eth_getBlockByNumber`` answers a block with another hash, like a node on a fork).
+these heights ``eth_getBlockByNumber`` answers a block with another hash, like a node on a fork),
+``fixed_results`` (the named methods always answer the given result, like a node that lies).
 Every request is counted per method (``count``) and the peak of concurrent requests is kept.
 """
 
@@ -44,6 +45,7 @@ class RpcProxy:
         self.range_refusals = 0
         self.method_errors: dict[str, tuple[int, str]] = {}
         self.null_results: set[str] = set()
+        self.fixed_results: dict[str, Any] = {}
         self.receipt_status: int | None = None
         self.forked_blocks: set[int] = set()
         self.requests: Counter[str] = Counter()
@@ -159,6 +161,9 @@ class RpcProxy:
             )
         if method in self.null_results:
             return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": None})
+        if method in self.fixed_results:
+            result = self.fixed_results[method]
+            return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": result})
         if method == "eth_getLogs" and self.max_log_range is not None and self._too_wide(body):
             self.range_refusals += 1
             error = {"code": -32005, "message": f"block range is too large (max {self.max_log_range})"}

@@ -14,11 +14,14 @@ import pytest
 from sigmatrade import clock
 from sigmatrade.chain.payout_sender import PayoutSender
 from sigmatrade.clicmds import wallet as wallet_cli
+from sigmatrade.config import ConfigError
 from sigmatrade.db.models import PayoutTransaction
-from sigmatrade.domain.enums import PayoutStatus
+from sigmatrade.domain.enums import AdminRole, PayoutStatus
 from sigmatrade.ops import backup as files
 from sigmatrade.sandbox.chain import LocalChain
+from sigmatrade.services.admin import payouts as desk
 from tests.chain.payout_worker import open_runtime
+from tests.chain.rpc_proxy import RpcProxy
 from tests.chain.test_payouts import (
     Env,
     approved_payout,
@@ -29,6 +32,7 @@ from tests.chain.test_payouts import (
     payout_settings,
     setup_wallet,
 )
+from tests.desk_helpers import desk_admin
 
 pytestmark = pytest.mark.chain
 
@@ -71,6 +75,9 @@ async def test_a_database_restored_from_before_a_payout_was_paid_does_not_pay_it
 async def test_a_manual_transfer_from_the_wallet_stops_signing_until_accepted(
     env: Env, chain: LocalChain, db_url: str
 ) -> None:
+    """The payout goes straight to the dead-letter queue: after the operator accepts the history it
+    resumes only when an admin retries it (it used to retry by itself, and an acceptance made while a
+    restored, already paid payout was still retrying paid it a second time — found by a review)."""
     _, first, _ = await approved_payout(env.db, "5")
     assert (await env.sender().run()).sent == [first]
     await env.mine()
@@ -79,22 +86,53 @@ async def test_a_manual_transfer_from_the_wallet_stops_signing_until_accepted(
     _, second, receiver = await approved_payout(env.db, "7")
     report = await env.sender().run()
     assert report.sent == [] and report.halted == [env.wallet.address]
-    assert [p for p, _ in report.failed] == [second]
-    again = await env.sender().run()  # still refused; one alert an hour
-    assert again.sent == []
+    assert [p for p, _ in report.failed] == [second] and report.dead_lettered == [second]
+    again = await env.sender().run()  # nothing left to try; one alert an hour
+    assert again.sent == [] and again.failed == []
     alerts = [n for n in await notifications(env.db, "admin_alert") if "never signed" in n]
     assert len(alerts) == 1
     config = payout_settings(db_url, chain)
     address = env.wallet.address.lower()
     line = await wallet_cli._accept(config, address, write=False)
     assert "the chain counts 2 transactions, the books signed 1" in line and "nothing written" in line
-    assert (await env.sender().run()).sent == []
     line = await wallet_cli._accept(config, address, write=True)
     assert "accepted" in line
-    clock.travel(timedelta(minutes=2))  # past the retry delay
-    retried = await env.sender().run(retries_only=True)
-    assert retried.sent == [second]
+    clock.travel(timedelta(minutes=30))
+    assert (await env.sender().run(retries_only=True)).sent == []  # dead-lettered: waits for an admin
+    assert (await env.sender().run()).sent == []
+    admin = await desk_admin(env.rt, AdminRole.EXTENDED_ADMIN)
+    async with env.rt.db.session() as session:
+        await desk.retry(session, env.rt, admin, second)
+    assert (await env.sender().run(retries_only=True)).sent == [second]
     await env.mine()
     assert (await env.sender().run()).confirmed == [second]
     assert await chain.balance_of(receiver) == chain.raw("7")
     await ledger_ok(env.db)
+
+
+async def test_one_endpoint_counting_too_many_transactions_stops_nothing(
+    db_url: str, chain: LocalChain
+) -> None:
+    """The guard takes the lowest count of the answering endpoints: one node answering too high does
+    not dead-letter every payout; the acceptance refuses while the endpoints disagree."""
+    async with (
+        RpcProxy(chain.url) as liar,
+        RpcProxy(chain.url) as honest,
+        open_runtime(payout_settings(db_url, chain, bsc_rpc_urls=f"a={liar.url},b={honest.url}")) as runtime,
+    ):
+        rt, chain_rt = runtime
+        env = Env(rt, chain_rt, chain, await setup_wallet(rt, chain))
+        liar.fixed_results["eth_getTransactionCount"] = hex(5)
+        _, payout_id, receiver = await approved_payout(env.db, "3")
+        report = await env.sender().run()
+        assert report.sent == [payout_id] and report.halted == []
+        with pytest.raises(ConfigError, match="do not agree"):
+            await wallet_cli._accept(
+                payout_settings(db_url, chain, bsc_rpc_urls=f"a={liar.url},b={honest.url}"),
+                env.wallet.address.lower(),
+                write=True,
+            )
+        liar.fixed_results.clear()
+        await env.mine()
+        assert (await env.sender().run()).confirmed == [payout_id]
+        assert await chain.balance_of(receiver) == chain.raw("3")

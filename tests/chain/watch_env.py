@@ -151,9 +151,11 @@ async def reconcile_with_chain(
     *,
     from_block: int | None = None,
     to_block: int | None = None,
+    recheck_depth: int = 0,
 ) -> Reconciliation:
     """``ledger reconcile`` of the books in ``db`` against ``chain`` (for every chain test's end;
-    the payout tests call it the same way)."""
+    the payout tests call it the same way). ``recheck_depth`` 0: nothing counts as awaiting the
+    watcher's second look (every lost transfer is a difference)."""
     assert chain.token_address is not None
     async with ProviderManager([chain.url], chain_id=chain.chain_id) as provider:
         return await reconcile(
@@ -165,6 +167,7 @@ async def reconcile_with_chain(
             confirmation_blocks=confirmations,
             from_block=from_block,
             to_block=to_block,
+            recheck_depth=recheck_depth,
         )
 
 

@@ -116,6 +116,20 @@ async def test_round_trip_passes_checks_with_identical_balances(
         assert wrong.returncode == 1 and "authentication failed" in wrong.stderr
     restored = _cli("restore", str(path), env=_env(restore_url, backup_dir, key), cwd=tmp_path)
     assert restored.returncode == 0, restored.stdout + restored.stderr
+    # A backup is older than the chain: payouts stay off until the operator turns them on (a payout
+    # paid after the backup is approved again in these books, maybe from a wallet changed since).
+    assert "payout sending is off" in restored.stdout
+    env = {"DATABASE_URL": restore_url}
+    got = _cli("settings", "get", "payout.sending_enabled", env=env, cwd=tmp_path)
+    assert got.returncode == 0 and "payout.sending_enabled = off" in got.stdout.lower(), (
+        got.stdout + got.stderr
+    )
+    bad = _cli("settings", "set", "payout.sending_enabled", "maybe", env=env, cwd=tmp_path)
+    assert bad.returncode == 1 and "error:" in bad.stderr
+    readonly = _cli("settings", "set", "payout.wallet_address", "0x" + "11" * 20, env=env, cwd=tmp_path)
+    assert readonly.returncode == 1 and "read-only" in readonly.stderr
+    turned = _cli("settings", "set", "payout.sending_enabled", "on", env=env, cwd=tmp_path)
+    assert turned.returncode == 0 and "(was" in turned.stdout, turned.stdout + turned.stderr
 
     for command in (("ledger", "check"), ("audit", "verify")):
         checked = _cli(*command, env={"DATABASE_URL": restore_url}, cwd=tmp_path)

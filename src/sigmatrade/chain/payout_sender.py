@@ -432,15 +432,16 @@ class PayoutSender:
             except RefusedPayout as exc:
                 await self._refuse(payout, str(exc), report)
             except nonces.ForeignTransactions as exc:
-                # Nothing was signed. The payout is retried, then dead-lettered, where an admin resolves it
-                # as paid (one of those transactions paid it) or retries it once the history is accepted.
+                # Nothing was signed. The payout goes straight to the dead-letter queue: an admin resolves
+                # it as paid (one of those transactions paid it) or retries it once the history is
+                # accepted — it never resumes by itself after the acceptance.
                 log.critical(
                     "payout_wallet_foreign_transactions", wallet=wallet, books=exc.books, chain=exc.chain
                 )
                 if wallet not in report.halted:
                     report.halted.append(wallet)
                     await pipeline.alert_foreign_transactions(self.rt, wallet, exc.books, exc.chain)
-                await self._fail(payout, RetryErrorKind.OTHER, f"not signed: {exc}", report)
+                await self._fail(payout, RetryErrorKind.OTHER, f"not signed: {exc}", report, dlq_now=True)
             except Exception:  # one payout's failure never stops the others
                 log.exception("payout_send_error", payout_id=payout.id)
                 report.errors.append(payout.id)
@@ -497,7 +498,7 @@ class PayoutSender:
             await self._low_balance_alert(wallet, usdt, bnb)
             return
         try:
-            pending = await self.provider.get_transaction_count(wallet, "pending")
+            pending = await self.provider.agreed_transaction_count(wallet)
         except RpcError as exc:
             await self._fail(payout, RetryErrorKind.RPC, f"nonce: {exc}", report)
             return
@@ -578,8 +579,10 @@ class PayoutSender:
         if failure is not None:
             await pipeline.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.OTHER, error)
 
-    async def _fail(self, payout: Payout, kind: RetryErrorKind, error: str, report: RunReport) -> None:
-        failure = await pipeline.fail_attempt(self.rt.db, payout.id, kind, error)
+    async def _fail(
+        self, payout: Payout, kind: RetryErrorKind, error: str, report: RunReport, *, dlq_now: bool = False
+    ) -> None:
+        failure = await pipeline.fail_attempt(self.rt.db, payout.id, kind, error, dlq_now=dlq_now)
         report.failed.append((payout.id, str(kind)))
         log.warning("payout_attempt_failed", payout_id=payout.id, kind=str(kind), error=error[:200])
         if failure is not None and failure.in_dlq:

@@ -878,6 +878,30 @@ class ProviderManager:
             raise RpcUnavailable("eth_blockNumber: no endpoint answered")
         return min(heads)
 
+    async def transaction_counts(self, address: str, tag: str = "pending") -> dict[str, int]:
+        """The wallet's transaction count as every usable endpoint that answers sees it."""
+        counts: dict[str, int] = {}
+
+        async def ask(label: str) -> None:
+            try:
+                counts[label] = int(
+                    str(await self.call_on(label, "eth_getTransactionCount", [address, tag])), 16
+                )
+            except (RpcError, ValueError):
+                return
+
+        await asyncio.gather(*(ask(ep.label) for ep in self.endpoints if self._usable(ep) and not ep.is_down))
+        return counts
+
+    async def agreed_transaction_count(self, address: str) -> int:
+        """The lowest pending transaction count of the answering endpoints: the payout sender's nonce
+        guard (``chain.nonces``) halts a wallet only on a count every answering endpoint exceeds the
+        books with — one node answering too high cannot stop payouts. None answering: RpcUnavailable."""
+        counts = await self.transaction_counts(address)
+        if not counts:
+            raise RpcUnavailable("eth_getTransactionCount: no endpoint answered")
+        return min(counts.values())
+
     async def success_view(self, tx_hash: str, block: int, block_hash: str) -> MinedView:
         """What the endpoints say of a transfer one receipt showed as a success in ``block``: nothing
         (an unanswered view) unless that block is canonical everywhere, else ``mined_everywhere``. A

@@ -210,12 +210,16 @@ async def reconcile(
     confirmation_blocks: int,
     from_block: int | None = None,
     to_block: int | None = None,
+    recheck_depth: int = 0,
 ) -> Reconciliation:
     """Compare the books with the chain over [from_block, to_block]. Defaults: incoming from the first
     recorded transfer's block up to min(cursor, head − confirmation depth); outgoing from the first
-    mined payout's block up to head − confirmation depth. An incoming transfer the books lack in a
-    block the watcher's second look has not read yet is counted apart (``awaiting_second_look``), not
-    as a difference: the second look records it (an admin crediting it by hand would credit it twice)."""
+    mined payout's block up to head − confirmation depth. With the watcher's second look on
+    (``recheck_depth``, ``CHAIN_RECHECK_DEPTH_BLOCKS``) and keeping up (its cursor no more than twice
+    its depth behind the main one), an incoming transfer the books lack in a block it has not read yet
+    is counted apart (``awaiting_second_look``), not as a difference: the second look records it (an
+    admin crediting it by hand would credit it twice). A second look that is off or stalled hides
+    nothing."""
     token = token.lower()
     async with db.session() as session:
         watched, retired = await books_of.watched_addresses(session)
@@ -279,11 +283,17 @@ async def reconcile(
         if key not in incoming.movements and key not in incoming.pending and moved.recipient in retired
     }
     report.unwatched = len(unwatched)
+    keeping_up = (
+        recheck_depth > 0
+        and looked is not None
+        and cursor is not None
+        and int(looked) >= int(cursor) - 2 * recheck_depth
+    )
     awaiting = {
         key
         for key, moved in chain_in.items()
-        if looked is not None
-        and moved.block > int(looked)
+        if keeping_up
+        and moved.block > int(looked or 0)
         and key not in incoming.movements
         and key not in incoming.pending
     }
@@ -309,6 +319,7 @@ async def reconcile_runtime(rt: Runtime) -> Reconciliation | None:
         decimals=chain.decimals,
         confirmation_blocks=chain.confirmation_blocks,
         from_block=rt.config.chain_start_block,
+        recheck_depth=rt.config.chain_recheck_depth_blocks,
     )
 
 

@@ -487,8 +487,12 @@ class DepositWatcher:
                     await self._save_chunk(look.chunk_size, name)
                     if isinstance(exc, RpcRangeTooLarge):
                         continue  # the same step, narrower
-                log.warning(
-                    "chain_second_look_skipped", start=look.last_block + 1, end=end, error=str(exc)[:200]
+                stuck = isinstance(exc, RpcRangeTooLarge)  # refused at the minimum chunk: it cannot go on
+                (log.error if stuck else log.warning)(
+                    "chain_second_look_range_at_minimum" if stuck else "chain_second_look_skipped",
+                    start=look.last_block + 1,
+                    end=end,
+                    error=str(exc)[:200],
                 )
                 return
             grow = self.state.second_look_successes + 1 >= GROW_AFTER and look.chunk_size < cfg.chunk_max

@@ -74,5 +74,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"restore refused: {exc}", file=sys.stderr)
         return 1
     print(f"restored {args.file.name} ({result.kind}) in {result.seconds:.1f} s")
+    print(
+        "payout sending is off: payouts sent after this backup show as approved again. Run "
+        "`sigmatrade ledger reconcile`, settle what the chain already paid, then "
+        "`sigmatrade settings set payout.sending_enabled on`"
+    )
     print("next: `sigmatrade ledger check` and `sigmatrade audit verify`")
     return 0

@@ -47,6 +47,7 @@ async def run(config: Config, from_block: int | None, to_block: int | None) -> t
             confirmation_blocks=config.confirmation_blocks,
             from_block=from_block if from_block is not None else config.chain_start_block,
             to_block=to_block,
+            recheck_depth=config.chain_recheck_depth_blocks,
         )
     finally:
         await provider.close()

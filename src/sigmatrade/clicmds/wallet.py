@@ -77,7 +77,19 @@ async def _accept(config: object, address: str, *, write: bool) -> str:
         if not await schema.is_at_head(db.engine):
             raise ConfigError("database schema is not at the latest revision: run `sigmatrade db upgrade`")
         await provider.start()
-        chain = await provider.get_transaction_count(address, "pending")
+        pending = await provider.transaction_counts(address, "pending")
+        latest = await provider.transaction_counts(address, "latest")
+        seen = set(pending.values()) | set(latest.values())
+        if not pending or len(seen) != 1:  # a node ahead or behind, or a transaction still in a mempool
+            shown = ", ".join(
+                f"{label}: pending {pending.get(label, '-')}, mined {latest.get(label, '-')}"
+                for label in sorted(set(pending) | set(latest))
+            )
+            raise ConfigError(
+                f"the endpoints do not agree on the wallet's transactions ({shown or 'no answer'}): "
+                "nothing accepted; try again once they do"
+            )
+        chain = next(iter(seen))
         async with db.transaction() as session:
             books = await nonces.peek(session, address)
             counts = f"wallet {address}: the chain counts {chain} transactions, the books signed {books or 0}"

@@ -16,6 +16,7 @@ from sigmatrade.logging import get_logger
 from sigmatrade.ops import backup as files
 from sigmatrade.ops.backup import BackupError, Progress
 from sigmatrade.services import audit
+from sigmatrade.services import settings as settings_service
 from sigmatrade.services.settings import SettingsStore
 
 log = get_logger("sigmatrade.backup")
@@ -77,16 +78,28 @@ async def target_is_empty(database_url: str) -> bool:
     return int(count or 0) == 0
 
 
+# A backup is older than the chain: payouts sent after it are approved again in the restored books
+# (even from a payout wallet changed since, which the nonce guard of chain/nonces.py cannot see).
+# Sending stays off until the operator has reconciled and turns it on (`sigmatrade settings set`).
+STOPPED_BY_RESTORE = {"payout.sending_enabled": False, "payout.auto_enabled": False}
+
+
 async def restore(settings: Config, path: Path) -> files.RestoreResult:
-    """Restore ``path`` into the empty database of ``DATABASE_URL`` and audit it (actor ``cli``)."""
+    """Restore ``path`` into the empty database of ``DATABASE_URL``, turn payout sending off
+    (``STOPPED_BY_RESTORE``) and audit it (actor ``cli``)."""
     url = settings.database_url
     empty = await target_is_empty(url)
     result = await asyncio.to_thread(files.restore_file, path, url, backup_key(settings), target_empty=empty)
     db = Database(url)
     try:
         async with db.transaction() as session:
+            for key, value in STOPPED_BY_RESTORE.items():
+                await settings_service.write(session, key, value, None)
             await audit.log(
-                session, audit.CLI, "backup_restored", details={"file": path.name, "kind": result.kind}
+                session,
+                audit.CLI,
+                "backup_restored",
+                details={"file": path.name, "kind": result.kind, "settings": STOPPED_BY_RESTORE},
             )
     finally:
         await db.dispose()

@@ -42,8 +42,8 @@ TEXTS: dict[str, str] = {
         "🛑 <b>Payouts stopped: the payout wallet sent transactions the books never signed</b>\n"
         "Wallet <code>{address}</code>: the chain counts {chain} transactions, the books signed {books}. "
         "A manual transfer, the key used elsewhere, or a database restored from an older backup (a payout "
-        "already paid would be paid again). Nothing more is signed from this wallet: its payouts are retried, "
-        "then dead-lettered. Check its transactions in the explorer (<code>sigmatrade ledger reconcile</code> "
+        "already paid would be paid again). Nothing more is signed from this wallet: its payouts go to the DLQ "
+        "unsigned. Check its transactions in the explorer (<code>sigmatrade ledger reconcile</code> "
         "lists the transfers the books lack); on the DLQ desk resolve each payout one of them paid as paid "
         "(its link); then <code>sigmatrade wallet accept-nonce {address} --yes</code> and retry the others."
     ),
