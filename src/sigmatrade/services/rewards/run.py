@@ -20,7 +20,10 @@ async def run_once(rt: Runtime, *, now: datetime | None = None, only_session: in
     commits, the opt-in summaries once the run is over."""
 
     async def committed(part: RunResult) -> None:
-        await notices.notify_completions(rt, part.completions)
+        try:
+            await notices.notify_completions(rt, part.completions)
+        except Exception:  # the batch is committed: a failed message never stops the run
+            log.exception("reward_completion_notices_failed", completions=len(part.completions))
 
     result = await accrue(rt.db, None, now or clock.now(), only_session=only_session, after_batch=committed)
     for lines in result.per_user.values():
