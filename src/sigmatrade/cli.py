@@ -30,7 +30,7 @@ async def _open_db(config: Config, *, upgrade: bool = False) -> Any:
         await schema.upgrade(db.engine)
     elif not await schema.is_at_head(db.engine):
         await db.dispose()
-        raise ConfigError("database schema is not at the latest revision: run `sigmatrade db upgrade`")
+        raise ConfigError(schema.NOT_AT_HEAD)
     return db
 
 

@@ -53,9 +53,7 @@ def _run(work: Callable[[Any], Awaitable[str]], *, write: bool = True) -> int:
         db = Database(config.database_url)
         try:
             if not await schema.is_at_head(db.engine):
-                raise ConfigError(
-                    "database schema is not at the latest revision: run `sigmatrade db upgrade`"
-                )
+                raise ConfigError(schema.NOT_AT_HEAD)
             if write:
                 async with db.transaction() as session:
                     return await work(session)

@@ -59,7 +59,7 @@ async def change(config: object, key: str, text: str | None) -> str:
     db = Database(config.database_url)
     try:
         if not await schema.is_at_head(db.engine):
-            raise ConfigError("database schema is not at the latest revision: run `sigmatrade db upgrade`")
+            raise ConfigError(schema.NOT_AT_HEAD)
         async with db.transaction() as session:
             row = await session.get(SystemSetting, key)
             current = catalogue.decode(key, row.value) if row else spec.default

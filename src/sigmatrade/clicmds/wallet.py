@@ -75,7 +75,7 @@ async def _accept(config: object, address: str, *, write: bool) -> str:
     provider = ProviderManager(config.bsc_rpc_urls, chain_id=config.chain_id, limits=config.rpc_limits)
     try:
         if not await schema.is_at_head(db.engine):
-            raise ConfigError("database schema is not at the latest revision: run `sigmatrade db upgrade`")
+            raise ConfigError(schema.NOT_AT_HEAD)
         await provider.start()
         pending = await provider.transaction_counts(address, "pending")
         latest = await provider.transaction_counts(address, "latest")
@@ -148,7 +148,7 @@ async def _store(config: object, secret: str, *, initial: bool) -> tuple[str, st
     db = Database(config.database_url)
     try:
         if not await schema.is_at_head(db.engine):
-            raise ConfigError("database schema is not at the latest revision: run `sigmatrade db upgrade`")
+            raise ConfigError(schema.NOT_AT_HEAD)
         async with db.transaction() as session:
             stored = await keystore.store_key(session, cipher, secret)
             note = ""

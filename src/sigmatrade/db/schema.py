@@ -78,3 +78,6 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 async def is_at_head(engine: AsyncEngine) -> bool:
     return await current_revision(engine) == HEAD
+
+
+NOT_AT_HEAD = "database schema is not at the latest revision: run `sigmatrade db upgrade`"
