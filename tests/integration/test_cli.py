@@ -79,3 +79,30 @@ async def test_ledger_check_passes_then_fails(db: Database, db_url: str, tmp_pat
 @pytest.mark.parametrize("args", [["nonsense"], []])
 def test_usage_errors_exit_2(args: list[str], tmp_path: Path) -> None:
     assert _cli(*args, cwd=tmp_path).returncode == 2
+
+
+async def test_settings_cli_validates_each_value_and_the_rules_between_them(
+    db: Database, db_url: str, tmp_path: Path
+) -> None:
+    """`sigmatrade settings` is the operator's way to the kill switches (a restore turns payouts off):
+    a value is parsed as the catalogue types it, and a change that breaks a rule between settings is
+    refused and changes nothing."""
+    env = {"DATABASE_URL": db_url}
+    got = _cli("settings", "get", "withdrawal.min", env=env, cwd=tmp_path)
+    assert got.returncode == 0 and got.stdout.strip() == "withdrawal.min = 5", got.stdout + got.stderr
+    for key, value, why in (
+        ("withdrawal.min", "2000000", "must not exceed withdrawal.max"),
+        ("withdrawal.min", "0.50", "payout.min_net_amount"),
+        ("referral.rates", "50 40 30", "100 %"),
+        ("deposit.tolerance_fixed", "10", "smallest level amount"),
+        ("withdrawal.enabled", "maybe", "error:"),
+        ("no.such.key", "1", "unknown setting"),
+    ):
+        refused = _cli("settings", "set", key, value, env=env, cwd=tmp_path)
+        assert refused.returncode == 1 and why in refused.stderr, (key, refused.stdout, refused.stderr)
+    again = _cli("settings", "get", "withdrawal.min", env=env, cwd=tmp_path)
+    assert again.stdout.strip() == "withdrawal.min = 5"
+    changed = _cli("settings", "set", "withdrawal.enabled", "off", env=env, cwd=tmp_path)
+    assert changed.returncode == 0 and "withdrawal.enabled = off (was on)" in changed.stdout
+    audit = _cli("audit", "verify", env=env, cwd=tmp_path)
+    assert audit.returncode == 0, audit.stdout + audit.stderr

@@ -69,6 +69,7 @@ async def change(config: object, key: str, text: str | None) -> str:
                 raise catalogue.SettingError(f"{key} is read-only here: it changes through its own procedure")
             value = spec.kind.parse(text)
             before, after = await catalogue.write(session, key, value, None)
+            await catalogue.check_related(session, key)  # raises: the transaction rolls back
             await audit.log(
                 session,
                 audit.CLI,

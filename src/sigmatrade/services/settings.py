@@ -537,6 +537,58 @@ async def read(session: AsyncSession, keys: Sequence[str]) -> dict[str, Any]:
     return values
 
 
+# Rules between settings (each key alone is checked by its kind): (keys, rule → the broken rule or None).
+def _min_max(v: dict[str, Any]) -> str | None:
+    if v["withdrawal.min"] > v["withdrawal.max"]:
+        return "withdrawal.min must not exceed withdrawal.max"
+    return None
+
+
+def _daily(v: dict[str, Any]) -> str | None:
+    limit = v["withdrawal.daily_limit"]
+    if limit is not None and limit < v["withdrawal.min"]:
+        return "withdrawal.daily_limit must be at least withdrawal.min"
+    return None
+
+
+def _net(v: dict[str, Any]) -> str | None:
+    net = v["withdrawal.min"] * (100 - v["withdrawal.fee_percent"]) / 100
+    if net < v["payout.min_net_amount"]:
+        return "withdrawal.min after withdrawal.fee_percent must be at least payout.min_net_amount"
+    return None
+
+
+def _rates_total(v: dict[str, Any]) -> str | None:
+    if sum(v["referral.rates"], D(0)) > 100:
+        return "referral.rates must add up to 100 % at most"
+    return None
+
+
+def _tolerance(v: dict[str, Any]) -> str | None:
+    if v["deposit.tolerance_fixed"] >= v["deposit.level_amounts"][0]:
+        return "deposit.tolerance_fixed must be below the smallest level amount"
+    return None
+
+
+CROSS_RULES: tuple[tuple[tuple[str, ...], Callable[[dict[str, Any]], str | None]], ...] = (
+    (("withdrawal.min", "withdrawal.max"), _min_max),
+    (("withdrawal.min", "withdrawal.daily_limit"), _daily),
+    (("withdrawal.min", "withdrawal.fee_percent", "payout.min_net_amount"), _net),
+    (("referral.rates",), _rates_total),
+    (("deposit.tolerance_fixed", "deposit.level_amounts"), _tolerance),
+)
+
+
+async def check_related(session: AsyncSession, key: str) -> None:
+    """The rules between ``key`` and the settings it must agree with, on the values as stored now
+    (call after :func:`write`, in its transaction, to refuse a change that breaks one)."""
+    for keys, rule in CROSS_RULES:
+        if key in keys:
+            broken = rule(await read(session, keys))
+            if broken is not None:
+                raise SettingError(broken)
+
+
 async def write(session: AsyncSession, key: str, value: Any, admin_id: int | None) -> tuple[Any, Any]:
     """Validate and store one value in the caller's transaction. Returns (before, after)."""
     spec = definition(key)
