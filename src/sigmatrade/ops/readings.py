@@ -33,7 +33,8 @@ def process_rss() -> int:
 def memory_percent() -> float:
     """System memory in use: (total − available) / total, one decimal (psutil's ``virtual_memory``)."""
     if not _LINUX:
-        return float(_psutil().virtual_memory().percent)
+        reading: float = _psutil().virtual_memory().percent
+        return reading
     fields: dict[bytes, int] = {}
     with open("/proc/meminfo", "rb") as meminfo:
         for line in meminfo:
@@ -50,7 +51,8 @@ def disk_percent(path: str) -> float:
     """Usage of the filesystem holding ``path`` as psutil's ``disk_usage`` counts it: used / (used + what
     a non-root user may still write), one decimal."""
     if not _LINUX:
-        return float(_psutil().disk_usage(path).percent)
+        used: float = _psutil().disk_usage(path).percent
+        return used
     st = os.statvfs(path)
     used = (st.f_blocks - st.f_bfree) * st.f_frsize
     return _percent(used, used + st.f_bavail * st.f_frsize)
