@@ -570,14 +570,9 @@ class PayoutSender:
     async def _refuse(self, payout: Payout, problem: str, report: RunReport) -> None:
         """The row disagrees with the books (tampering or a bug): dead-lettered at once, never sent."""
         log.error("payout_refused", payout_id=payout.id, problem=problem)
-        error = f"refused before signing: {problem}"
-        failure = await pipeline.fail_attempt(
-            self.rt.db, payout.id, RetryErrorKind.OTHER, error, dlq_now=True
+        await self._fail(
+            payout, RetryErrorKind.OTHER, f"refused before signing: {problem}", report, dlq_now=True
         )
-        report.failed.append((payout.id, str(RetryErrorKind.OTHER)))
-        report.dead_lettered.append(payout.id)
-        if failure is not None:
-            await pipeline.alert_dlq(self.rt, payout.id, failure, RetryErrorKind.OTHER, error)
 
     async def _fail(
         self, payout: Payout, kind: RetryErrorKind, error: str, report: RunReport, *, dlq_now: bool = False

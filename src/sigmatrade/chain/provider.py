@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -317,6 +317,14 @@ def parse_endpoints(urls: Sequence[str]) -> list[tuple[str, str]]:
             label = f"{label}#{seen[label]}"
         out.append((label, target))
     return out
+
+
+T = TypeVar("T")
+
+
+def _quantity(value: Any) -> int:
+    """A JSON-RPC hex quantity."""
+    return int(str(value), 16)
 
 
 def receipt_status(receipt: dict[str, Any]) -> int | None:
@@ -865,33 +873,14 @@ class ProviderManager:
         look deeper than the chain every answering node has. A lagging node only delays; a dead one left
         in ``BSC_RPC_URLS`` holds decisions back until the undecided-payout alert. None answering:
         :class:`RpcUnavailable`."""
-        heads: list[int] = []
-
-        async def ask(label: str) -> None:
-            try:
-                heads.append(int(str(await self.call_on(label, "eth_blockNumber")), 16))
-            except (RpcError, ValueError):
-                return
-
-        await asyncio.gather(*(ask(ep.label) for ep in self.endpoints if self._usable(ep) and not ep.is_down))
+        heads = await self._each("eth_blockNumber", [], _quantity)
         if not heads:
             raise RpcUnavailable("eth_blockNumber: no endpoint answered")
-        return min(heads)
+        return min(heads.values())
 
     async def transaction_counts(self, address: str, tag: str = "pending") -> dict[str, int]:
         """The wallet's transaction count as every usable endpoint that answers sees it."""
-        counts: dict[str, int] = {}
-
-        async def ask(label: str) -> None:
-            try:
-                counts[label] = int(
-                    str(await self.call_on(label, "eth_getTransactionCount", [address, tag])), 16
-                )
-            except (RpcError, ValueError):
-                return
-
-        await asyncio.gather(*(ask(ep.label) for ep in self.endpoints if self._usable(ep) and not ep.is_down))
-        return counts
+        return await self._each("eth_getTransactionCount", [address, tag], _quantity)
 
     async def agreed_transaction_count(self, address: str) -> int:
         """The lowest pending transaction count of the answering endpoints: the payout sender's nonce
@@ -919,14 +908,22 @@ class ProviderManager:
     async def block_hashes(self, number: int) -> dict[str, str | None]:
         """The hash of block ``number`` as every usable endpoint sees it (None: it has no such block).
         Endpoints that fail to answer are left out."""
-        answers: dict[str, str | None] = {}
+        return await self._each(
+            "eth_getBlockByNumber",
+            [hex(number), False],
+            lambda block: str(block["hash"]).lower() if block else None,
+        )
+
+    async def _each(self, method: str, params: list[Any], read: Callable[[Any], T]) -> dict[str, T]:
+        """``method`` on every usable endpoint at once; ``read`` of each answer by endpoint. An endpoint
+        that fails, or whose answer ``read`` cannot take, is left out."""
+        answers: dict[str, T] = {}
 
         async def ask(label: str) -> None:
             try:
-                block = await self.call_on(label, "eth_getBlockByNumber", [hex(number), False])
-            except RpcError:
+                answers[label] = read(await self.call_on(label, method, params))
+            except (RpcError, ValueError, KeyError, TypeError):
                 return
-            answers[label] = str(block["hash"]).lower() if block else None
 
         await asyncio.gather(*(ask(ep.label) for ep in self.endpoints if self._usable(ep) and not ep.is_down))
         return answers

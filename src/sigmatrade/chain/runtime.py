@@ -102,8 +102,7 @@ def sqlite_file_missing(url: str) -> bool:
 class WatcherState:
     """The deposit watcher's in-process progress: consecutive successful ranges."""
 
-    successes: int = 0
-    second_look_successes: int = 0  # the same count for the second look's ranges
+    successes: dict[str, int] = field(default_factory=dict)  # by cursor (the main one, its second look)
     no_address_logged: bool = False
     reconcile: dict[str, float] = field(default_factory=dict)  # chain.reconcile.periodic's clock
 

@@ -154,9 +154,8 @@ class ScanResult:
     recorded: int = 0  # new or revived transfer rows
     matched: int = 0
     dust: int = 0
-    rescued: int = (
-        0  # transfers first recorded by the trailing re-scan or the second look (missed by the cursor)
-    )
+    # transfers first recorded by the trailing re-scan or the second look (missed by the cursor)
+    rescued: int = 0
     failed: int = 0  # logs whose recording raised (logged, counted; the cursor stays before them)
     reorg: bool = False
     chunk: int | None = None
@@ -391,59 +390,104 @@ class DepositWatcher:
         rules = await deposit_matching.load_rules(self.rt.store)
         watched = set(addresses)
         await self._rescan_window(pinned, cursor, topics, watched, rules, result)
-        while cursor.last_block < head and time.monotonic() < deadline:
+        cursor = await self._advance(
+            pinned, cursor, cfg.cursor_name, head, topics, watched, rules, deadline, result
+        )
+        self._finish(result, head, cursor)
+        await self._second_look(pinned, head, cursor, topics, watched, rules, deadline, result)
+
+    async def _advance(
+        self,
+        pinned: Pinned,
+        cursor: CursorState,
+        name: str,
+        target: int,
+        topics: list[Any],
+        watched: set[str],
+        rules: MatchRules,
+        deadline: float,
+        result: ScanResult,
+    ) -> CursorState:
+        """Read the ranges after the cursor ``name`` up to ``target`` (the head for the main cursor, the
+        recheck depth for the second look's), each recorded with the cursor in one compare-and-set
+        transaction, with the cursor's adaptive chunk (halved on "range too large" and on timeouts,
+        doubled after ``GROW_AFTER`` good ranges). Stops at the target, the time budget, a reorg under
+        the step, or a log that failed to record (the cursor stays before it). An unavailable endpoint
+        ends the main cursor's attempt (``scan`` fails over) and only this cycle's second look."""
+        cfg = self.config
+        main = name == cfg.cursor_name
+        while cursor.last_block < target and time.monotonic() < deadline:
             start = cursor.last_block + 1
-            end = min(head, cursor.last_block + cursor.chunk_size)
+            end = min(target, cursor.last_block + cursor.chunk_size)
             try:
                 end_hash = await self._block_hash(end)
                 if end_hash is None:  # the head moved back under us (reorg): next cycle
                     break
                 raw_logs = await pinned.get_logs(self._filter(start, end, topics))
                 if not await self._canonical(pinned, raw_logs, {end: end_hash}):
-                    log.warning("chain_logs_not_canonical", endpoint=pinned.label, start=start, end=end)
+                    log.warning(
+                        "chain_logs_not_canonical", cursor=name, endpoint=pinned.label, start=start, end=end
+                    )
                     break  # the endpoint's chain changed during the step: next cycle re-checks
-            except RpcRangeTooLarge as exc:
-                self.state.successes = 0
-                if cursor.chunk_size <= cfg.chunk_min:
-                    result.error = f"range too large at the minimum chunk ({cfg.chunk_min}): {exc}"
-                    log.error("chain_logs_range_at_minimum", chunk=cursor.chunk_size, error=str(exc)[:200])
-                    break
-                cursor.chunk_size = max(cfg.chunk_min, cursor.chunk_size // 2)
-                await self._save_chunk(cursor.chunk_size)
-                log.info("chain_logs_chunk_shrunk", chunk=cursor.chunk_size, reason="range")
-                continue
-            except RpcUnavailable as exc:
-                self.state.successes = 0
-                if _is_timeout(exc) and cursor.chunk_size > cfg.chunk_min:
+            except (RpcRangeTooLarge, RpcUnavailable) as exc:
+                self.state.successes[name] = 0
+                too_wide = isinstance(exc, RpcRangeTooLarge)
+                if (too_wide or _is_timeout(exc)) and cursor.chunk_size > cfg.chunk_min:
                     cursor.chunk_size = max(cfg.chunk_min, cursor.chunk_size // 2)
-                    await self._save_chunk(cursor.chunk_size)
-                    log.info("chain_logs_chunk_shrunk", chunk=cursor.chunk_size, reason="timeout")
-                log.warning("chain_logs_unavailable", start=start, end=end, error=str(exc)[:300])
-                self._finish(result, head, cursor)
-                raise
+                    await self._save_chunk(cursor.chunk_size, name)
+                    reason = "range" if too_wide else "timeout"
+                    log.info("chain_logs_chunk_shrunk", cursor=name, chunk=cursor.chunk_size, reason=reason)
+                    if too_wide:
+                        continue  # the same step, narrower
+                if too_wide:  # refused at the minimum chunk: this cursor cannot go on
+                    if main:
+                        result.error = f"range too large at the minimum chunk ({cfg.chunk_min}): {exc}"
+                    log.error(
+                        "chain_logs_range_at_minimum",
+                        cursor=name,
+                        chunk=cursor.chunk_size,
+                        error=str(exc)[:200],
+                    )
+                    break
+                log.warning("chain_logs_unavailable", cursor=name, start=start, end=end, error=str(exc)[:300])
+                if main:
+                    self._finish(result, target, cursor)
+                    raise
+                break
             events = self._events(raw_logs, watched)
-            grow = self.state.successes + 1 >= GROW_AFTER and cursor.chunk_size < cfg.chunk_max
+            successes = self.state.successes.get(name, 0)
+            grow = successes + 1 >= GROW_AFTER and cursor.chunk_size < cfg.chunk_max
             chunk = min(cfg.chunk_max, cursor.chunk_size * 2) if grow else cursor.chunk_size
-            outcome = await self._commit_range(cursor, end, end_hash, chunk, events, rules, result)
+            recorded_before = result.recorded
+            outcome = await self._commit_range(cursor, end, end_hash, chunk, events, rules, result, name)
             if outcome is None:
-                fresh = await self.read_cursor()
+                fresh = await self.read_cursor(name)
                 if fresh is None:
                     break
                 cursor = fresh
                 continue
             committed, advanced = outcome
             if advanced:
-                self.state.successes = 0 if grow else self.state.successes + 1
+                self.state.successes[name] = 0 if grow else successes + 1
                 if grow:
-                    log.info("chain_logs_chunk_grown", chunk=chunk)
+                    log.info("chain_logs_chunk_grown", cursor=name, chunk=chunk)
                 cursor = CursorState(end, end_hash, chunk)
-                result.ranges += 1
-                result.logs += len(events)
+                if main:
+                    result.ranges += 1
+                    result.logs += len(events)
+            if not main and result.recorded > recorded_before:
+                result.rescued += result.recorded - recorded_before
+                log.warning(
+                    "chain_second_look_recorded",
+                    count=result.recorded - recorded_before,
+                    start=start,
+                    end=end,
+                    endpoint=pinned.label,
+                )
             await self._after_commit(committed, rules)
             if not advanced:
                 break  # the cursor stays before the log that failed: the next cycle reads it again
-        self._finish(result, head, cursor)
-        await self._second_look(pinned, head, cursor, topics, watched, rules, deadline, result)
+        return cursor
 
     async def _second_look(
         self,
@@ -456,12 +500,12 @@ class DepositWatcher:
         deadline: float,
         result: ScanResult,
     ) -> None:
-        """Read every block a second time once it is ``recheck_depth_blocks`` behind the cursor (its own
-        cursor, ``<cursor>:second_look``, advanced like the main one: compare-and-set, held before a log
-        that failed to record, its own adaptive chunk). A log an endpoint had not indexed when the main
-        cursor passed its block, and that was deeper than the trailing re-scan by the time it was
-        indexed, is recorded here; without it the transfer was never credited (the reconciliation only
-        reported it). Trouble here stops the second look for this cycle and nothing else."""
+        """Read every block a second time once it is ``recheck_depth_blocks`` behind the cursor, with its
+        own cursor (``<cursor>:second_look``) advanced like the main one (``_advance``). A log an
+        endpoint had not indexed when the main cursor passed its block, and that was deeper than the
+        trailing re-scan by the time it was indexed, is recorded here; without it the transfer was never
+        credited (the reconciliation only reported it). Trouble here stops the second look for this
+        cycle and nothing else."""
         cfg = self.config
         target = main.last_block - cfg.recheck_depth_blocks
         floor = cfg.start_block - 1 if cfg.start_block is not None else -1
@@ -470,58 +514,7 @@ class DepositWatcher:
         name = self.second_look_name
         # A database from before the second look existed: it starts at today's depth.
         look = await self.read_cursor(name) or await self._init_cursor(head, name, last=target)
-        while look.last_block < target and time.monotonic() < deadline:
-            end = min(target, look.last_block + look.chunk_size)
-            try:
-                end_hash = await self._block_hash(end)
-                if end_hash is None:
-                    return
-                raw_logs = await pinned.get_logs(self._filter(look.last_block + 1, end, topics))
-                if not await self._canonical(pinned, raw_logs, {end: end_hash}):
-                    return
-            except (RpcRangeTooLarge, RpcUnavailable) as exc:
-                self.state.second_look_successes = 0
-                narrower = isinstance(exc, RpcRangeTooLarge) or _is_timeout(exc)
-                if narrower and look.chunk_size > cfg.chunk_min:
-                    look.chunk_size = max(cfg.chunk_min, look.chunk_size // 2)
-                    await self._save_chunk(look.chunk_size, name)
-                    if isinstance(exc, RpcRangeTooLarge):
-                        continue  # the same step, narrower
-                stuck = isinstance(exc, RpcRangeTooLarge)  # refused at the minimum chunk: it cannot go on
-                (log.error if stuck else log.warning)(
-                    "chain_second_look_range_at_minimum" if stuck else "chain_second_look_skipped",
-                    start=look.last_block + 1,
-                    end=end,
-                    error=str(exc)[:200],
-                )
-                return
-            grow = self.state.second_look_successes + 1 >= GROW_AFTER and look.chunk_size < cfg.chunk_max
-            chunk = min(cfg.chunk_max, look.chunk_size * 2) if grow else look.chunk_size
-            before = result.recorded
-            outcome = await self._commit_range(
-                look, end, end_hash, chunk, self._events(raw_logs, watched), rules, result, name
-            )
-            if outcome is None:
-                fresh = await self.read_cursor(name)
-                if fresh is None:
-                    return
-                look = fresh
-                continue
-            committed, advanced = outcome
-            if result.recorded > before:
-                result.rescued += result.recorded - before
-                log.warning(
-                    "chain_second_look_recorded",
-                    count=result.recorded - before,
-                    start=look.last_block + 1,
-                    end=end,
-                    endpoint=pinned.label,
-                )
-            await self._after_commit(committed, rules)
-            if not advanced:
-                return
-            self.state.second_look_successes = 0 if grow else self.state.second_look_successes + 1
-            look = CursorState(end, end_hash, chunk)
+        await self._advance(pinned, look, name, target, topics, watched, rules, deadline, result)
 
     def _finish(self, result: ScanResult, head: int, cursor: CursorState) -> None:
         result.cursor = cursor.last_block

@@ -487,12 +487,7 @@ class SettingsStore:
 
     @staticmethod
     async def _load(session: AsyncSession) -> dict[str, Any]:
-        rows = (await session.execute(select(SystemSetting.key, SystemSetting.value))).all()
-        values: dict[str, Any] = {key: spec.default for key, spec in CATALOGUE.items()}
-        for key, raw in rows:
-            if key in CATALOGUE:
-                values[key] = decode(key, raw)
-        return values
+        return await read(session)
 
     async def _current(self) -> dict[str, Any]:
         if not self._stale():
@@ -525,15 +520,18 @@ class SettingsStore:
         return dict(await self._current())
 
 
-async def read(session: AsyncSession, keys: Sequence[str]) -> dict[str, Any]:
-    """The stored values of ``keys`` read now in the caller's transaction, past the store's cache: for
-    a decision that must see a switch an admin turned a moment ago (the reward calculator's batches)."""
-    values = {key: definition(key).default for key in keys}
-    rows = await session.execute(
-        select(SystemSetting.key, SystemSetting.value).where(SystemSetting.key.in_(list(keys)))
-    )
-    for key, raw in rows:
-        values[key] = decode(key, raw)
+async def read(session: AsyncSession, keys: Sequence[str] | None = None) -> dict[str, Any]:
+    """The stored values of ``keys`` (every setting by default) read now in the caller's transaction,
+    past the store's cache: for a decision that must see a switch an admin turned a moment ago (the
+    reward calculator's batches, the rules between settings) and for the store's own refresh."""
+    wanted = list(CATALOGUE) if keys is None else list(keys)
+    values = {key: definition(key).default for key in wanted}
+    stmt = select(SystemSetting.key, SystemSetting.value)
+    if keys is not None:
+        stmt = stmt.where(SystemSetting.key.in_(wanted))
+    for key, raw in await session.execute(stmt):
+        if key in values:
+            values[key] = decode(key, raw)
     return values
 
 

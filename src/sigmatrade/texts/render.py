@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from sigmatrade.texts.telegram_html import utf16_len
+
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 ANSWER_LIMIT = 200
@@ -48,21 +50,16 @@ def join(parts: list[Any], sep: str = "\n") -> Safe:
 
 def plain_length(markup: str) -> int:
     """Length Telegram counts for an HTML text (after entity parsing), in UTF-16 units."""
-    from sigmatrade.texts.telegram_html import parse_html, utf16_len
+    from sigmatrade.texts.telegram_html import parse_html
 
     text, _ = parse_html(markup)
     return utf16_len(text)
 
 
-def units(text: str) -> int:
-    """The length Telegram counts for a plain text: UTF-16 units (an emoji takes two)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def truncate_plain(text: str, limit: int) -> str:
     """Cut plain (not HTML) text to ``limit`` UTF-16 units with an ellipsis: the units Telegram counts
     its limits in (an emoji takes two), so a cut text fits the room it was cut for."""
-    if len(text) * 2 <= limit or units(text) <= limit:
+    if len(text) * 2 <= limit or utf16_len(text) <= limit:
         return text
     room = max(0, limit - 1)
     used = 0

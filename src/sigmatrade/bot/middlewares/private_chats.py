@@ -14,19 +14,12 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import Chat, TelegramObject, Update
+from aiogram.types import TelegramObject, Update
 
+from sigmatrade.bot.middlewares._util import update_chat
 from sigmatrade.logging import get_logger
 
 log = get_logger("sigmatrade.security")
-
-
-def update_chat(update: Update) -> Chat | None:
-    if update.message is not None:
-        return update.message.chat
-    if update.callback_query is not None and update.callback_query.message is not None:
-        return update.callback_query.message.chat
-    return None
 
 
 class PrivateChatsMiddleware(BaseMiddleware):

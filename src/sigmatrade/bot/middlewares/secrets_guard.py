@@ -16,6 +16,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
 
 from sigmatrade.bot.states import SECRET_INPUT_STATES
+from sigmatrade.bot.ui import delete_quietly
 from sigmatrade.domain.pasted_secrets import looks_like_private_key_or_mnemonic
 from sigmatrade.logging import get_logger
 from sigmatrade.texts.i18n import Translator
@@ -38,8 +39,7 @@ class SecretsGuardMiddleware(BaseMiddleware):
         data["outcome"] = "denied"
         log.warning("secret_message_deleted", telegram_id=message.from_user.id if message.from_user else None)
         t: Translator = data["t"]
-        with contextlib.suppress(TelegramAPIError):
-            await message.delete()
+        await delete_quietly(message)
         with contextlib.suppress(TelegramAPIError):
             await message.answer(t("err.private_key_warning"))
         return None
@@ -63,8 +63,7 @@ async def forget_dropped_secret(update: Update, data: dict[str, Any]) -> None:
     if not secret:
         return
     log.warning("dropped_secret_deleted", telegram_id=message.from_user.id if message.from_user else None)
-    with contextlib.suppress(TelegramAPIError):
-        await message.delete()
+    await delete_quietly(message)
 
 
 async def _input_state(data: dict[str, Any]) -> str | None:

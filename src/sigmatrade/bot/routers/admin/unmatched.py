@@ -28,7 +28,7 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.services.admin import unmatched as svc
 from sigmatrade.services.admin.refusals import NOT_FOUND, DeskRefusal
 from sigmatrade.texts.i18n import Translator
-from sigmatrade.texts.render import units
+from sigmatrade.texts.telegram_html import utf16_len
 
 ORDER = 32
 ANY = {"role": AdminRole.ADMIN}
@@ -147,7 +147,7 @@ async def ask_note(query: CallbackQuery, callback_data: Adm, state: FSMContext, 
 async def note_typed(message: Message, state: FSMContext, session: AsyncSession, t: Translator) -> None:
     data = await state.get_data()
     note = svc.clean_note(message.text)
-    if note is None or units(message.text or "") > svc.NOTE_LIMIT:  # measured as the note is cut
+    if note is None or utf16_len(message.text or "") > svc.NOTE_LIMIT:  # measured as the note is cut
         await message.answer(t.raw("adm.um.note_too_long"))
         return
     item_id, action = data.get(ITEM_KEY), data.get(ACTION_KEY)

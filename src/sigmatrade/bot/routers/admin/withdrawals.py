@@ -25,7 +25,7 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.services.admin import withdrawals as svc
 from sigmatrade.services.admin.refusals import DeskRefusal
 from sigmatrade.texts.i18n import Translator
-from sigmatrade.texts.render import units
+from sigmatrade.texts.telegram_html import utf16_len
 
 ORDER = 30
 ROLE = {"role": AdminRole.ADMIN}
@@ -130,7 +130,7 @@ async def reason_typed(
     data = await state.get_data()
     payout_id = data.get(PAYOUT_KEY)
     text = message.text
-    if text is None or units(text) > svc.REASON_LIMIT:  # measured as the reason is cut
+    if text is None or utf16_len(text) > svc.REASON_LIMIT:  # measured as the reason is cut
         await message.answer(t.raw("adm.wd.reason_too_long"))
         return
     await leave_state(state)
