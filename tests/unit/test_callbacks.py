@@ -1,11 +1,7 @@
-"""Every callback factory packs its longest possible values in at most 64 bytes; a router's
-``Prefixed`` filter lets through exactly the data its factories unpack."""
+"""Every callback factory packs its longest possible values in at most 64 bytes."""
 
 from __future__ import annotations
 
-import asyncio
-
-from aiogram.types import CallbackQuery, User
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,7 +15,6 @@ from sigmatrade.bot.callbacks import (
     Lang,
     Nav,
     Pg,
-    Prefixed,
     Ref,
     Reg,
     Set,
@@ -55,31 +50,3 @@ def test_longest_values_fit() -> None:
 def test_adm_ids_fit(obj_id: int, page: int) -> None:
     packed = Adm(sec="um", act="assign_ok", id=obj_id, page=page, arg="l5").pack()
     assert len(packed.encode()) <= 64
-
-
-def _query(data: str) -> CallbackQuery:
-    return CallbackQuery(
-        id="1", from_user=User(id=1, is_bot=False, first_name="a"), chat_instance="c", data=data
-    )
-
-
-@given(st.sampled_from(LONGEST), st.sets(st.sampled_from(FACTORIES), min_size=1))
-def test_prefixed_matches_exactly_the_data_its_factories_unpack(cb: object, factories: set[type]) -> None:
-    packed = cb.pack()  # type: ignore[attr-defined]
-    expected = any(_unpacks(factory, packed) for factory in factories)
-    assert asyncio.run(Prefixed(*factories)(_query(packed))) is expected
-
-
-@given(st.text(max_size=70))
-def test_prefixed_refuses_data_no_factory_packed(data: str) -> None:
-    matched = asyncio.run(Prefixed(*FACTORIES)(_query(data)))
-    if matched:  # only a known prefix gets through (the handlers' own filters still unpack it)
-        assert data.partition(":")[0] in {f.__prefix__ for f in FACTORIES}
-
-
-def _unpacks(factory: type, packed: str) -> bool:
-    try:
-        factory.unpack(packed)  # type: ignore[attr-defined]
-    except (ValueError, TypeError):
-        return False
-    return True

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.bot.callbacks import MAX_ID, Adm
+from sigmatrade.bot.routing import Keys
 from sigmatrade.bot.states import AdminLogin
 from sigmatrade.bot.views.admin import access as views
 from sigmatrade.db.models import Admin
@@ -63,6 +64,13 @@ class AdmRoute(Filter):
         if not (0 <= data.id <= MAX_ID and 0 <= data.page <= 1_000_000):
             return False
         return {"callback_data": data}
+
+    def callback_keys(self) -> Keys:
+        """For the routing index (bot/routing.py): the packed data starts with section and action."""
+        head = f"{Adm.__prefix__}{Adm.__separator__}{self.sec}{Adm.__separator__}"
+        if not self.acts:
+            return Keys(prefixes=frozenset({head}))
+        return Keys(prefixes=frozenset(f"{head}{act}{Adm.__separator__}" for act in self.acts))
 
     def examples(self) -> list[str]:
         """Callback data this filter accepts, one per action (the permission-matrix test forges them)."""

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery
 from pydantic import Field
 
+from sigmatrade.bot.routing import Exact
 from sigmatrade.domain.ids import MAX_ID  # the largest id any field may carry: BIGINT (tested for packing)
 
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]  # an object id (0: none)
@@ -90,20 +89,7 @@ class Adm(CallbackData, prefix="adm"):
 FACTORIES: tuple[type[CallbackData], ...] = (Nav, Lang, Reg, Dep, Wd, Hist, Ref, Sup, Fp, Set, Pg, Adm)
 
 
-class Prefixed(Filter):
-    """A router's callback filter: the data was packed by one of ``factories`` (its prefix). Callback
-    data of other factories then skips the router in one string test, instead of failing every
-    handler's filter in turn (each an unpack that raises)."""
-
-    def __init__(self, *factories: type[CallbackData]) -> None:
-        self.prefixes = frozenset(f.__prefix__ for f in factories)
-        separators = {f.__separator__ for f in factories}
-        if len(separators) != 1:
-            raise ValueError("factories with different separators")
-        (self.separator,) = separators
-
-    async def __call__(self, query: CallbackQuery) -> bool:
-        return (query.data or "").partition(self.separator)[0] in self.prefixes
-
-    def __str__(self) -> str:
-        return f"Prefixed({', '.join(sorted(self.prefixes))})"
+def nav_to(target: str) -> Exact:
+    """The filter of one navigation button: exactly ``Nav(to=target)`` (a string comparison; the
+    routing index reads it as one exact key, bot/routing.py)."""
+    return Exact(Nav(to=target).pack())

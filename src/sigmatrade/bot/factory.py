@@ -6,7 +6,7 @@ from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
-from sigmatrade.bot import middlewares
+from sigmatrade.bot import middlewares, routing
 from sigmatrade.bot.fsm_storage import SqlStorage, UpdateCachedStorage
 from sigmatrade.bot.routers import admin_gate, common, fallback
 from sigmatrade.runtime import Runtime
@@ -48,4 +48,7 @@ def cross_replica_isolation(rt: Runtime) -> bool:
 def routers() -> list[Router]:
     from sigmatrade.bot.routers import registry
 
-    return [common.build(), admin_gate.build(), *registry.feature_routers(), fallback.build()]
+    built = [common.build(), admin_gate.build(), *registry.feature_routers(), fallback.build()]
+    for router in built:
+        routing.index(router)  # a button's update enters only the routers that may take its data
+    return built

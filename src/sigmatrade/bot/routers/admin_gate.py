@@ -23,7 +23,6 @@ from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from sigmatrade.bot import admin_flow
-from sigmatrade.bot.callbacks import Adm, Prefixed
 from sigmatrade.db.models import Admin
 from sigmatrade.domain.enums import AdminRole
 from sigmatrade.logging import get_logger
@@ -79,7 +78,6 @@ def build() -> Router:
     for observer in (router.message, router.callback_query):
         observer.filter(is_admin)
         observer.middleware(gate)
-    router.callback_query.filter(Prefixed(Adm))  # every admin button is ``Adm`` data
     for sub in registry.admin_routers():
         router.include_router(sub)
     return router

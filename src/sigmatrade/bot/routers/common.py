@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.answers import ANSWER_FIRST
-from sigmatrade.bot.callbacks import Lang, Nav, Prefixed
+from sigmatrade.bot.callbacks import Lang, nav_to
 from sigmatrade.bot.flow import REF_CODE_KEY
 from sigmatrade.bot.flow import leave_state as _leave_state
 from sigmatrade.bot.ui import show
@@ -140,14 +140,13 @@ def _ctx(kw: dict[str, Any]) -> dict[str, Any]:
 def build() -> Router:
     """A fresh router (several dispatchers may live in one process: tests, replicas)."""
     router = Router(name="common")
-    router.callback_query.filter(Prefixed(Nav, Lang))  # its buttons' data only
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_menu, Command("menu", "cancel"))
-    router.callback_query.register(nav_menu, Nav.filter(F.to == "menu"), flags=ANSWER_FIRST)
+    router.callback_query.register(nav_menu, nav_to("menu"), flags=ANSWER_FIRST)
     router.message.register(show_help, Command("help"))
-    router.callback_query.register(show_help, Nav.filter(F.to == "help"), flags=ANSWER_FIRST)
-    router.callback_query.register(show_instructions, Nav.filter(F.to == "instructions"), flags=ANSWER_FIRST)
+    router.callback_query.register(show_help, nav_to("help"), flags=ANSWER_FIRST)
+    router.callback_query.register(show_instructions, nav_to("instructions"), flags=ANSWER_FIRST)
     router.message.register(show_language, Command("language"))
-    router.callback_query.register(show_language, Nav.filter(F.to == "language"), flags=ANSWER_FIRST)
+    router.callback_query.register(show_language, nav_to("language"), flags=ANSWER_FIRST)
     router.callback_query.register(set_language, Lang.filter())
     return router

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.answers import ANSWER_FIRST_MEMBER
-from sigmatrade.bot.callbacks import Dep, Nav
+from sigmatrade.bot.callbacks import Dep, nav_to
 from sigmatrade.bot.flow import member
 from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.ui import show
@@ -208,7 +208,7 @@ async def cancel_do(
 def build() -> Router:
     router = Router(name="deposits")
     cb = router.callback_query
-    cb.register(show_overview, Nav.filter(F.to == "deposits"), flags=ANSWER_FIRST_MEMBER)
+    cb.register(show_overview, nav_to("deposits"), flags=ANSWER_FIRST_MEMBER)
     cb.register(show_overview, Dep.filter(F.action == "levels"))
     cb.register(show_level, Dep.filter(F.action == "level"))
     cb.register(activate, Dep.filter(F.action == "activate"))

@@ -7,13 +7,13 @@ nothing changes; page numbers are clamped.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot.answers import ANSWER_FIRST_MEMBER
-from sigmatrade.bot.callbacks import Hist, Nav
+from sigmatrade.bot.callbacks import Hist, nav_to
 from sigmatrade.bot.flow import member
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import history as views
@@ -72,6 +72,6 @@ async def show_page(
 
 def build() -> Router:
     router = Router(name="history")
-    router.callback_query.register(show_from_menu, Nav.filter(F.to == "history"), flags=ANSWER_FIRST_MEMBER)
+    router.callback_query.register(show_from_menu, nav_to("history"), flags=ANSWER_FIRST_MEMBER)
     router.callback_query.register(show_page, Hist.filter())
     return router

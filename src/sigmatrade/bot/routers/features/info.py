@@ -6,13 +6,13 @@ with live values: the system wallet from the DB setting and the confirmation rul
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from sigmatrade.bot.answers import ANSWER_FIRST
-from sigmatrade.bot.callbacks import Nav
+from sigmatrade.bot.callbacks import nav_to
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.ui import show
 from sigmatrade.bot.views import info as views
@@ -43,5 +43,5 @@ async def show_faq(
 def build() -> Router:
     router = Router(name="info")
     router.message.register(show_faq, Command("faq"))
-    router.callback_query.register(show_faq, Nav.filter(F.to == "faq"), flags=ANSWER_FIRST)
+    router.callback_query.register(show_faq, nav_to("faq"), flags=ANSWER_FIRST)
     return router

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot import keyboards as kb
 from sigmatrade.bot.answers import ANSWER_FIRST_MEMBER
-from sigmatrade.bot.callbacks import Nav, Set
+from sigmatrade.bot.callbacks import Set, nav_to
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.states import PreferenceStates
@@ -140,8 +140,8 @@ async def contacts_unexpected(message: Message, t: Translator) -> None:
 def build() -> Router:
     router = Router(name="profile")
     cb = router.callback_query
-    cb.register(show_profile, Nav.filter(F.to == "profile"), flags=ANSWER_FIRST_MEMBER)
-    cb.register(show_settings, Nav.filter(F.to == "settings"), flags=ANSWER_FIRST_MEMBER)
+    cb.register(show_profile, nav_to("profile"), flags=ANSWER_FIRST_MEMBER)
+    cb.register(show_settings, nav_to("settings"), flags=ANSWER_FIRST_MEMBER)
     cb.register(toggle_notifications, Set.filter(F.action == "notify"))
     cb.register(contacts_start, Set.filter(F.action == "contacts"))
     msg = router.message

@@ -12,7 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigmatrade.bot.callbacks import Nav, Ref
+from sigmatrade.bot.callbacks import Ref, nav_to
 from sigmatrade.bot.flow import member
 from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.ui import show
@@ -117,7 +117,7 @@ async def show_board(
 def build() -> Router:
     router = Router(name="referrals")
     cb = router.callback_query
-    cb.register(show_home, Nav.filter(F.to == "referrals"))
+    cb.register(show_home, nav_to("referrals"))
     cb.register(show_home, Ref.filter(F.action == "home"))
     cb.register(show_link, Ref.filter(F.action == "link"))
     cb.register(show_list, Ref.filter(F.action == "list"))

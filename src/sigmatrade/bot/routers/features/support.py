@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade.bot import keyboards as kb
-from sigmatrade.bot.callbacks import Nav, Sup
+from sigmatrade.bot.callbacks import Sup, nav_to
 from sigmatrade.bot.flow import ack as _ack
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
@@ -315,7 +315,7 @@ async def history(
 def build() -> Router:
     router = Router(name="support")
     cb = router.callback_query
-    cb.register(show_home, Nav.filter(F.to == "support"))
+    cb.register(show_home, nav_to("support"))
     cb.register(show_home, Sup.filter(F.action == "home"))
     cb.register(start_new, Sup.filter(F.action == "new"))
     cb.register(choose_category, Sup.filter(F.action == "cat"), StateFilter(Support.category))

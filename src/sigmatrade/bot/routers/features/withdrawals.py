@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmatrade import clock
 from sigmatrade.bot import keyboards as kb
-from sigmatrade.bot.callbacks import Nav, Wd
+from sigmatrade.bot.callbacks import Wd, nav_to
 from sigmatrade.bot.flow import leave_state as _leave
 from sigmatrade.bot.flow import outdated as _outdated
 from sigmatrade.bot.states import Withdrawal
@@ -334,7 +334,7 @@ async def cancel_do(
 def build() -> Router:
     router = Router(name="withdrawals")
     cb = router.callback_query
-    cb.register(show_home, Nav.filter(F.to == "withdraw"))
+    cb.register(show_home, nav_to("withdraw"))
     cb.register(show_home, Wd.filter(F.action == "abort"))
     cb.register(start_new, Wd.filter(F.action == "new"))
     cb.register(start_all, Wd.filter(F.action == "all"))

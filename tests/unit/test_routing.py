@@ -1,0 +1,176 @@
+"""The callback routing index (bot/routing.py) only ever skips a router none of whose handlers could take
+the data: whatever a handler's filter accepts, every router above it lets through."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiogram import Router
+from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.types import CallbackQuery, User
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sigmatrade.bot.admin_flow import AdmRoute
+from sigmatrade.bot.callbacks import FACTORIES, Adm, Dep, Nav, nav_to
+from sigmatrade.bot.factory import routers
+from sigmatrade.bot.routing import Accepts, Exact, Keys, filter_keys, index, router_keys
+
+WORDS = ["", "menu", "deposits", "levels", "level", "new", "users", "view", "ok", "a:b", "nav", "adm"]
+
+
+def _query(data: str) -> CallbackQuery:
+    return CallbackQuery(
+        id="1", from_user=User(id=1, is_bot=False, first_name="a"), chat_instance="c", data=data
+    )
+
+
+def _passes(callback: Any, data: str) -> bool:
+    return bool(asyncio.run(callback(_query(data))))
+
+
+def _roots(router: Router) -> list[Accepts]:
+    return [
+        f.callback for f in router.callback_query._handler.filters or () if isinstance(f.callback, Accepts)
+    ]
+
+
+def _handlers(
+    router: Router, path: tuple[Router, ...] = ()
+) -> Iterator[tuple[tuple[Router, ...], HandlerObject]]:
+    path = (*path, router)
+    for handler in router.callback_query.handlers:
+        yield path, handler
+    for sub in router.sub_routers:
+        yield from _handlers(sub, path)
+
+
+async def _noop(query: CallbackQuery) -> None:
+    return None
+
+
+@given(
+    st.sampled_from(FACTORIES), st.one_of(st.text(max_size=40), st.sampled_from([cb + ":" for cb in WORDS]))
+)
+def test_a_callback_data_filter_accepts_only_data_its_prefix_key_admits(factory: Any, tail: str) -> None:
+    data = f"{factory.__prefix__}{tail}" if tail.startswith(":") else tail
+    keys = filter_keys(CallbackQueryFilter(callback_data=factory))
+    assert keys is not None
+    if _passes(CallbackQueryFilter(callback_data=factory), data):
+        assert keys.admits(data)
+
+
+@given(
+    st.sampled_from(WORDS[1:]),
+    st.lists(st.sampled_from(WORDS[1:]), max_size=3),
+    st.sampled_from(WORDS[1:]),
+    st.sampled_from(WORDS[1:]),
+)
+def test_an_admin_route_accepts_only_data_its_keys_admit(
+    sec: str, acts: list[str], data_sec: str, act: str
+) -> None:
+    if ":" in sec or ":" in data_sec or ":" in act or any(":" in a for a in acts):
+        return  # packing refuses the separator in a value
+    route = AdmRoute(sec, *acts)
+    keys = route.callback_keys()
+    for data in (Adm(sec=data_sec, act=act, id=3, page=2).pack(), *route.examples()):
+        if _passes(route, data):
+            assert keys.admits(data)
+
+
+@given(
+    st.text(max_size=30), st.sets(st.text(max_size=6), max_size=3), st.sets(st.text(max_size=6), max_size=3)
+)
+def test_accepts_is_keys_admits(data: str, exact: set[str], prefixes: set[str]) -> None:
+    keys = Keys(frozenset(exact), frozenset(prefixes))
+    assert _passes(Accepts(keys), data) is keys.admits(data)
+
+
+def test_a_router_with_a_handler_that_says_nothing_is_not_indexed_nor_any_router_above_it() -> None:
+    top, keyed, open_ended, empty = (
+        Router(name="top"),
+        Router(name="keyed"),
+        Router(name="open"),
+        Router(name="e"),
+    )
+    keyed.callback_query.register(_noop, nav_to("menu"))
+    keyed.callback_query.register(_noop, StateFilter("s"), Dep.filter())
+    open_ended.callback_query.register(_noop, StateFilter("s"))  # any button in a state
+    top.include_routers(keyed, open_ended, empty)
+    index(top)
+    assert _roots(top) == [] and _roots(open_ended) == []
+    (keyed_root,) = _roots(keyed)
+    assert keyed_root.keys == Keys(frozenset({Nav(to="menu").pack()}), frozenset({"dep:"}))
+    (empty_root,) = _roots(empty)  # no callback handler: no button enters it
+    assert not _passes(empty_root, "nav:menu")
+    assert router_keys(open_ended) is None
+
+
+def test_the_bot_routers_are_indexed_and_never_hide_a_handler_from_data_it_accepts() -> None:
+    built = routers()
+    indexed = {router.name for router in built if _roots(router)}
+    assert indexed == {router.name for router in built} - {"fallback"}  # the fallback takes anything
+    corpus = {
+        cb.pack() for cb in (Nav(to="menu"), Dep(action="levels"), Adm(sec="wd", act="view", id=1, page=1))
+    }
+    for _, handler in _handlers_of(built):
+        for event_filter in handler.filters or ():
+            callback = event_filter.callback
+            if isinstance(callback, Exact):
+                corpus.add(callback.packed)
+            elif isinstance(callback, AdmRoute):
+                corpus.update(callback.examples())
+    assert len(corpus) > 80
+    checked = 0
+    for path, handler in _handlers_of(built):
+        keyed = [f.callback for f in handler.filters or () if filter_keys(f.callback) is not None]
+        for data in corpus:
+            if keyed and all(_passes(callback, data) for callback in keyed):
+                checked += 1
+                for router in path:
+                    for root in _roots(router):
+                        assert _passes(root, data), (router.name, data)
+    assert checked >= len(corpus) - 5
+
+
+def _handlers_of(built: list[Router]) -> Iterator[tuple[tuple[Router, ...], HandlerObject]]:
+    for router in built:
+        yield from _handlers(router)
+
+
+async def _tried(built: list[Router], data: str) -> tuple[str, int]:
+    """aiogram's propagation for a guest's button (no state, no admin row): the handler reached, and how
+    many handlers were tried on the way."""
+    query = _query(data)
+    kwargs = {"user": None, "admin": None, "raw_state": None, "event_from_user": query.from_user}
+    tried = 0
+
+    async def visit(router: Router) -> str | None:
+        nonlocal tried
+        entered, _ = await router.callback_query._handler.check(query, **kwargs)
+        if not entered:
+            return None
+        for handler in router.callback_query.handlers:
+            tried += 1
+            if (await handler.check(query, **kwargs))[0]:
+                return f"{router.name}.{handler.callback.__name__}"
+        for sub in router.sub_routers:
+            if (found := await visit(sub)) is not None:
+                return found
+        return None
+
+    for router in built:
+        if (found := await visit(router)) is not None:
+            return found, tried
+    return "", tried
+
+
+@pytest.mark.parametrize("target", ["menu", "deposits", "profile", "history", "faq", "referrals", "withdraw"])
+def test_a_navigation_button_is_tried_against_its_own_handler_only(target: str) -> None:
+    reached, tried = asyncio.run(_tried(routers(), Nav(to=target).pack()))
+    assert reached and tried == 1, (reached, tried)
