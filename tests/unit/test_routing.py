@@ -1,5 +1,5 @@
-"""The callback routing index (bot/routing.py) only ever skips a router none of whose handlers could take
-the data: whatever a handler's filter accepts, every router above it lets through."""
+"""The routing index (bot/routing.py) only ever skips a router none of whose handlers could take the update:
+whatever a handler's filter accepts (callback data, an FSM state), every router above it lets through."""
 
 from __future__ import annotations
 
@@ -8,18 +8,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
-from aiogram.types import CallbackQuery, User
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Chat, Message, User
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sigmatrade.bot.admin_flow import AdmRoute
 from sigmatrade.bot.callbacks import FACTORIES, Adm, Dep, Nav, nav_to
 from sigmatrade.bot.factory import routers
-from sigmatrade.bot.routing import Accepts, Exact, Keys, filter_keys, index, router_keys
+from sigmatrade.bot.routing import Accepts, Exact, InStates, Keys, filter_keys, index, router_keys, state_keys
+from sigmatrade.bot.states import Registration, Withdrawal
 
 WORDS = ["", "menu", "deposits", "levels", "level", "new", "users", "view", "ok", "a:b", "nav", "adm"]
 
@@ -174,3 +176,110 @@ async def _tried(built: list[Router], data: str) -> tuple[str, int]:
 def test_a_navigation_button_is_tried_against_its_own_handler_only(target: str) -> None:
     reached, tried = asyncio.run(_tried(routers(), Nav(to=target).pack()))
     assert reached and tried == 1, (reached, tried)
+
+
+def _state_roots(router: Router) -> list[InStates]:
+    return [f.callback for f in router.message._handler.filters or () if isinstance(f.callback, InStates)]
+
+
+def _message_handlers(
+    router: Router, path: tuple[Router, ...] = ()
+) -> Iterator[tuple[tuple[Router, ...], HandlerObject]]:
+    path = (*path, router)
+    for handler in router.message.handlers:
+        yield path, handler
+    for sub in router.sub_routers:
+        yield from _message_handlers(sub, path)
+
+
+class Form(StatesGroup):
+    one = State()
+    two = State()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ((Form.one,), {"Form:one"}),
+        ((Form,), {"Form:one", "Form:two"}),
+        ((Form(),), {"Form:one", "Form:two"}),
+        ((None, "Form:two"), {None, "Form:two"}),
+        (("*",), None),
+        ((Form.one, State("*")), None),
+    ],
+)
+def test_a_state_filter_is_read_as_the_states_it_admits(
+    given: tuple[Any, ...], expected: set[Any] | None
+) -> None:
+    keys = state_keys(StateFilter(*given))
+    assert keys == (frozenset(expected) if expected is not None else None)
+    if keys is not None:  # the filter itself agrees, state by state
+        for raw in ("Form:one", "Form:two", None, "Other:x"):
+            assert bool(asyncio.run(StateFilter(*given)(_query("x"), raw_state=raw))) is (raw in keys)
+
+
+def test_the_bot_routers_never_hide_a_message_handler_from_a_state_it_runs_in() -> None:
+    built = routers()
+    assert {r.name for r in built if _state_roots(r)} >= {
+        "registration",
+        "withdrawals",
+        "recovery",
+        "support",
+    }
+    checked = 0
+    for router in built:
+        for path, handler in _message_handlers(router):
+            states = next(
+                (s for f in handler.filters or () if (s := state_keys(f.callback)) is not None), None
+            )
+            for raw in states or ():
+                checked += 1
+                for above in path:
+                    for root in _state_roots(above):
+                        assert asyncio.run(root(_query("x"), raw_state=raw)), (above.name, raw)  # type: ignore[arg-type]
+    assert checked > 30
+
+
+async def _tried_message(built: list[Router], text: str, raw_state: str | None) -> tuple[str, int]:
+    user = User(id=1, is_bot=False, first_name="a")
+    bot = Bot("42:TEST")  # Command filters read the bot's username; nothing is sent
+    message = Message(message_id=1, date=0, chat=Chat(id=1, type="private"), from_user=user, text=text).as_(
+        bot
+    )
+    bot._me = User(id=42, is_bot=True, first_name="bot", username="sigmatrade_bot")
+    kwargs = {"user": object(), "admin": None, "raw_state": raw_state, "event_from_user": user, "bot": bot}
+    tried = 0
+
+    async def visit(router: Router) -> str | None:
+        nonlocal tried
+        if not (await router.message._handler.check(message, **kwargs))[0]:
+            return None
+        for handler in router.message.handlers:
+            tried += 1
+            if (await handler.check(message, **kwargs))[0]:
+                return f"{router.name}.{handler.callback.__name__}"
+        for sub in router.sub_routers:
+            if (found := await visit(sub)) is not None:
+                return found
+        return None
+
+    for router in built:
+        if (found := await visit(router)) is not None:
+            return found, tried
+    return "", tried
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "reached"),
+    [
+        ("12.5", Withdrawal.amount.state, "withdrawals.amount_entered"),
+        ("0x" + "ab" * 20, Registration.wallet.state, "registration.wallet_entered"),
+        ("hello", None, "fallback.unknown_message"),
+    ],
+)
+def test_a_text_in_an_input_state_skips_the_routers_of_other_states(
+    text: str, state: str | None, reached: str
+) -> None:
+    found, tried = asyncio.run(_tried_message(routers(), text, state))
+    assert found == reached
+    assert tried <= 8, tried  # commands of the common and info routers, then its own router's handlers

@@ -1,18 +1,22 @@
-"""The callback routing index: a button's update skips, in one string test, every router none of whose
-handlers could take its data.
+"""The routing index: an update skips, in one test, every router none of whose handlers could take it.
 
-aiogram tries a callback query against every handler of every router in turn, and each try costs
-about 8 µs (the filters are called through aiogram's keyword-argument plumbing): a profile button
-passed some 40 handlers before it reached its own (docs/performance.md). ``index`` gives each router a
-root filter (``Accepts``) built from its handlers' own filters, so a router is entered only by data
-one of them may match. The index is computed from the handlers, never written by hand: a new handler
-widens it by itself.
+aiogram tries an update against every handler of every router in turn, and each try costs about
+8 µs (the filters are called through aiogram's keyword-argument plumbing): a Profile button passed
+some 40 handlers before it reached its own, a withdrawal amount typed in its input state 18
+(docs/performance.md). ``index`` gives each router root filters built from its handlers' own
+filters, so a router is entered only by an update one of them may take. The index is computed from
+the handlers, never written by hand: a new handler widens it by itself. It only skips routers; the
+handlers' own filters still decide.
 
-A filter tells what it may match by a ``callback_keys()`` method returning ``Keys`` (exact strings and
-string prefixes); aiogram's ``CallbackData.filter()`` is read as "its prefix". A handler with no such
-filter (a catch-all, a state-only handler) may match anything: its router, and every router above it,
-gets no index and is tried as before. The index only skips routers; the handlers' own filters still
-decide.
+* Buttons (``callback_query``): a filter tells what data it may match by a ``callback_keys()`` method
+  returning ``Keys`` (exact strings and string prefixes); aiogram's ``CallbackData.filter()`` is read
+  as "its prefix".
+* Messages: a ``StateFilter`` tells the FSM states a handler runs in; a router whose message handlers
+  all have one is entered only in those states (``InStates``).
+
+A handler with no such filter (a catch-all, a state-only button handler, a command) may take
+anything: its router, and every router above it, gets no index for that kind of update and is tried
+as before.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.dispatcher.event.handler import HandlerObject
-from aiogram.filters import Filter
+from aiogram.filters import Filter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
-from aiogram.types import CallbackQuery
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
 
 
 @dataclass(frozen=True)
@@ -107,11 +112,73 @@ def router_keys(router: Router) -> Keys | None:
     return keys
 
 
+class InStates(Filter):
+    """A router's message root filter: the sender's FSM state is one its message handlers run in."""
+
+    def __init__(self, states: frozenset[str | None]) -> None:
+        self.states = states
+
+    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+        return raw_state in self.states
+
+    def __str__(self) -> str:
+        return f"InStates({len(self.states)})"
+
+
+def state_keys(callback: Any) -> frozenset[str | None] | None:
+    """The raw FSM states a ``StateFilter`` admits, or None (not a state filter, or any state: ``*``)."""
+    if not isinstance(callback, StateFilter):
+        return None
+    states: set[str | None] = set()
+    for given in callback.states:
+        allowed = (
+            given.state
+            if isinstance(given, State)
+            else type(given)
+            if isinstance(given, StatesGroup)
+            else given
+        )
+        if isinstance(allowed, type) and issubclass(allowed, StatesGroup):
+            states.update(allowed.__all_states_names__)
+        elif allowed is None or (isinstance(allowed, str) and allowed != "*"):
+            states.add(allowed)
+        else:
+            return None
+    return frozenset(states)
+
+
+def handler_states(handler: HandlerObject) -> frozenset[str | None] | None:
+    for event_filter in handler.filters or ():
+        states = state_keys(event_filter.callback)
+        if states is not None:
+            return states
+    return None
+
+
+def router_states(router: Router) -> frozenset[str | None] | None:
+    """The states of every message handler in ``router`` and below it; None if one runs in any state."""
+    states: frozenset[str | None] = frozenset()
+    for handler in router.message.handlers:
+        found = handler_states(handler)
+        if found is None:
+            return None
+        states |= found
+    for sub in router.sub_routers:
+        below = router_states(sub)
+        if below is None:
+            return None
+        states |= below
+    return states
+
+
 def index(router: Router) -> None:
-    """Give ``router`` and each router below it the root filter of its keys (where it has keys). Call it
-    once the tree is built: handlers added afterwards are not in the index."""
+    """Give ``router`` and each router below it the root filters of what they take (where that is
+    known). Call it once the tree is built: handlers added afterwards are not in the index."""
     keys = router_keys(router)
     if keys is not None:
         router.callback_query.filter(Accepts(keys))
+    states = router_states(router)
+    if states is not None:
+        router.message.filter(InStates(states))
     for sub in router.sub_routers:
         index(sub)
