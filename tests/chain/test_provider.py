@@ -5,14 +5,18 @@ and the per-endpoint metrics."""
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import pytest
 from eth_utils import to_checksum_address
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sigmatrade import metrics
+from sigmatrade.chain import provider
 from sigmatrade.chain.provider import (
     COOLDOWN_MAX,
     QUEUE_LIMIT,
@@ -599,3 +603,9 @@ async def test_metrics_per_endpoint_and_method(chain: LocalChain, clock: FakeClo
         stats = {s.label: s for s in pm.window_stats()}
         assert stats[la].requests == 10 and stats[la].success_rate == 0.5
         assert stats[lb].success_rate == 1 and stats[lb].utilisation > 0
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), max_size=30))
+def test_the_window_median_is_the_statistics_median(values: list[float]) -> None:
+    expected = statistics.median(values) if values else 0.0
+    assert provider._median(values) == pytest.approx(expected)

@@ -20,6 +20,7 @@ LOADED_ON_USE = {
     "matplotlib": "the first chart",
     "web3": "never by the service",
     "psutil": "not on Linux (ops/readings.py reads /proc)",
+    "statistics": "never (0.2 MB for one median: chain/provider computes it)",
 }
 
 _PROBE = """
@@ -40,3 +41,17 @@ def test_start_up_imports_leave_the_libraries_of_occasional_work_unloaded() -> N
     assert "sigmatrade.jobs.tasks.backup" in loaded  # the probe did import the jobs
     early = {name: why for name, why in LOADED_ON_USE.items() if name in loaded}
     assert early == {}
+
+
+def test_the_http_server_keeps_pythons_own_mime_table() -> None:
+    """aiohttp's server reads the system's mime.types when imported (0.37 MB): ``sigmatrade.web`` keeps
+    Python's built-in table, which still knows what the bot uploads."""
+    probe = (
+        "import mimetypes, sigmatrade.web.server; "
+        "print(len(mimetypes.types_map), mimetypes.guess_type('chart.png')[0])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120, check=True
+    ).stdout.split()
+    assert int(out[0]) < 400 and out[1] == "image/png"

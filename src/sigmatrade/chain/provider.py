@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import statistics
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -754,9 +753,9 @@ class ProviderManager:
                     ep.label,
                     len(samples),
                     len(ok) / len(samples) if samples else 1.0,
-                    statistics.median(s.latency_ms for s in ok) if ok else 0.0,
+                    _median([s.latency_ms for s in ok]),
                     max((s.queued for s in samples), default=ep.limiter.waiting),
-                    (statistics.fmean(s.inflight for s in samples) if samples else ep.limiter.inflight)
+                    (sum(s.inflight for s in samples) / len(samples) if samples else ep.limiter.inflight)
                     / ep.limiter.max_concurrent,
                 )
             )
@@ -979,3 +978,13 @@ class Pinned:
 
     async def get_logs(self, flt: dict[str, Any]) -> list[dict[str, Any]]:
         return list(await self.provider.call_on(self.label, "eth_getLogs", [flt]))
+
+
+def _median(values: list[float]) -> float:
+    """The median (0.0 for none). Not ``statistics``: that module costs every process 0.2 MB of RSS
+    for this one call (docs/performance.md, "Idle RSS")."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
