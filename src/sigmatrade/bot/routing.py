@@ -82,6 +82,8 @@ def filter_keys(callback: Any) -> Keys | None:
     """What one filter may match, or None when it does not say."""
     if isinstance(callback, CallbackQueryFilter):
         factory = callback.callback_data
+        if not factory.model_fields:  # packs to its prefix alone
+            return Keys(exact=frozenset({factory.__prefix__}))
         return Keys(prefixes=frozenset({factory.__prefix__ + factory.__separator__}))
     declared = getattr(callback, "callback_keys", None)
     return declared() if callable(declared) else None
