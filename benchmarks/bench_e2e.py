@@ -6,8 +6,9 @@ serves real HTTP. Drives a mix of guests and registered users (start, menus, dep
 history), one update at a time and rotating users so no throttling applies, after a warm-up (every
 chat's /start and every step once, reported apart as the cold replies), and measures for every
 update the time from its delivery (the getUpdates answer that carried it) to the first and to the last
-Bot API call the bot made for it. Then does the same with a minimal aiogram bot (no database) through
-the same emulator: the floor.
+Bot API call the bot made for it. A minimal aiogram bot (no database), started first through an
+emulator of its own, gets the same steps, each right after ours, so that both are measured at the
+same machine speed: the floor.
 
     make bench-e2e                                   # SQLite file (the embedded default)
     BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/sigmatrade_bench \\
@@ -150,7 +151,19 @@ async def step(client: UserClient, action: str) -> Any:
     return await client.press_data(action)
 
 
-async def drive(emu: BotApiEmulator, run: Run, rounds: int) -> None:
+@dataclass
+class Floor:
+    """The floor bot, started before our process and driven update by update alternately with it."""
+
+    emu: BotApiEmulator
+    proc: asyncio.subprocess.Process
+    run: Run
+    plan: list[tuple[UserClient, str]]
+
+
+async def warm_up(emu: BotApiEmulator, run: Run, rounds: int) -> list[tuple[UserClient, str]]:
+    """Every chat's /start and every step once (reported apart as the cold replies); returns the plan of
+    the measured updates."""
     guests = [user_client(emu, tg, "Guest", language_code="en") for tg in GUESTS]
     users = [user_client(emu, tg, "User", language_code="en") for tg in REGISTERED]
     for client in guests + users:  # warm-up: every chat has a message with buttons
@@ -170,16 +183,30 @@ async def drive(emu: BotApiEmulator, run: Run, rounds: int) -> None:
         n = (i // 2) % len(group)
         lap = (i // 2) // len(group)
         plan.append((group[n], steps[lap % len(steps)]))
-    for client, action in plan:
-        exchange = await step(client, action)
-        delivered = emu.delivered_at.get(exchange.update_id)
-        if delivered is None or not exchange.events:
-            continue
-        run.first.append(min(e.at for e in exchange.events) - delivered)
-        who = "guest" if client.id in GUESTS else "user"
-        run.by_step.setdefault(f"{who} {action.split(':')[-1]}", []).append(run.first[-1])
-        run.last.append(max(e.at for e in exchange.events) - delivered)
-        run.api_calls += len(exchange.events)
+    return plan
+
+
+async def measure(emu: BotApiEmulator, run: Run, client: UserClient, action: str) -> None:
+    exchange = await step(client, action)
+    delivered = emu.delivered_at.get(exchange.update_id)
+    if delivered is None or not exchange.events:
+        return
+    run.first.append(min(e.at for e in exchange.events) - delivered)
+    who = "guest" if client.id in GUESTS else "user"
+    run.by_step.setdefault(f"{who} {action.rsplit(':', maxsplit=1)[-1]}", []).append(run.first[-1])
+    run.last.append(max(e.at for e in exchange.events) - delivered)
+    run.api_calls += len(exchange.events)
+
+
+async def drive(emu: BotApiEmulator, run: Run, rounds: int, floor: Floor | None = None) -> None:
+    """The measured updates, one at a time. With ``floor``, each of ours is followed by the same step
+    on the floor bot: both are measured under the same machine speed (a 2-core machine's speed wanders
+    by tens of percent within minutes, which made the ratio of two runs a minute apart a lottery)."""
+    plan = await warm_up(emu, run, rounds)
+    for i, (client, action) in enumerate(plan):
+        await measure(emu, run, client, action)
+        if floor is not None:
+            await measure(floor.emu, floor.run, *floor.plan[i])
 
 
 async def stop_process(proc: asyncio.subprocess.Process) -> None:
@@ -211,6 +238,7 @@ async def run_real(
     name: str = "sigmatrade run",
     args: tuple[str, ...] = (),
     extra_env: dict[str, str] | None = None,
+    floor: Floor | None = None,
 ) -> Run:
     run = Run(name)
     # Job intervals from the environment are seeded into the settings when the database is prepared.
@@ -270,7 +298,7 @@ async def run_real(
         before = await scrape(http_port)
         spy = await start_py_spy(proc.pid)
         t0 = time.monotonic()
-        await drive(emu, run, rounds)
+        await drive(emu, run, rounds, floor)
         run.window = time.monotonic() - t0
         await stop_py_spy(spy)
         after = await scrape(http_port)
@@ -327,7 +355,8 @@ def compile_sources() -> None:
     compileall.compile_dir(str(ROOT / "benchmarks"), quiet=1, maxlevels=0)
 
 
-async def run_floor(rounds: int) -> Run:
+async def start_floor(rounds: int) -> Floor:
+    """The floor bot up, its start-up and idle RSS recorded, its chats warmed up."""
     run = Run("minimal aiogram bot")
     emu = await BotApiEmulator().start()
     started = time.monotonic()
@@ -344,11 +373,17 @@ async def run_floor(rounds: int) -> Run:
         await wait_first_poll(emu, proc, run, started)
         await asyncio.sleep(3)
         run.rss = psutil.Process(proc.pid).memory_info().rss
-        await drive(emu, run, rounds)
-    finally:
+        plan = await warm_up(emu, run, rounds)
+    except BaseException:
         await stop_process(proc)
         await emu.stop()
-    return run
+        raise
+    return Floor(emu, proc, run, plan)
+
+
+async def stop_floor(floor: Floor) -> None:
+    await stop_process(floor.proc)
+    await floor.emu.stop()
 
 
 def report(real: Run, floor: Run, backend: str) -> None:
@@ -406,8 +441,12 @@ async def main() -> int:
         " + Redis" if redis_url else ""
     )
     compile_sources()
-    real = await run_real(url, redis_url, rounds, workdir)
-    floor = await run_floor(rounds)
+    floor_bot = await start_floor(rounds)
+    try:
+        real = await run_real(url, redis_url, rounds, workdir, floor=floor_bot)
+    finally:
+        await stop_floor(floor_bot)
+    floor = floor_bot.run
     with contextlib.suppress(OSError):
         size = (workdir / "sigmatrade.log").stat().st_size
         print(f"(log file: {size / 1024:.0f} KiB of JSON lines)")
