@@ -45,13 +45,14 @@ def _roots(router: Router) -> list[Accepts]:
 
 
 def _handlers(
-    router: Router, path: tuple[Router, ...] = ()
+    router: Router, observer: str = "callback_query", path: tuple[Router, ...] = ()
 ) -> Iterator[tuple[tuple[Router, ...], HandlerObject]]:
+    """Every ``observer`` handler in ``router`` and below it, with the routers on its way."""
     path = (*path, router)
-    for handler in router.callback_query.handlers:
+    for handler in router.observers[observer].handlers:
         yield path, handler
     for sub in router.sub_routers:
-        yield from _handlers(sub, path)
+        yield from _handlers(sub, observer, path)
 
 
 async def _noop(query: CallbackQuery) -> None:
@@ -184,21 +185,19 @@ def _handlers_of(built: list[Router]) -> Iterator[tuple[tuple[Router, ...], Hand
         yield from _handlers(router)
 
 
-async def _tried(built: list[Router], data: str) -> tuple[str, int]:
-    """aiogram's propagation for a guest's button (no state, no admin row): the handler reached, and how
-    many handlers were tried on the way."""
-    query = _query(data)
-    kwargs = {"user": None, "admin": None, "raw_state": None, "event_from_user": query.from_user}
+async def _tried(built: list[Router], observer: str, event: Any, kwargs: dict[str, Any]) -> tuple[str, int]:
+    """aiogram's propagation of one event through ``built`` (root filters, handlers' filters, sub-routers
+    in order; middlewares and handlers not run): the handler reached, and how many were tried."""
     tried = 0
 
     async def visit(router: Router) -> str | None:
         nonlocal tried
-        entered, _ = await router.callback_query._handler.check(query, **kwargs)
+        entered, _ = await router.observers[observer]._handler.check(event, **kwargs)
         if not entered:
             return None
-        for handler in router.callback_query.handlers:
+        for handler in router.observers[observer].handlers:
             tried += 1
-            if (await handler.check(query, **kwargs))[0]:
+            if (await handler.check(event, **kwargs))[0]:
                 return f"{router.name}.{handler.callback.__name__}"
         for sub in router.sub_routers:
             if (found := await visit(sub)) is not None:
@@ -213,22 +212,14 @@ async def _tried(built: list[Router], data: str) -> tuple[str, int]:
 
 @pytest.mark.parametrize("target", ["menu", "deposits", "profile", "history", "faq", "referrals", "withdraw"])
 def test_a_navigation_button_is_tried_against_its_own_handler_only(target: str) -> None:
-    reached, tried = asyncio.run(_tried(routers(), Nav(to=target).pack()))
+    query = _query(Nav(to=target).pack())  # a guest's button: no state, no admin row
+    kwargs = {"user": None, "admin": None, "raw_state": None, "event_from_user": query.from_user}
+    reached, tried = asyncio.run(_tried(routers(), "callback_query", query, kwargs))
     assert reached and tried == 1, (reached, tried)
 
 
 def _state_roots(router: Router) -> list[InStates]:
     return [f.callback for f in router.message._handler.filters or () if isinstance(f.callback, InStates)]
-
-
-def _message_handlers(
-    router: Router, path: tuple[Router, ...] = ()
-) -> Iterator[tuple[tuple[Router, ...], HandlerObject]]:
-    path = (*path, router)
-    for handler in router.message.handlers:
-        yield path, handler
-    for sub in router.sub_routers:
-        yield from _message_handlers(sub, path)
 
 
 class Form(StatesGroup):
@@ -267,7 +258,7 @@ def test_the_bot_routers_never_hide_a_message_handler_from_a_state_it_runs_in() 
     }
     checked = 0
     for router in built:
-        for path, handler in _message_handlers(router):
+        for path, handler in _handlers(router, "message"):
             states = next(
                 (s for f in handler.filters or () if (s := state_keys(f.callback)) is not None), None
             )
@@ -277,35 +268,6 @@ def test_the_bot_routers_never_hide_a_message_handler_from_a_state_it_runs_in() 
                     for root in _state_roots(above):
                         assert asyncio.run(root(_query("x"), raw_state=raw)), (above.name, raw)  # type: ignore[arg-type]
     assert checked > 30
-
-
-async def _tried_message(built: list[Router], text: str, raw_state: str | None) -> tuple[str, int]:
-    user = User(id=1, is_bot=False, first_name="a")
-    bot = Bot("42:TEST")  # Command filters read the bot's username; nothing is sent
-    message = Message(message_id=1, date=0, chat=Chat(id=1, type="private"), from_user=user, text=text).as_(
-        bot
-    )
-    bot._me = User(id=42, is_bot=True, first_name="bot", username="sigmatrade_bot")
-    kwargs = {"user": object(), "admin": None, "raw_state": raw_state, "event_from_user": user, "bot": bot}
-    tried = 0
-
-    async def visit(router: Router) -> str | None:
-        nonlocal tried
-        if not (await router.message._handler.check(message, **kwargs))[0]:
-            return None
-        for handler in router.message.handlers:
-            tried += 1
-            if (await handler.check(message, **kwargs))[0]:
-                return f"{router.name}.{handler.callback.__name__}"
-        for sub in router.sub_routers:
-            if (found := await visit(sub)) is not None:
-                return found
-        return None
-
-    for router in built:
-        if (found := await visit(router)) is not None:
-            return found, tried
-    return "", tried
 
 
 @pytest.mark.parametrize(
@@ -319,7 +281,14 @@ async def _tried_message(built: list[Router], text: str, raw_state: str | None) 
 def test_a_text_in_an_input_state_skips_the_routers_of_other_states(
     text: str, state: str | None, reached: str
 ) -> None:
-    found, tried = asyncio.run(_tried_message(routers(), text, state))
+    user = User(id=1, is_bot=False, first_name="a")
+    bot = Bot("42:TEST")  # Command filters read the bot's username; nothing is sent
+    bot._me = User(id=42, is_bot=True, first_name="bot", username="sigmatrade_bot")
+    message = Message(message_id=1, date=0, chat=Chat(id=1, type="private"), from_user=user, text=text).as_(
+        bot
+    )
+    kwargs = {"user": object(), "admin": None, "raw_state": state, "event_from_user": user, "bot": bot}
+    found, tried = asyncio.run(_tried(routers(), "message", message, kwargs))
     assert found == reached
     assert tried <= 8, tried  # commands of the common and info routers, then its own router's handlers
 

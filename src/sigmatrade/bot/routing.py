@@ -21,8 +21,10 @@ as before.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Router
 from aiogram.dispatcher.event.handler import HandlerObject
@@ -30,6 +32,8 @@ from aiogram.filters import Filter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -89,31 +93,6 @@ def filter_keys(callback: Any) -> Keys | None:
     return declared() if callable(declared) else None
 
 
-def handler_keys(handler: HandlerObject) -> Keys | None:
-    """A handler's filters must all pass: any one that says what it matches bounds the handler."""
-    for event_filter in handler.filters or ():
-        keys = filter_keys(event_filter.callback)
-        if keys is not None:
-            return keys
-    return None
-
-
-def router_keys(router: Router) -> Keys | None:
-    """The keys of every callback handler in ``router`` and below it; None if one may match anything."""
-    keys = Keys()
-    for handler in router.callback_query.handlers:
-        found = handler_keys(handler)
-        if found is None:
-            return None
-        keys |= found
-    for sub in router.sub_routers:
-        below = router_keys(sub)
-        if below is None:
-            return None
-        keys |= below
-    return keys
-
-
 class InStates(Filter):
     """A router's message root filter: the sender's FSM state is one its message handlers run in."""
 
@@ -149,28 +128,41 @@ def state_keys(callback: Any) -> frozenset[str | None] | None:
     return frozenset(states)
 
 
-def handler_states(handler: HandlerObject) -> frozenset[str | None] | None:
+def _handler_reads(handler: HandlerObject, read: Callable[[Any], T | None]) -> T | None:
+    """A handler's filters must all pass: any one that says what it takes bounds the handler."""
     for event_filter in handler.filters or ():
-        states = state_keys(event_filter.callback)
-        if states is not None:
-            return states
+        found = read(event_filter.callback)
+        if found is not None:
+            return found
     return None
 
 
-def router_states(router: Router) -> frozenset[str | None] | None:
-    """The states of every message handler in ``router`` and below it; None if one runs in any state."""
-    states: frozenset[str | None] = frozenset()
-    for handler in router.message.handlers:
-        found = handler_states(handler)
+def _router_reads(router: Router, observer: str, read: Callable[[Any], T | None], empty: T) -> T | None:
+    """What every ``observer`` handler in ``router`` and below it takes (joined with ``|``); None if one
+    of them may take anything."""
+    total = empty
+    for handler in router.observers[observer].handlers:
+        found = _handler_reads(handler, read)
         if found is None:
             return None
-        states |= found
+        total = operator.or_(total, found)
     for sub in router.sub_routers:
-        below = router_states(sub)
+        below = _router_reads(sub, observer, read, empty)
         if below is None:
             return None
-        states |= below
-    return states
+        total = operator.or_(total, below)
+    return total
+
+
+def router_keys(router: Router) -> Keys | None:
+    """The callback data the buttons of ``router`` and the routers below it may take."""
+    return _router_reads(router, "callback_query", filter_keys, Keys())
+
+
+def router_states(router: Router) -> frozenset[str | None] | None:
+    """The FSM states the message handlers of ``router`` and the routers below it run in."""
+    empty: frozenset[str | None] = frozenset()
+    return _router_reads(router, "message", state_keys, empty)
 
 
 def index(router: Router) -> None:
