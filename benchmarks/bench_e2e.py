@@ -278,6 +278,9 @@ async def run_real(
             "LOG_FILE": str(workdir / "sigmatrade.log"),
             "DATA_DIR": str(workdir),
             "BACKUP_DIR": str(workdir / "backups"),
+            # The code of the tree this bench lives in, whatever an editable install points at (a
+            # second checkout's bench otherwise measured the first checkout's code).
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])),
             **(extra_env or {}),
         }
         started = time.monotonic()
