@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from sigmatrade.clicmds import opened
 from sigmatrade.clicmds import reconcile as reconcile_cmd
 from sigmatrade.config import Config, ConfigError, load_config
 
@@ -19,19 +20,6 @@ def _config() -> Config:
 def _fail(message: str, code: int = 1) -> int:
     print(message, file=sys.stderr)
     return code
-
-
-async def _open_db(config: Config, *, upgrade: bool = False) -> Any:
-    from sigmatrade.db import schema
-    from sigmatrade.db.session import Database
-
-    db = Database(config.database_url)
-    if upgrade:
-        await schema.upgrade(db.engine)
-    elif not await schema.is_at_head(db.engine):
-        await db.dispose()
-        raise ConfigError(schema.NOT_AT_HEAD)
-    return db
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -58,11 +46,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     config = _config()
 
     async def go() -> str | None:
-        db = await _open_db(config, upgrade=True)
-        try:
+        async with opened(config, upgrade=True) as db:
             return await schema.current_revision(db.engine)
-        finally:
-            await db.dispose()
 
     revision = asyncio.run(go())
     print(f"database upgraded to revision {revision}")
@@ -75,12 +60,8 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
     config = _config()
 
     async def go() -> Any:
-        db = await _open_db(config)
-        try:
-            async with db.session() as session:
-                return await run_check(session)
-        finally:
-            await db.dispose()
+        async with opened(config) as db, db.session() as session:
+            return await run_check(session)
 
     report = asyncio.run(go())
     print(report.render())
@@ -93,12 +74,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     config = _config()
 
     async def go() -> Any:
-        db = await _open_db(config)
-        try:
-            async with db.session() as session:
-                return await audit.verify(session)
-        finally:
-            await db.dispose()
+        async with opened(config) as db, db.session() as session:
+            return await audit.verify(session)
 
     result = asyncio.run(go())
     print(result.render())

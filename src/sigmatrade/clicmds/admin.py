@@ -10,7 +10,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sigmatrade.config import ConfigError, load_config
+from sigmatrade.clicmds import opened
+from sigmatrade.config import load_config
 from sigmatrade.domain.enums import AdminRole
 
 REASONS = {
@@ -43,24 +44,17 @@ def register(subparsers: Any) -> None:
 
 
 def _run(work: Callable[[Any], Awaitable[str]], *, write: bool = True) -> int:
-    from sigmatrade.db import schema
-    from sigmatrade.db.session import Database
     from sigmatrade.services.admin.admins import AdminsError
 
     config = load_config()
 
     async def go() -> str:
-        db = Database(config.database_url)
-        try:
-            if not await schema.is_at_head(db.engine):
-                raise ConfigError(schema.NOT_AT_HEAD)
+        async with opened(config) as db:
             if write:
                 async with db.transaction() as session:
                     return await work(session)
             async with db.session() as session:
                 return await work(session)
-        finally:
-            await db.dispose()
 
     try:
         print(asyncio.run(go()))

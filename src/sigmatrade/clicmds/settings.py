@@ -11,6 +11,7 @@ import asyncio
 import sys
 from typing import Any
 
+from sigmatrade.clicmds import opened
 from sigmatrade.config import ConfigError, load_config
 
 
@@ -48,18 +49,13 @@ def _run(key: str, text: str | None) -> int:
 async def change(config: object, key: str, text: str | None) -> str:
     """The line the command prints; ``text`` None reads only."""
     from sigmatrade.config import Config
-    from sigmatrade.db import schema
     from sigmatrade.db.models import SystemSetting
-    from sigmatrade.db.session import Database
     from sigmatrade.services import audit
     from sigmatrade.services import settings as catalogue
 
     assert isinstance(config, Config)
     spec = catalogue.definition(key)
-    db = Database(config.database_url)
-    try:
-        if not await schema.is_at_head(db.engine):
-            raise ConfigError(schema.NOT_AT_HEAD)
+    async with opened(config) as db:
         async with db.transaction() as session:
             row = await session.get(SystemSetting, key)
             current = catalogue.decode(key, row.value) if row else spec.default
@@ -79,5 +75,3 @@ async def change(config: object, key: str, text: str | None) -> str:
                 after={key: catalogue.encode(key, after)},
             )
         return f"{key} = {spec.kind.show(after)} (was {spec.kind.show(before)})"
-    finally:
-        await db.dispose()

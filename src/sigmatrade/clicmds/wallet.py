@@ -19,6 +19,7 @@ import asyncio
 import getpass
 import sys
 
+from sigmatrade.clicmds import opened
 from sigmatrade.config import ConfigError, load_config
 
 
@@ -66,49 +67,46 @@ async def _accept(config: object, address: str, *, write: bool) -> str:
     from sigmatrade.chain import nonces
     from sigmatrade.chain.provider import ProviderManager
     from sigmatrade.config import Config
-    from sigmatrade.db import schema
-    from sigmatrade.db.session import Database
     from sigmatrade.services import audit
 
     assert isinstance(config, Config)
-    db = Database(config.database_url)
     provider = ProviderManager(config.bsc_rpc_urls, chain_id=config.chain_id, limits=config.rpc_limits)
-    try:
-        if not await schema.is_at_head(db.engine):
-            raise ConfigError(schema.NOT_AT_HEAD)
-        await provider.start()
-        pending = await provider.transaction_counts(address, "pending")
-        latest = await provider.transaction_counts(address, "latest")
-        seen = set(pending.values()) | set(latest.values())
-        if not pending or len(seen) != 1:  # a node ahead or behind, or a transaction still in a mempool
-            shown = ", ".join(
-                f"{label}: pending {pending.get(label, '-')}, mined {latest.get(label, '-')}"
-                for label in sorted(set(pending) | set(latest))
-            )
-            raise ConfigError(
-                f"the endpoints do not agree on the wallet's transactions ({shown or 'no answer'}): "
-                "nothing accepted; try again once they do"
-            )
-        chain = next(iter(seen))
-        async with db.transaction() as session:
-            books = await nonces.peek(session, address)
-            counts = f"wallet {address}: the chain counts {chain} transactions, the books signed {books or 0}"
-            if not write:
-                return counts + " (nothing written: add --yes once every payout they paid is settled)"
-            if books is not None and books >= chain:
-                return counts + " (nothing to accept)"
-            await nonces.accept(session, address, chain)
-            await audit.log(
-                session,
-                audit.CLI,
-                "payout_wallet_nonce_accepted",
-                target_type="wallet",
-                details={"address": address, "books": books, "chain": chain},
-            )
-        return counts + ": accepted, the sender signs from it again"
-    finally:
-        await provider.close()
-        await db.dispose()
+    async with opened(config) as db:
+        try:
+            await provider.start()
+            pending = await provider.transaction_counts(address, "pending")
+            latest = await provider.transaction_counts(address, "latest")
+            seen = set(pending.values()) | set(latest.values())
+            if not pending or len(seen) != 1:  # a node ahead or behind, or a transaction still in a mempool
+                shown = ", ".join(
+                    f"{label}: pending {pending.get(label, '-')}, mined {latest.get(label, '-')}"
+                    for label in sorted(set(pending) | set(latest))
+                )
+                raise ConfigError(
+                    f"the endpoints do not agree on the wallet's transactions ({shown or 'no answer'}): "
+                    "nothing accepted; try again once they do"
+                )
+            chain = next(iter(seen))
+            async with db.transaction() as session:
+                books = await nonces.peek(session, address)
+                counts = (
+                    f"wallet {address}: the chain counts {chain} transactions, the books signed {books or 0}"
+                )
+                if not write:
+                    return counts + " (nothing written: add --yes once every payout they paid is settled)"
+                if books is not None and books >= chain:
+                    return counts + " (nothing to accept)"
+                await nonces.accept(session, address, chain)
+                await audit.log(
+                    session,
+                    audit.CLI,
+                    "payout_wallet_nonce_accepted",
+                    target_type="wallet",
+                    details={"address": address, "books": books, "chain": chain},
+                )
+            return counts + ": accepted, the sender signs from it again"
+        finally:
+            await provider.close()
 
 
 def _read_secret() -> str:
@@ -136,19 +134,14 @@ def cmd_set_payout_key(args: argparse.Namespace) -> int:
 async def _store(config: object, secret: str, *, initial: bool) -> tuple[str, str]:
     from sigmatrade.chain import keystore
     from sigmatrade.config import Config
-    from sigmatrade.db import schema
     from sigmatrade.db.models import SystemSetting
-    from sigmatrade.db.session import Database
     from sigmatrade.services import audit
     from sigmatrade.services import settings as settings_service
 
     assert isinstance(config, Config)
     keystore.parse_secret(secret)  # refuse bad input before touching the database
     cipher = keystore.cipher_for(config)
-    db = Database(config.database_url)
-    try:
-        if not await schema.is_at_head(db.engine):
-            raise ConfigError(schema.NOT_AT_HEAD)
+    async with opened(config) as db:
         async with db.transaction() as session:
             stored = await keystore.store_key(session, cipher, secret)
             note = ""
@@ -167,5 +160,3 @@ async def _store(config: object, secret: str, *, initial: bool) -> tuple[str, st
             elif initial:
                 note = "a payout wallet is already configured: change it with a wallet change request"
         return stored.address, note
-    finally:
-        await db.dispose()
