@@ -47,7 +47,7 @@ class Keys:
         return Keys(self.exact | other.exact, self.prefixes | other.prefixes)
 
     def admits(self, data: str) -> bool:
-        return data in self.exact or any(data.startswith(prefix) for prefix in self.prefixes)
+        return data in self.exact or data.startswith(tuple(self.prefixes))
 
 
 class Exact(Filter):
@@ -71,15 +71,12 @@ class Accepts(Filter):
 
     def __init__(self, keys: Keys) -> None:
         self.keys = keys
-        self._exact = keys.exact
-        self._prefixes = tuple(sorted(keys.prefixes))
 
     async def __call__(self, query: CallbackQuery) -> bool:
-        data = query.data or ""
-        return data in self._exact or data.startswith(self._prefixes)
+        return self.keys.admits(query.data or "")
 
     def __str__(self) -> str:
-        return f"Accepts({len(self._exact)} exact, prefixes {', '.join(self._prefixes)})"
+        return f"Accepts({len(self.keys.exact)} exact, prefixes {', '.join(sorted(self.keys.prefixes))})"
 
 
 def filter_keys(callback: Any) -> Keys | None:
