@@ -4,7 +4,11 @@ process that did not pause it."""
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +58,30 @@ def test_pause_leaves_a_collector_someone_else_turned_off_to_them(collector: Non
     heap.settle()
     assert not gc.isenabled()
     gc.enable()
+
+
+_GARBAGE_PROBE = """
+import gc, sys
+from sigmatrade.ops import heap
+heap.pause()
+import sigmatrade.cli, sigmatrade.app, sigmatrade.bot.factory
+gc.set_debug(gc.DEBUG_SAVEALL)
+gc.collect()
+print(len(gc.garbage))
+"""
+
+
+def test_start_up_freezes_little_garbage() -> None:
+    """What `sigmatrade run` imports with the collector paused leaves little cyclic garbage to be frozen
+    with the heap: aiohttp, whose import left about 1,200 such objects (0.4-0.5 MB of idle RSS), is
+    imported by ``pause()`` while the collector still runs."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    out = subprocess.run(
+        [sys.executable, "-c", _GARBAGE_PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert int(out.split()[-1]) < 500
