@@ -110,6 +110,12 @@ def held_session() -> AsyncSession | None:
     return held.session if held is not None and held.open else None
 
 
+def holds_unit(engine: AsyncEngine) -> bool:
+    """This flow holds an open write transaction on ``engine`` (a second connection would be guarded)."""
+    held = _held.get()
+    return held is not None and held.open and held.engine is engine.sync_engine
+
+
 def _guard_checkouts(engine: AsyncEngine) -> None:
     sync_engine = engine.sync_engine
 

@@ -1,0 +1,138 @@
+"""The pinned connection of hot reads on PostgreSQL (db/hot.py): the per-update read skips the pool's
+check-out and check-in, and a lost, cancelled, busy or idle connection never costs an update its read."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import event, func, select, text
+
+from sigmatrade.db import hot
+from sigmatrade.db import session as db_session
+from sigmatrade.db.hot import HotSelect
+from sigmatrade.db.session import Database
+from tests.conftest import PG_URL
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only (SQLite reads go through the pool)")
+
+PID = HotSelect(select(func.pg_backend_pid()))
+SLOW_PID = HotSelect(select(func.pg_backend_pid(), func.pg_sleep(0.2)))
+
+
+async def _pid(db: Database) -> int:
+    row = await PID.first(db.engine, {})
+    assert row is not None
+    return int(row[0])
+
+
+async def _kill(pid: int) -> None:
+    assert PG_URL is not None
+    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await conn.close()
+
+
+async def _alive(pid: int) -> bool:
+    assert PG_URL is not None
+    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        for _ in range(50):  # a closed backend leaves pg_stat_activity a moment after its socket closes
+            if not await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+                return False
+            await asyncio.sleep(0.05)
+        return True
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def small(db_url: str) -> Any:
+    db = Database(db_url, pool_size=2, max_overflow=0)
+    checkouts: list[int] = []
+    event.listen(db.engine.sync_engine, "checkout", lambda *_: checkouts.append(1))
+    yield db, checkouts
+    await db.dispose()
+
+
+async def test_hot_reads_use_one_connection_outside_the_pool(small: Any) -> None:
+    db, checkouts = small
+    first = await _pid(db)
+    assert len(checkouts) == 1  # taken from the pool once (set up by its connect events), then detached
+    for _ in range(5):
+        assert await _pid(db) == first
+    assert len(checkouts) == 1
+    pool = db.engine.sync_engine.pool
+    assert pool.checkedout() == 0  # the pool's slot was given back: its size still serves the others
+    async with db.engine.connect() as conn:
+        other = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    assert other != first
+
+
+async def test_a_read_that_finds_it_busy_goes_through_the_pool(small: Any) -> None:
+    db, _ = small
+    pinned = await _pid(db)
+    rows = await asyncio.gather(SLOW_PID.first(db.engine, {}), PID.first(db.engine, {}))
+    assert rows[0] is not None and rows[1] is not None
+    assert rows[0][0] == pinned and rows[1][0] != pinned
+    assert await _pid(db) == pinned  # still pinned afterwards
+    assert db.engine.sync_engine.pool.checkedout() == 0
+
+
+async def test_a_connection_the_server_closed_costs_no_read(small: Any) -> None:
+    """A server restart or an idle timeout closes the pinned connection: the read that meets it is
+    served by the pool (which checks its own), and the next one pins a new connection."""
+    db, _ = small
+    old = await _pid(db)
+    await _kill(old)
+    await asyncio.sleep(0.1)
+    served = await _pid(db)  # no error
+    assert served != old
+    again = await _pid(db)
+    assert again != old and await _pid(db) == again
+
+
+async def test_a_cancelled_read_cuts_the_connection_off(small: Any) -> None:
+    """A read cancelled mid-statement leaves the connection's state unknown: it is never used again."""
+    db, _ = small
+    old = await _pid(db)
+    task = asyncio.ensure_future(SLOW_PID.first(db.engine, {}))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not await _alive(old)
+    assert await _pid(db) != old
+
+
+async def test_a_failed_statement_cuts_the_connection_off(small: Any) -> None:
+    db, _ = small
+    old = await _pid(db)
+    broken = HotSelect(select(func.pg_backend_pid() / 0))
+    with pytest.raises(Exception, match="division by zero"):
+        await broken.first(db.engine, {})
+    assert not await _alive(old)
+    assert await _pid(db) != old
+
+
+async def test_an_idle_pinned_connection_is_replaced_by_a_checked_one(
+    small: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, checkouts = small
+    old = await _pid(db)
+    monkeypatch.setitem(db_session.IDLE_PING_SECONDS, "value", 0.0)  # every connection counts as idle
+    new = await _pid(db)
+    assert new != old and len(checkouts) == 2
+    assert not await _alive(old)  # closed, not left behind
+
+
+async def test_disposing_of_the_engine_closes_it(db_url: str) -> None:
+    db = Database(db_url, pool_size=1, max_overflow=0)
+    pid = await _pid(db)
+    await db.dispose()
+    assert not await _alive(pid)
+    assert db.engine.sync_engine not in hot._PINNED
