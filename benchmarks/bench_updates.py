@@ -117,21 +117,22 @@ def instrument(engine: Any, redis: Any) -> None:
         count_pg_round_trips()
     if redis is None:
         return
-    from redis.asyncio.client import Pipeline, Redis
+    from redis.asyncio.client import Pipeline
 
-    plain = Redis.execute_command
+    # Commands sent on any connection (the pool's, and the one the throttle holds), pipelines apart.
+    conn_class = redis.connection_pool.connection_class
+    plain = conn_class.send_command
     piped = Pipeline.execute
 
-    async def execute_command(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if not isinstance(self, Pipeline):
-            _count("redis")
+    async def send_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _count("redis")
         return await plain(self, *args, **kwargs)
 
     async def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
         _count("redis", len(self.command_stack))
         return await piped(self, *args, **kwargs)
 
-    Redis.execute_command = execute_command  # type: ignore[method-assign]
+    conn_class.send_command = send_command
     Pipeline.execute = execute  # type: ignore[method-assign]
 
 

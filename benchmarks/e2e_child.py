@@ -67,20 +67,21 @@ def _count_pg_round_trips() -> None:
 
 
 def _count_redis() -> None:
-    from redis.asyncio.client import Pipeline, Redis
+    """Commands sent on any connection (the pool's, and the one the throttle holds), pipelines apart."""
+    from redis.asyncio.client import Pipeline
+    from redis.asyncio.connection import Connection
 
-    plain_cmd, piped = Redis.execute_command, Pipeline.execute
+    plain_send, piped = Connection.send_command, Pipeline.execute
 
-    async def execute_command(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if not isinstance(self, Pipeline):
-            WORK.labels("redis").inc()
-        return await plain_cmd(self, *args, **kwargs)
+    async def send_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        WORK.labels("redis").inc()
+        return await plain_send(self, *args, **kwargs)
 
     async def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
         WORK.labels("redis").inc(len(self.command_stack))
         return await piped(self, *args, **kwargs)
 
-    Redis.execute_command = execute_command  # type: ignore[method-assign]
+    Connection.send_command = send_command  # type: ignore[method-assign]
     Pipeline.execute = execute  # type: ignore[method-assign]
 
 

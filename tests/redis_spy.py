@@ -22,18 +22,23 @@ def redis_of(harness: Harness) -> Any:
 
 @contextlib.contextmanager
 def redis_commands(redis: Any, events: list[str]) -> Iterator[None]:
-    """Append each command's name to ``events`` when it is sent and ``ANSWERED`` when its reply is in."""
-    plain = redis.execute_command
+    """Append each command's name to ``events`` when it is sent and ``ANSWERED`` when its reply is in,
+    on the client's connections (the pool's and the one the throttle holds: services/ratelimit.py)."""
+    cls = redis.connection_pool.connection_class
+    send, read = cls.send_command, cls.read_response
 
-    async def traced(*args: Any, **kwargs: Any) -> Any:
+    async def traced_send(self: Any, *args: Any, **kwargs: Any) -> Any:
         events.append(str(args[0]))
+        return await send(self, *args, **kwargs)
+
+    async def traced_read(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return await plain(*args, **kwargs)
+            return await read(self, *args, **kwargs)
         finally:
             events.append(ANSWERED)
 
-    redis.execute_command = traced
+    cls.send_command, cls.read_response = traced_send, traced_read
     try:
         yield
     finally:
-        del redis.execute_command
+        cls.send_command, cls.read_response = send, read
