@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from sigmatrade.services import ratelimit
 from sigmatrade.services.ratelimit import Check, RedisCounter, admit
 from tests.conftest import REDIS_URL
 
@@ -83,18 +84,63 @@ async def test_a_script_redis_lost_is_loaded_again(counted: Any) -> None:
     assert await redis.zcard(counter._prefix + "updates:1") == 2
 
 
-async def test_a_connection_killed_by_the_server_costs_no_verdict(counted: Any) -> None:
-    counter, redis, _ = counted
-    assert (await admit(counter, _check("tap:1")))[0] == "ok"
+async def _kill_held(counter: RedisCounter, redis: Any) -> None:
     name = f"held-{uuid.uuid4().hex[:6]}"
     await counter._held.send_command("CLIENT", "SETNAME", name)
     assert await counter._held.read_response() in (b"OK", "OK")
     clients = await redis.client_list()
-    held_id = next(c["id"] for c in clients if c.get("name") == name)
-    await redis.client_kill_filter(_id=held_id)
-    assert (await admit(counter, _check("tap:2")))[0] == "ok"  # no error: served again
+    await redis.client_kill_filter(_id=next(c["id"] for c in clients if c.get("name") == name))
+
+
+async def test_an_idle_connection_killed_by_the_server_costs_no_verdict(
+    counted: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis restarted (or closed the connection) while the bot was quiet: the readiness check before
+    the next command connects again; no update fails."""
+    counter, redis, _ = counted
+    assert (await admit(counter, _check("tap:1")))[0] == "ok"
+    await _kill_held(counter, redis)
+    monkeypatch.setattr(ratelimit, "HELD_READY_CHECK_SECONDS", 0.0)  # every use counts as after a pause
+    assert (await admit(counter, _check("tap:2")))[0] == "ok"
     assert (await admit(counter, _check("tap:3")))[0] == "ok"
     assert await redis.zcard(counter._prefix + "updates:1") == 3
+
+
+async def test_a_connection_killed_while_in_use_fails_one_call_then_recovers(counted: Any) -> None:
+    """Killed a moment after its last use (as a pooled connection used a moment ago is not checked):
+    the command goes out and its reply never comes, so that one call fails, as the client's does."""
+    from redis.exceptions import ConnectionError
+
+    counter, redis, _ = counted
+    assert (await admit(counter, _check("tap:1")))[0] == "ok"
+    await _kill_held(counter, redis)
+    with pytest.raises(ConnectionError):
+        await admit(counter, _check("tap:2"))
+    assert (await admit(counter, _check("tap:3")))[0] == "ok"
+
+
+async def test_a_reply_lost_after_the_script_ran_is_never_a_double_tap(
+    counted: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis ran the script (the tap key is set) but the reply was lost: the call fails as the client's
+    would; run again, the script would have answered this update's own first press as a double tap."""
+    from redis.asyncio.connection import Connection
+    from redis.exceptions import ConnectionError
+
+    counter, _, _ = counted
+    assert (await admit(counter, _check(None)))[0] == "ok"  # the script loaded, the connection held
+    plain, armed = Connection.read_response, [True]
+
+    async def lossy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        reply = await plain(self, *args, **kwargs)
+        if armed and armed.pop():
+            await self.disconnect(nowait=True)
+            raise ConnectionError("Connection closed by server.")
+        return reply
+
+    monkeypatch.setattr(Connection, "read_response", lossy)
+    with pytest.raises(ConnectionError):
+        await admit(counter, _check("tap:1:confirm"))
 
 
 async def test_a_cancelled_call_leaves_no_reply_for_the_next(counted: Any) -> None:

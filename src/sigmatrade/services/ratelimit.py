@@ -183,6 +183,9 @@ ADMIT_OUTCOMES = ("double_tap", "muted", "limited", "ok")
 
 
 _POOL = object()  # ``_admit_held``: the client's pool serves this call
+# The held connection unused this long gets the pool's readiness check before its next command (as a
+# pooled PostgreSQL connection gets its ping: db/session.py, IDLE_PING_SECONDS).
+HELD_READY_CHECK_SECONDS = 10.0
 
 
 class RedisCounter:
@@ -191,10 +194,14 @@ class RedisCounter:
     ``admit`` (every update's round trip) is sent on one connection the counter holds out of the
     client's pool, straight to the connection: the client's command path (a pool check-out with its
     readiness probe, the script wrapper, the release) cost about 0.1 ms of CPU per update. One call uses
-    it at a time; a call that finds it busy goes through the pool. Its failures are the client's
-    own: an error or a cancelled read disconnects it (the next call connects again), a script Redis does
-    not have yet (NOSCRIPT: it did not run) or a lost connection sends that call through the pool, which
-    loads the script or retries as the client is configured. Closing the client closes it too."""
+    it at a time; a call that finds it busy goes through the pool. Unused for
+    ``HELD_READY_CHECK_SECONDS``, it gets the pool's readiness check first (a Redis restart meanwhile
+    costs no update). A call goes through the pool instead only when the script surely did not run:
+    the connection failed before the command was written, or Redis answered NOSCRIPT (the client loads
+    the script). A read that fails after the command went out is raised, as the client raises it: the
+    script may have run, and a second run would see this update's own double-tap key. An error or a
+    cancelled read disconnects it (redis-py's rule: no late reply is read as the next call's); the next
+    call connects again. Closing the client closes it too."""
 
     def __init__(self, redis: Any, prefix: str = "sigmatrade:rl:") -> None:
         self._redis = redis
@@ -204,6 +211,7 @@ class RedisCounter:
         self._admit = redis.register_script(_ADMIT)
         self._held: Any = None  # the connection ``admit`` uses (checked out of the client's pool)
         self._held_loop: asyncio.AbstractEventLoop | None = None
+        self._held_used_at = 0.0  # on the loop's clock
         self._held_busy = False
 
     async def _window(self, key: str, window: float) -> tuple[int, float | None]:
@@ -291,11 +299,24 @@ class RedisCounter:
                     self._held = None
                 self._held = await pool.get_connection()
                 self._held_loop = loop
+            elif loop.time() - self._held_used_at >= HELD_READY_CHECK_SECONDS:
+                # Unused for a while (Redis may have restarted or closed it): the pool's readiness check,
+                # which connects again if the socket is closed or has unread data. Nothing is sent yet.
+                try:
+                    await pool.ensure_connection(self._held)
+                except (ConnectionError, TimeoutError, OSError):
+                    return _POOL
+            self._held_used_at = loop.time()
             try:
                 await self._held.send_command("EVALSHA", self._admit.sha, len(keys), *keys, *args)
+            except (ConnectionError, TimeoutError):
+                return _POOL  # not sent (the write failed): the script did not run
+            try:
                 return await self._held.read_response()
-            except (NoScriptError, ConnectionError, TimeoutError):
-                return _POOL
+            except NoScriptError:
+                return _POOL  # Redis does not have the script (it did not run): the client loads it
+            # Any other failure of the read is raised, as the client raises it (it disconnected): the
+            # script may have run, and running it again would turn this update into its own double tap.
         finally:
             self._held_busy = False
 
