@@ -140,6 +140,15 @@ async def test_a_hot_read_inside_a_write_transaction_is_refused(db: Database) ->
     assert db.engine.sync_engine.pool.checkedout() == 0
 
 
+async def test_a_hot_read_inside_a_write_transaction_is_refused_after_reads_outside_it(db: Database) -> None:
+    """The same once hot reads have run (on PostgreSQL they then use their own pinned connection, which
+    no check-out guards): a read inside the unit still takes the pool path, and the guard refuses it."""
+    await user_and_admin(db.engine, 7595)
+    with pytest.raises(SecondConnectionInUnit):
+        async with db.transaction():
+            await user_and_admin(db.engine, 7596)
+
+
 async def test_the_deposits_screen_reads_the_same_facts_as_the_activation_check(db: Database) -> None:
     """The Deposits screen's one hot read and the activation check's reads in a unit agree: flags,
     every deposit's level and status, and the verified, unbanned direct referrals (not deeper ones)."""

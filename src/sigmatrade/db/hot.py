@@ -13,24 +13,21 @@ matters of SQLAlchemy and drops the rest:
   for the one statement, no lock, nothing written.
 
 On PostgreSQL the reads go to one connection kept out of the pool for them (``_Pinned``: taken from
-the pool, set up by its connect events, then detached from it), so the pool's check-out and check-in
-(about 0.1-0.2 ms of CPU per read) are not paid per update. Only one read uses it at a time; a read
-that finds it busy, or runs inside a write unit (the second-connection guard sees pool check-outs),
-goes through the pool as before. Like a pooled connection it is replaced after ``IDLE_PING_SECONDS``
-unused (the fresh check-out is pinged), a connection lost under it sends that read through the pool,
-and any other failure or a cancelled read closes it (its state is unknown). Disposing of the engine
-closes it; one more server connection per process than the pool's own.
-
-Only single-statement reads; a write never goes this way. ``detached`` turns a slice of the row into a
-mapped instance in the state an expunged, freshly loaded object has.
+the pool, set up by its connect events, then detached from it, kept on the engine), so the pool's
+check-out and check-in (about 0.1-0.2 ms of CPU per read) are not paid per update. Only one read uses
+it at a time; a read that finds it busy, or runs inside a write unit (the second-connection guard sees
+pool check-outs), goes through the pool as before. A read is side-effect free, so it needs no ping
+before use: if the server closed the connection (a restart, an idle timeout) the read that meets it
+goes through the pool, invalidated first as SQLAlchemy does on a disconnect, and no update fails for
+it. Any other failure or a cancelled read is raised and cuts the connection off (its state is
+unknown); the next read takes a new one. Disposing of the engine closes it. Cost: one more server
+connection per process than the pool's own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -41,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.util import greenlet_spawn
 
-from sigmatrade.db.session import IDLE_PING_SECONDS, holds_unit
+from sigmatrade.db.session import holds_unit
 
 T = TypeVar("T")
 Processor = Callable[[Any], Any] | None
@@ -158,7 +155,7 @@ class HotSelect:
         self, engine: AsyncEngine, compiled: _Compiled, arguments: list[Any]
     ) -> list[tuple[Any, ...]] | None:
         """The rows read on the pinned connection; None when the pool must serve the read (the pinned
-        connection is busy, or was lost under this read)."""
+        connection is busy, or the server closed it under this read)."""
         pinned = await _pin(engine)
         if pinned is None:
             return None
@@ -166,13 +163,18 @@ class HotSelect:
             raw = await self._fetch(pinned.driver, engine.dialect, compiled, arguments)
         except BaseException as error:
             _drop(engine.sync_engine, pinned)
-            if _closed_under_read(error):
-                return None  # closed by the server (a restart, an idle timeout): the pool checks its own
+            if _closed_under_read(error, pinned):
+                # As SQLAlchemy does on a disconnect: the server restarted under every connection, so the
+                # pooled ones made before now are replaced at their next check-out, this read's included.
+                engine.sync_engine.pool._invalidate(pinned.fairy, error, _checkin=False)
+                return None
             raise
         finally:
             pinned.busy = False
-            pinned.used_at = time.monotonic()
         return [compiled.row(r) for r in raw]
+
+
+_ATTR = "sigmatrade_pinned"  # on the sync Engine: the pinned connection lives and dies with its engine
 
 
 @dataclass
@@ -181,8 +183,8 @@ class _Pinned:
 
     fairy: Any  # a detached pool connection; None while it is being taken
     loop: asyncio.AbstractEventLoop
-    used_at: float
     busy: bool = True
+    disposed: bool = False  # the engine was disposed while it was being taken
 
     @property
     def driver(self) -> Any:
@@ -190,45 +192,37 @@ class _Pinned:
         return self.fairy.dbapi_connection.driver_connection
 
 
-_PINNED: weakref.WeakKeyDictionary[Any, _Pinned] = weakref.WeakKeyDictionary()  # by sync Engine
-
-
 async def _pin(engine: AsyncEngine) -> _Pinned | None:
     """The pinned connection, marked busy for the caller; None when another read has it."""
     sync_engine = engine.sync_engine
     loop = asyncio.get_running_loop()
-    now = time.monotonic()
-    old = _PINNED.get(sync_engine)
+    old: _Pinned | None = getattr(sync_engine, _ATTR, None)
     if old is not None:
         if old.busy:
             return None
-        if old.loop is loop and now - old.used_at < IDLE_PING_SECONDS["value"]:
+        if old.loop is loop:
             old.busy = True
             return old
-    # Registered before the first await: a concurrent read sees it busy and takes the pool meanwhile.
-    pinned = _PINNED[sync_engine] = _Pinned(None, loop, now)
-    try:
-        if old is not None:
-            await _close(old)
-        fairy = await engine.raw_connection()  # a pinged connection if it sat idle in the pool
-        fairy.detach()
-    except BaseException:
-        if _PINNED.get(sync_engine) is pinned:
-            del _PINNED[sync_engine]
-        raise
+        _terminate(old)  # another event loop's (tests): it cannot be awaited here
+    # Registered before the first await: a concurrent read sees it busy and takes the pool meanwhile,
+    # and a dispose meanwhile marks it.
     if not event.contains(sync_engine, "engine_disposed", _on_disposed):
         event.listen(sync_engine, "engine_disposed", _on_disposed)
+    pinned = _Pinned(None, loop)
+    setattr(sync_engine, _ATTR, pinned)
+    try:
+        fairy = await engine.raw_connection()  # set up by the pool's connect events; pinged if idle
+        fairy.detach()
+    except BaseException:
+        if getattr(sync_engine, _ATTR, None) is pinned:
+            delattr(sync_engine, _ATTR)
+        raise
     pinned.fairy = fairy
-    return pinned
-
-
-async def _close(pinned: _Pinned) -> None:
-    """Close it as the pool closes a connection (another loop's is cut off: it cannot be awaited here)."""
-    if pinned.loop is asyncio.get_running_loop():
+    if pinned.disposed:
         with contextlib.suppress(Exception):
-            await greenlet_spawn(pinned.fairy.close)
-    else:
-        _terminate(pinned)
+            await greenlet_spawn(fairy.close)
+        return None
+    return pinned
 
 
 def _terminate(pinned: _Pinned) -> None:
@@ -238,36 +232,45 @@ def _terminate(pinned: _Pinned) -> None:
 
 def _drop(sync_engine: Any, pinned: _Pinned) -> None:
     """A failed or cancelled read: the connection's state is unknown, cut it off."""
-    if _PINNED.get(sync_engine) is pinned:
-        del _PINNED[sync_engine]
+    if getattr(sync_engine, _ATTR, None) is pinned:
+        delattr(sync_engine, _ATTR)
     _terminate(pinned)
 
 
 def _on_disposed(sync_engine: Any) -> None:
     """The engine is disposed: close the pinned connection with the pool's (``AsyncEngine.dispose`` runs
-    this in SQLAlchemy's greenlet, where the driver's close can be awaited); one in use is cut off."""
-    pinned = _PINNED.pop(sync_engine, None)
-    if pinned is None or pinned.fairy is None:
+    this in SQLAlchemy's greenlet, where the driver's close can be awaited); one in use is cut off, one
+    being taken is closed when it arrives."""
+    pinned: _Pinned | None = getattr(sync_engine, _ATTR, None)
+    if pinned is None:
         return
-    if pinned.busy:
+    delattr(sync_engine, _ATTR)
+    if pinned.fairy is None:
+        pinned.disposed = True
+    elif pinned.busy:
         _terminate(pinned)
-        return
-    try:
-        pinned.fairy.close()
-    except Exception:
-        _terminate(pinned)
+    else:
+        try:
+            pinned.fairy.close()
+        except Exception:
+            _terminate(pinned)
 
 
-def _closed_under_read(error: BaseException) -> bool:
-    """The pinned connection was closed by the server or the network, not refused by a statement."""
+def _closed_under_read(error: BaseException, pinned: _Pinned) -> bool:
+    """The pinned connection was closed by the server or the network, not refused by a statement (a
+    cancelled statement, a client-side data error and the like are raised as the pool path raises them)."""
     from asyncpg import exceptions
 
-    lost = (
-        exceptions.PostgresConnectionError,
-        exceptions.OperatorInterventionError,
-        exceptions.InterfaceError,
+    closed = (
+        exceptions.PostgresConnectionError,  # the connection was lost mid-statement
+        exceptions.AdminShutdownError,  # terminated: a shutdown, pg_terminate_backend, idle timeouts
+        exceptions.CrashShutdownError,
+        exceptions.CannotConnectNowError,
+        OSError,
     )
-    return isinstance(error, (*lost, OSError))
+    if isinstance(error, closed):
+        return True
+    return isinstance(error, exceptions.InterfaceError) and pinned.driver.is_closed()
 
 
 def _connection_lost(dialect: Dialect, error: BaseException) -> bool:
