@@ -15,7 +15,9 @@ same machine speed: the floor.
     BENCH_REDIS_URL=redis://127.0.0.1:6379/0 make bench-e2e
     BENCH_ROUNDS=600 ...                             # updates measured (default 400)
     BENCH_PYSPY_OUT=/tmp/stacks.txt ...              # sample the real process with py-spy (collapsed stacks)
-    BENCH_E2E_JOBS=1 ...                             # also: jobs every second vs jobs off (p99 added by jobs)
+    BENCH_E2E_JOBS=1 ...                             # also: jobs every second vs jobs off (p99 added by jobs),
+                                                     # both up at once, driven alternately (PostgreSQL: a
+                                                     # second database <name>_quiet; Redis: the next db)
     BENCH_STALLS_OUT=/tmp/stalls ...                 # event-loop steps over 0.5 ms by task, per process
     BENCH_STARTUP_OUT=/tmp/startup ...               # start-up timeline (seconds, RSS) per process
 
@@ -229,18 +231,31 @@ BUSY_JOBS = {
 }
 
 
-async def run_real(
+@dataclass
+class Real:
+    """A started ``sigmatrade run`` with its own emulator and chain."""
+
+    run: Run
+    proc: asyncio.subprocess.Process
+    emu: BotApiEmulator
+    chain: LocalChain
+    http_port: int
+    stderr_path: Path
+    stderr_file: Any
+
+
+async def start_real(
     url: str,
     redis_url: str | None,
-    rounds: int,
-    workdir: Path,
+    home: Path,
     *,
     name: str = "sigmatrade run",
     args: tuple[str, ...] = (),
     extra_env: dict[str, str] | None = None,
-    floor: Floor | None = None,
-) -> Run:
+) -> Real:
+    """A fresh database, then the process up (start-up and idle RSS recorded); its files under ``home``."""
     run = Run(name)
+    os.makedirs(home, exist_ok=True)
     # Job intervals from the environment are seeded into the settings when the database is prepared.
     saved = {k: os.environ.get(k) for k in (extra_env or {})}
     os.environ.update(extra_env or {})
@@ -254,7 +269,8 @@ async def run_real(
                 os.environ[key] = value
     chain = await LocalChain().start()
     emu = await BotApiEmulator().start()
-    proc: asyncio.subprocess.Process | None = None
+    stderr_path = home / "stderr.txt"
+    stderr_file = stderr_path.open("wb")
     try:
         token = await chain.deploy_token()
         http_port = free_port()
@@ -275,50 +291,135 @@ async def run_real(
             "HTTP_PORT": str(http_port),
             "LOG_LEVEL": "INFO",
             "LOG_FORMAT": "json",
-            "LOG_FILE": str(workdir / "sigmatrade.log"),
-            "DATA_DIR": str(workdir),
-            "BACKUP_DIR": str(workdir / "backups"),
+            "LOG_FILE": str(home / "sigmatrade.log"),
+            "DATA_DIR": str(home),
+            "BACKUP_DIR": str(home / "backups"),
             # The code of the tree this bench lives in, whatever an editable install points at (a
             # second checkout's bench otherwise measured the first checkout's code).
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])),
             **(extra_env or {}),
         }
         started = time.monotonic()
-        stderr_path = workdir / "stderr.txt"
-        stderr_file = stderr_path.open("wb")
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             str(ROOT / "benchmarks" / "e2e_child.py"),
             *args,
-            cwd=str(workdir),
+            cwd=str(home),
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=stderr_file,  # a file, not a pipe: an unread pipe would block the bot's writes
         )
+    except BaseException:
+        stderr_file.close()
+        await emu.stop()
+        await chain.stop()
+        raise
+    real = Real(run, proc, emu, chain, http_port, stderr_path, stderr_file)
+    try:
         await wait_first_poll(emu, proc, run, started)
         await asyncio.sleep(3)
         run.rss = psutil.Process(proc.pid).memory_info().rss
-        before = await scrape(http_port)
-        spy = await start_py_spy(proc.pid)
+    except BaseException:
+        await stop_real(real)
+        raise
+    return real
+
+
+async def stop_real(real: Real) -> None:
+    proc = real.proc
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGCONT)  # if it was stopped (the jobs comparison)
+    await stop_process(proc)
+    real.stderr_file.close()
+    if proc.returncode not in (0, None):
+        print(real.stderr_path.read_text(errors="replace")[-2000:], file=sys.stderr)
+    await real.emu.stop()
+    await real.chain.stop()
+
+
+async def run_real(
+    url: str, redis_url: str | None, rounds: int, home: Path, *, floor: Floor | None = None
+) -> Run:
+    real = await start_real(url, redis_url, home)
+    run = real.run
+    try:
+        before = await scrape(real.http_port)
+        spy = await start_py_spy(real.proc.pid)
         t0 = time.monotonic()
-        await drive(emu, run, rounds, floor)
+        await drive(real.emu, run, rounds, floor)
         run.window = time.monotonic() - t0
         await stop_py_spy(spy)
-        after = await scrape(http_port)
+        after = await scrape(real.http_port)
         run.work = {k: after.get(k, 0) - before.get(k, 0) for k in after}
         await asyncio.sleep(min(run.window, 30))  # an idle window: what the jobs alone do
-        idle = await scrape(http_port)
+        idle = await scrape(real.http_port)
         scale = run.window / min(run.window, 30)
         run.idle_work = {k: (idle.get(k, 0) - after.get(k, 0)) * scale for k in idle}
     finally:
-        if proc is not None:
-            await stop_process(proc)
-            stderr_file.close()
-            if proc.returncode not in (0, None):
-                print(stderr_path.read_text(errors="replace")[-2000:], file=sys.stderr)
-        await emu.stop()
-        await chain.stop()
+        await stop_real(real)
     return run
+
+
+async def run_jobs_pair(url: str, redis_url: str | None, rounds: int, workdir: Path) -> tuple[Run, Run]:
+    """Jobs every second against jobs off: both processes up at once (each with its own database and
+    Redis database) and driven step by step alternately, as the floor is, so both are measured at the
+    same machine speed. The busy process is stopped (SIGSTOP) while the quiet one handles its step, so
+    its jobs never take the quiet one's CPU; the jobs that fell due meanwhile start as soon as it
+    resumes, i.e. at its own next update more often than in service: the comparison errs against us."""
+    quiet_url = await second_database(url, workdir)
+    quiet_redis = second_redis(redis_url)
+    busy = await start_real(url, redis_url, workdir / "busy", name="jobs every second", extra_env=BUSY_JOBS)
+    try:
+        quiet = await start_real(
+            quiet_url, quiet_redis, workdir / "quiet", name="jobs off", args=("--no-jobs",)
+        )
+        try:
+            busy_plan = await warm_up(busy.emu, busy.run, rounds)
+            quiet_plan = await warm_up(quiet.emu, quiet.run, rounds)
+            for busy_step, quiet_step in zip(busy_plan, quiet_plan, strict=True):
+                await measure(busy.emu, busy.run, *busy_step)
+                busy.proc.send_signal(signal.SIGSTOP)
+                try:
+                    await measure(quiet.emu, quiet.run, *quiet_step)
+                finally:
+                    busy.proc.send_signal(signal.SIGCONT)
+        finally:
+            await stop_real(quiet)
+    finally:
+        await stop_real(busy)
+    return busy.run, quiet.run
+
+
+async def second_database(url: str, workdir: Path) -> str:
+    """The quiet process's database beside ``url``: a SQLite file, or a PostgreSQL database
+    ``<name>_quiet`` on the same server (created if missing)."""
+    if not url.startswith("postgresql"):
+        return f"sqlite+aiosqlite:///{workdir / 'quiet.db'}"
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_quiet"
+    server = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with server.connect() as conn:
+            exists = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await server.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def second_redis(redis_url: str | None) -> str | None:
+    """The quiet process's Redis database: the next database number on the same server."""
+    if redis_url is None:
+        return None
+    base, _, number = redis_url.rpartition("/")
+    if not number.isdigit() or "//" not in base:
+        return redis_url.rstrip("/") + "/1"
+    return f"{base}/{int(number) + 1}"
 
 
 async def start_py_spy(pid: int) -> asyncio.subprocess.Process | None:
@@ -455,15 +556,11 @@ async def main() -> int:
         print(f"(log file: {size / 1024:.0f} KiB of JSON lines)")
     report(real, floor, backend + ", jobs on, chain runtime on anvil, JSON log file")
     if os.environ.get("BENCH_E2E_JOBS"):
-
-        def fresh(name: str) -> str:  # PostgreSQL is emptied by each run; SQLite gets a new file
-            return url if url.startswith("postgresql") else f"sqlite+aiosqlite:///{workdir / name}"
-
-        busy = await run_real(
-            fresh("busy.db"), redis_url, rounds, workdir, name="jobs every second", extra_env=BUSY_JOBS
-        )
-        quiet = await run_real(
-            fresh("quiet.db"), redis_url, rounds, workdir, name="jobs off", args=("--no-jobs",)
+        busy, quiet = await run_jobs_pair(
+            url if url.startswith("postgresql") else f"sqlite+aiosqlite:///{workdir / 'busy.db'}",
+            redis_url,
+            rounds,
+            workdir,
         )
         report_jobs(busy, quiet)
     return 0
@@ -472,7 +569,8 @@ async def main() -> int:
 def report_jobs(busy: Run, quiet: Run) -> None:
     """What running jobs add to the updates handled at the same time (goal: at most 1 ms on p99)."""
     print(
-        "jobs running during the updates (monitor, payment processor and retries, performance report every 1 s):"
+        "jobs running during the updates (monitor, payment processor and retries, performance report every 1 s),"
+        " against jobs off, driven alternately (the busy process stopped during the other's steps):"
     )
     print("delivery -> first reply (ms)      p50      p90      p99")
     for run in (busy, quiet):
