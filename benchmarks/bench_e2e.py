@@ -20,7 +20,6 @@ same machine speed: the floor.
                                                      # second database <name>_quiet; Redis: the next db)
     BENCH_STALLS_OUT=/tmp/stalls ...                 # event-loop steps over 0.5 ms by task, per process
     BENCH_STARTUP_OUT=/tmp/startup ...               # start-up timeline (seconds, RSS) per process
-    BENCH_PIN_CPUS=1 ...                             # the bench on one CPU, both bots on another
 
 Work per update is counted inside the real process (benchmarks/e2e_child.py exports the counters on its
 /metrics): SQL statements, transactions, PostgreSQL round trips, Redis commands; it includes what
@@ -310,7 +309,6 @@ async def start_real(
             stdout=asyncio.subprocess.DEVNULL,
             stderr=stderr_file,  # a file, not a pipe: an unread pipe would block the bot's writes
         )
-        pin_cpu(proc.pid, bot=True)
     except BaseException:
         stderr_file.close()
         await emu.stop()
@@ -447,20 +445,6 @@ async def stop_py_spy(spy: asyncio.subprocess.Process | None) -> None:
     await spy.wait()
 
 
-ALL_CPUS = sorted(os.sched_getaffinity(0))
-
-
-def pin_cpu(pid: int, bot: bool) -> None:
-    """``BENCH_PIN_CPUS=1`` on a machine with 2 CPUs or more: the bench (driver and emulators) on the
-    first, every bot process (ours and the floor) on the second, so both bots run under the same
-    conditions instead of wherever the scheduler happens to place each process at its start."""
-    if os.environ.get("BENCH_PIN_CPUS") != "1":
-        return
-    if len(ALL_CPUS) < 2:
-        return
-    os.sched_setaffinity(pid, {ALL_CPUS[-1]} if bot else {ALL_CPUS[0]})
-
-
 def deployed_env() -> dict[str, str]:
     """Both processes start as installed code does: with compiled bytecode. Some machines set
     PYTHONDONTWRITEBYTECODE, which made every start of ours compile 300 modules (0.3-0.7 s) while the
@@ -489,7 +473,6 @@ async def start_floor(rounds: int) -> Floor:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
-    pin_cpu(proc.pid, bot=True)
     try:
         await wait_first_poll(emu, proc, run, started)
         await asyncio.sleep(3)
@@ -562,7 +545,6 @@ async def main() -> int:
         " + Redis" if redis_url else ""
     )
     compile_sources()
-    pin_cpu(0, bot=False)
     floor_bot = await start_floor(rounds)
     try:
         real = await run_real(url, redis_url, rounds, workdir, floor=floor_bot)
