@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import event, func, select, text
 
@@ -15,6 +14,7 @@ from sigmatrade.db import session as db_session
 from sigmatrade.db.hot import HotSelect
 from sigmatrade.db.session import Database
 from tests.conftest import PG_URL
+from tests.pg_backends import alive, kill
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only (SQLite reads go through the pool)")
 
@@ -26,28 +26,6 @@ async def _pid(db: Database) -> int:
     row = await PID.first(db.engine, {})
     assert row is not None
     return int(row[0])
-
-
-async def _kill(pid: int) -> None:
-    assert PG_URL is not None
-    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
-    finally:
-        await conn.close()
-
-
-async def _alive(pid: int) -> bool:
-    assert PG_URL is not None
-    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        for _ in range(50):  # a closed backend leaves pg_stat_activity a moment after its socket closes
-            if not await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
-                return False
-            await asyncio.sleep(0.05)
-        return True
-    finally:
-        await conn.close()
 
 
 @pytest.fixture
@@ -88,7 +66,7 @@ async def test_a_connection_the_server_closed_costs_no_read(small: Any) -> None:
     served by the pool (which checks its own), and the next one pins a new connection."""
     db, _ = small
     old = await _pid(db)
-    await _kill(old)
+    await kill(old)
     await asyncio.sleep(0.1)
     served = await _pid(db)  # no error
     assert served != old
@@ -105,7 +83,7 @@ async def test_a_cancelled_read_cuts_the_connection_off(small: Any) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert not await _alive(old)
+    assert not await alive(old)
     assert await _pid(db) != old
 
 
@@ -115,7 +93,7 @@ async def test_a_failed_statement_cuts_the_connection_off(small: Any) -> None:
     broken = HotSelect(select(func.pg_backend_pid() / 0))
     with pytest.raises(Exception, match="division by zero"):
         await broken.first(db.engine, {})
-    assert not await _alive(old)
+    assert not await alive(old)
     assert await _pid(db) != old
 
 
@@ -137,8 +115,8 @@ async def test_a_server_restart_costs_no_read(small: Any) -> None:
     old = await _pid(db)
     async with db.engine.connect() as conn:  # a pooled connection, used a moment ago (not pinged)
         pooled = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-    await _kill(old)
-    await _kill(pooled)
+    await kill(old)
+    await kill(pooled)
     await asyncio.sleep(0.1)
     served = await _pid(db)  # no error
     assert served not in (old, pooled)
@@ -162,5 +140,5 @@ async def test_disposing_of_the_engine_closes_it(db_url: str) -> None:
     db = Database(db_url, pool_size=1, max_overflow=0)
     pid = await _pid(db)
     await db.dispose()
-    assert not await _alive(pid)
+    assert not await alive(pid)
     assert getattr(db.engine.sync_engine, hot._ATTR, None) is None

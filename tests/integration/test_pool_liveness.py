@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import exc, text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
@@ -18,6 +17,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sigmatrade.db import session as db_session
 from sigmatrade.db.session import Database
 from tests.conftest import PG_URL
+from tests.pg_backends import kill
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only (SQLite has no server to lose)")
 
@@ -25,15 +25,6 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only (SQLite has 
 async def _backend_pid(db: Database) -> int:
     async with db.engine.connect() as conn:
         return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
-
-
-async def _kill(pid: int) -> None:
-    assert PG_URL is not None
-    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture
@@ -66,7 +57,7 @@ async def test_an_idle_connection_killed_by_the_server_is_replaced_before_use(
     db = Database(db_url, pool_size=1, max_overflow=0)
     try:
         first = await _backend_pid(db)
-        await _kill(first)
+        await kill(first)
         monkeypatch.setitem(db_session.IDLE_PING_SECONDS, "value", 0.0)  # every pooled connection is "idle"
         second = await _backend_pid(db)  # the ping fails, the pool connects again: no error here
         assert second != first
@@ -81,7 +72,7 @@ async def test_a_connection_killed_while_fresh_fails_one_statement_then_the_pool
     db = Database(db_url, pool_size=1, max_overflow=0)
     try:
         first = await _backend_pid(db)
-        await _kill(first)
+        await kill(first)
         with pytest.raises(exc.DBAPIError) as failed:
             await _backend_pid(db)
         assert failed.value.connection_invalidated
@@ -108,7 +99,7 @@ async def test_hot_reads_after_a_server_restart_are_served_and_the_whole_pool_is
         old = {row[0] for row in await asyncio.gather(*(busy.first(db.engine, {}) for _ in range(4)))}
         assert len(old) == 4  # the pinned one and the pool's three
         for backend in old:
-            await _kill(backend)
+            await kill(backend)
         row = await pid.first(db.engine, {})
         assert row is not None and row[0] not in old
         rows = await asyncio.gather(*(busy.first(db.engine, {}) for _ in range(3)))
