@@ -381,18 +381,16 @@ async def run_jobs_pair(url: str, redis_url: str | None, rounds: int, workdir: P
             quiet_url, quiet_redis, workdir / "quiet", name="jobs off", args=("--no-jobs",)
         )
         try:
-            plans = {busy.run.name: await warm_up(busy.emu, busy.run, rounds)}
-            plans[quiet.run.name] = await warm_up(quiet.emu, quiet.run, rounds)
+            sides = [(real, other, await warm_up(real.emu, real.run, rounds)) for real, other in
+                     ((busy, quiet), (quiet, busy))]  # fmt: skip
             for start in range(0, rounds, JOBS_BLOCK):
-                for this, other in ((busy, quiet), (quiet, busy)):
+                for real, other, plan in sides:
                     other.proc.send_signal(signal.SIGSTOP)
-                    this.proc.send_signal(signal.SIGCONT)
+                    real.proc.send_signal(signal.SIGCONT)
                     await asyncio.sleep(JOBS_SETTLE)
-                    for client, action in plans[this.run.name][start : start + JOBS_BLOCK]:
-                        await measure(this.emu, this.run, client, action)
-            busy.proc.send_signal(signal.SIGCONT)
-            quiet.proc.send_signal(signal.SIGCONT)
-        finally:
+                    for client, action in plan[start : start + JOBS_BLOCK]:
+                        await measure(real.emu, real.run, client, action)
+        finally:  # (``stop_real`` resumes a stopped process first)
             await stop_real(quiet)
     finally:
         await stop_real(busy)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sigmatrade.services import ratelimit
+from sigmatrade.db import session as db_session
 from sigmatrade.services.ratelimit import Check, RedisCounter, admit
 from tests.conftest import REDIS_URL
 
@@ -100,7 +100,7 @@ async def test_an_idle_connection_killed_by_the_server_costs_no_verdict(
     counter, redis, _ = counted
     assert (await admit(counter, _check("tap:1")))[0] == "ok"
     await _kill_held(counter, redis)
-    monkeypatch.setattr(ratelimit, "HELD_READY_CHECK_SECONDS", 0.0)  # every use counts as after a pause
+    monkeypatch.setitem(db_session.IDLE_PING_SECONDS, "value", 0.0)  # every use counts as after a pause
     assert (await admit(counter, _check("tap:2")))[0] == "ok"
     assert (await admit(counter, _check("tap:3")))[0] == "ok"
     assert await redis.zcard(counter._prefix + "updates:1") == 3

@@ -117,11 +117,8 @@ def holds_unit(engine: AsyncEngine) -> bool:
 
 
 def _guard_checkouts(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
-
     def _on_checkout(_dbapi: Any, _record: Any, _proxy: Any) -> None:
-        held = _held.get()
-        if held is None or not held.open or held.engine is not sync_engine:
+        if not holds_unit(engine):
             return
         where = current_stack()
         if STRICT["on"]:
@@ -133,7 +130,7 @@ def _guard_checkouts(engine: AsyncEngine) -> None:
 
         get_logger("sigmatrade.db").warning("second_connection_in_unit", stack=where)
 
-    event.listen(sync_engine, "checkout", _on_checkout)
+    event.listen(engine.sync_engine, "checkout", _on_checkout)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

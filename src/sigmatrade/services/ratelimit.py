@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sigmatrade import clock as app_clock
+from sigmatrade.db.session import IDLE_PING_SECONDS
 
 
 def _now() -> float:
@@ -183,9 +184,6 @@ ADMIT_OUTCOMES = ("double_tap", "muted", "limited", "ok")
 
 
 _POOL = object()  # ``_admit_held``: the client's pool serves this call
-# The held connection unused this long gets the pool's readiness check before its next command (as a
-# pooled PostgreSQL connection gets its ping: db/session.py, IDLE_PING_SECONDS).
-HELD_READY_CHECK_SECONDS = 10.0
 
 
 class RedisCounter:
@@ -194,9 +192,9 @@ class RedisCounter:
     ``admit`` (every update's round trip) is sent on one connection the counter holds out of the
     client's pool, straight to the connection: the client's command path (a pool check-out with its
     readiness probe, the script wrapper, the release) cost about 0.1 ms of CPU per update. One call uses
-    it at a time; a call that finds it busy goes through the pool. Unused for
-    ``HELD_READY_CHECK_SECONDS``, it gets the pool's readiness check first (a Redis restart meanwhile
-    costs no update). A call goes through the pool instead only when the script surely did not run:
+    it at a time; a call that finds it busy goes through the pool. Unused for ``IDLE_PING_SECONDS`` (the
+    rule of pooled database connections: db/session.py), it gets the pool's readiness check first (a
+    Redis restart meanwhile costs no update). A call goes through the pool instead only when the script surely did not run:
     the connection failed before the command was written, or Redis answered NOSCRIPT (the client loads
     the script). A read that fails after the command went out is raised, as the client raises it: the
     script may have run, and a second run would see this update's own double-tap key. An error or a
@@ -299,7 +297,7 @@ class RedisCounter:
                     self._held = None
                 self._held = await pool.get_connection()
                 self._held_loop = loop
-            elif loop.time() - self._held_used_at >= HELD_READY_CHECK_SECONDS:
+            elif loop.time() - self._held_used_at >= IDLE_PING_SECONDS["value"]:
                 # Unused for a while (Redis may have restarted or closed it): the pool's readiness check,
                 # which connects again if the socket is closed or has unread data. Nothing is sent yet.
                 try:
