@@ -109,9 +109,21 @@ def _current_cache() -> _UpdateCache | None:
 PREFETCHED = "fsm_prefetched"  # data key: (StorageKey, state, data) read with the user row or the throttle
 
 
+_RECORD = "fsm_update_record"  # data key: ``_update_record``'s answer, found once per update
+
+
 def _update_record(data: dict[str, Any]) -> tuple[Any, BaseStorage, StorageKey] | None:
     """The dispatcher's FSM manager, the storage behind the per-update cache, and the update's FSM key
-    (None when the update has no FSM context or the storage is not the cached one)."""
+    (None when the update has no FSM context or the storage is not the cached one). Found once per
+    update: the throttle, the user read and the user middleware each ask (resolving the context cost
+    about 10 µs each time)."""
+    found = data.get(_RECORD, _MISSING)
+    if found is _MISSING:
+        found = data[_RECORD] = _find_record(data)
+    return found  # type: ignore[no-any-return]
+
+
+def _find_record(data: dict[str, Any]) -> tuple[Any, BaseStorage, StorageKey] | None:
     fsm = getattr(data.get("dispatcher"), "fsm", None)
     bot = data.get("bot")
     storage = getattr(fsm, "storage", None)
