@@ -18,7 +18,8 @@ same machine speed: the floor.
     BENCH_E2E_JOBS=1 ...                             # also: jobs every second vs jobs off (p99 added by jobs),
                                                      # both up at once, in alternating blocks (PostgreSQL:
                                                      # a database <name>_quiet; Redis: the next db)
-    BENCH_STALLS_OUT=/tmp/stalls ...                 # event-loop steps over 0.5 ms by task, per process
+    BENCH_STALLS_OUT=/tmp/stalls ...                 # event-loop steps over 0.5 ms by task and by code, and
+                                                     # the garbage collections, per process
     BENCH_STARTUP_OUT=/tmp/startup ...               # start-up timeline (seconds, RSS) per process
 
 Work per update is counted inside the real process (benchmarks/e2e_child.py exports the counters on its

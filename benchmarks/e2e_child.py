@@ -88,36 +88,76 @@ def _count_redis() -> None:
 def _record_stalls(out: str) -> None:
     """``BENCH_STALLS_OUT=<file>``: every event-loop step longer than 0.5 ms, by task name and coroutine,
     written at exit to ``<file>.<pid>`` (count, total, max, and the steps over 1 ms): what holds the loop
-    while updates wait."""
+    while updates wait. Then the task steps over 1 ms by where they resumed and where they suspended
+    (the code between two awaits that held the loop), and the garbage collections by generation."""
     import asyncio.events
     import atexit
+    import gc
     import time
 
     stats: dict[str, list[float]] = {}
+    spans: dict[str, list[float]] = {}  # "resumed at -> suspended at" of the task steps over 1 ms
+    collections: dict[int, list[float]] = {}
+    collecting = [0.0]
     run = asyncio.events.Handle._run
 
+    def where(coro: Any) -> str:
+        """The innermost frame a task's coroutine chain is suspended in (file:line function)."""
+        frame = None
+        while coro is not None:
+            inner = next(
+                (f for a in ("cr_frame", "ag_frame", "gi_frame") if (f := getattr(coro, a, None))), None
+            )
+            if inner is None:
+                break  # a future or an awaitable without a frame: its awaiter is where the task waits
+            frame = inner
+            coro = next(
+                (c for a in ("cr_await", "ag_await", "gi_yieldfrom") if (c := getattr(coro, a, None))), None
+            )
+        if frame is None:
+            return "(done)"
+        return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno} {frame.f_code.co_name}"
+
     def _run(self: Any) -> None:
+        owner = getattr(self._callback, "__self__", None)
+        task = owner if isinstance(owner, asyncio.Task) else None
+        resumed = where(task.get_coro()) if task is not None else ""
         began = time.perf_counter()
         run(self)
         took = time.perf_counter() - began
         if took > 0.0005:
-            owner = getattr(self._callback, "__self__", None)
-            if isinstance(owner, asyncio.Task):
-                label = f"{owner.get_name()} {owner.get_coro().__qualname__}"  # type: ignore[union-attr]
+            if task is not None:
+                label = f"{task.get_name()} {task.get_coro().__qualname__}"  # type: ignore[union-attr]
+                if took > 0.001:
+                    span = f"{task.get_name()}: {resumed} -> {where(task.get_coro())}"
+                    spans.setdefault(span, []).append(took)
             else:
                 label = getattr(self._callback, "__qualname__", repr(self._callback))
             stats.setdefault(label, []).append(took)
 
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting[0] = time.perf_counter()
+        else:
+            collections.setdefault(info["generation"], []).append(time.perf_counter() - collecting[0])
+
+    def line(took: list[float]) -> str:
+        over = sum(1 for t in took if t > 0.001)
+        return f"{len(took):6d} steps  total {sum(took) * 1000:9.1f} ms  max {max(took) * 1000:6.2f} ms  >1ms {over:5d}"
+
     def dump() -> None:
         with open(f"{out}.{os.getpid()}", "w") as f:
             for label, took in sorted(stats.items(), key=lambda kv: -sum(kv[1])):
-                over = sum(1 for t in took if t > 0.001)
-                f.write(
-                    f"{len(took):6d} steps  total {sum(took) * 1000:9.1f} ms  max {max(took) * 1000:6.2f} ms"
-                    f"  >1ms {over:5d}  {label}\n"
-                )
+                f.write(f"{line(took)}  {label}\n")
+            f.write("\nsteps over 1 ms, where they resumed -> where they suspended:\n")
+            for span, took in sorted(spans.items(), key=lambda kv: -sum(kv[1])):
+                f.write(f"{line(took)}  {span}\n")
+            f.write("\ngarbage collections (a 'step' is a collection):\n")
+            for generation, took in sorted(collections.items()):
+                f.write(f"{line(took)}  generation {generation}\n")
 
     asyncio.events.Handle._run = _run  # type: ignore[method-assign]
+    gc.callbacks.append(on_gc)
     atexit.register(dump)
 
 
