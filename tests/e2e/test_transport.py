@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import aiohttp
 
@@ -84,3 +85,24 @@ async def test_only_one_replica_polls(db_url: str) -> None:
         for replica in replicas:
             await replica.stop()
         await emu.stop()
+
+
+async def test_stopping_ends_the_long_poll_at_once(db_url: str) -> None:
+    """The poller waits in a long poll (5 s in the harness); stopping cancels that call instead of
+    waiting for its answer, and the poller's own task ends with no error."""
+    harness = await Harness(db_url, redis_url=REDIS_URL).start()
+    try:
+        ex = await harness.user(4190, "S", language_code="en").send("/start")
+        assert ex.events
+        assert harness.app is not None and harness.app.poller is not None
+        poller = harness.app.poller
+        for _ in range(100):  # the next long poll is in flight
+            if poller._fetch is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert poller._fetch is not None
+        began = time.monotonic()
+    finally:
+        await harness.stop()
+    assert time.monotonic() - began < 2
+    assert poller._fetch is None

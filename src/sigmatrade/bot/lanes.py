@@ -44,7 +44,7 @@ class UpdateLanes:
         self._workers: dict[int, asyncio.Task[None]] = {}
         self.unfinished: set[int] = set()
         self.finished = 0  # updates finished so far (a poller waits for this to move)
-        self._changed = asyncio.Event()
+        self._finish_waiters: list[asyncio.Future[None]] = []
 
     def submit(self, update: Update) -> asyncio.Future[None]:
         """Queue an update on its user's lane; the future resolves once it was handled."""
@@ -64,9 +64,19 @@ class UpdateLanes:
         """Until an update finishes after ``finished`` was ``since`` (at once if one did), or ``timeout``."""
         if self.finished != since:
             return
-        self._changed.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), timeout)
+        # A bare future and a timer: the poller sets this up right after handing an update to its lane and
+        # before the lane starts, so it is on every update's path (``wait_for`` on an event cost a task
+        # and two more loop steps).
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._finish_waiters.append(waiter)
+        timer = loop.call_later(timeout, _wake, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            with contextlib.suppress(ValueError):
+                self._finish_waiters.remove(waiter)
 
     async def drain(self, grace: float) -> None:
         """Let running lanes finish for up to ``grace`` seconds, then cancel the rest (not confirmed)."""
@@ -92,7 +102,9 @@ class UpdateLanes:
                 if not done.done():
                     done.set_result(None)
                 self.finished += 1
-                self._changed.set()
+                waiters, self._finish_waiters = self._finish_waiters, []
+                for waiter in waiters:
+                    _wake(waiter)
         finally:
             self._workers.pop(key, None)
             if not lane:
@@ -129,3 +141,8 @@ class UpdateLanes:
             running_s=round(time.monotonic() - started, 1),
             waiting_in=awaiting_stack(task),
         )
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

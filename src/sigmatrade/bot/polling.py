@@ -66,9 +66,12 @@ class Poller:
         self._lease_checked = 0.0
         self.has_lease = False
         self.started = asyncio.Event()
+        self._fetch: asyncio.Future[Any] | None = None  # the getUpdates call in flight
 
     def stop(self) -> None:
         self._stop.set()
+        if self._fetch is not None:
+            self._fetch.cancel()  # the long poll in flight ends now (``_get_updates``)
 
     async def _hold_lease(self) -> bool:
         now = time.monotonic()
@@ -150,18 +153,22 @@ class Poller:
         request = GetUpdates(
             offset=offset, timeout=timeout, limit=self.max_in_flight, allowed_updates=ALLOWED_UPDATES
         )
-        fetch = asyncio.ensure_future(self.bot(request, request_timeout=timeout + 10))
-        stop = asyncio.ensure_future(self._stop.wait())
-        try:
-            done, _ = await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stop.cancel()
-        if fetch not in done:
-            fetch.cancel()
-            with contextlib.suppress(BaseException):
-                await fetch
+        if self._stop.is_set():
             return []
-        result = list(fetch.result())
+        # The call runs as a task of its own so that ``stop`` can cancel it alone. Awaited directly (not
+        # raced against a stop event: two more tasks and loop steps between every answer and its updates'
+        # lanes).
+        fetch = self._fetch = asyncio.ensure_future(self.bot(request, request_timeout=timeout + 10))
+        try:
+            answer = await fetch
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if self._stop.is_set() and fetch.cancelled() and not (task is not None and task.cancelling()):
+                return []  # ``stop`` ended the long poll
+            raise
+        finally:
+            self._fetch = None
+        result = list(answer)
         if offset is not None:
             self.offset = offset
             self._known = {uid for uid in self._known if uid >= offset}
