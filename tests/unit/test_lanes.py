@@ -76,3 +76,19 @@ async def test_the_wait_ends_at_the_timeout_and_a_cancelled_wait_leaves_nothing_
     assert not lanes._finish_waiters
     release.set()
     await lanes.drain(1)
+
+
+async def test_an_update_that_ended_is_not_kept_in_aiogram_s_type_cache() -> None:
+    """aiogram caches ``Update.event_type`` for the last 128 updates; evicting the oldest freed its
+    object tree on the next update's path. The lanes empty that cache as each update ends."""
+    cache_info = vars(Update)["event_type"].fget.cache_info
+    seen: list[str] = []
+
+    async def handle(update: Update) -> None:
+        seen.append(update.event_type)
+
+    lanes = UpdateLanes(handle)
+    for update_id in (1, 2, 3):
+        await lanes.submit(_update(update_id, 10 + update_id))
+    assert seen == ["message"] * 3
+    assert cache_info().currsize == 0

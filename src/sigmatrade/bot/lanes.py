@@ -26,6 +26,14 @@ from sigmatrade.logging import awaiting_stack, get_logger
 log = get_logger("sigmatrade.updates")
 Handler = Callable[[Update], Awaitable[Any]]
 
+# aiogram keeps ``Update.event_type`` in an LRU cache of the last 128 updates: the first lookup of each
+# new update evicted the oldest and freed that update's whole object tree on the new update's path
+# (about 20 µs inside the process). Emptied when an update ends, the cache holds only the updates in
+# flight; a lookup it no longer has is recomputed (a few attribute checks).
+_forget_event_types: Callable[[], None] = getattr(
+    getattr(vars(Update).get("event_type"), "fget", None), "cache_clear", lambda: None
+)
+
 
 def lane_key(update: Update) -> int:
     """The user an update belongs to (0 for updates without one: they share a lane)."""
@@ -128,6 +136,7 @@ class UpdateLanes:
         finally:
             timer.cancel()
             request_id_var.reset(token)
+            _forget_event_types()
 
     def _slow(
         self, update_id: int, key: int, rid: str, started: float, task: asyncio.Task[Any] | None

@@ -18,19 +18,8 @@ from sigmatrade.logging import get_logger
 log = get_logger("sigmatrade.updates")
 
 
-def update_type(update: Update) -> str:
-    """aiogram's name of the update's type. Its ``Update.event_type`` is cached by the update's hash,
-    which walks the whole update (10-15 µs a call inside the process): the two types every update of
-    the bot has are told apart here, the rest asked of aiogram."""
-    if update.message is not None:
-        return "message"
-    if update.callback_query is not None:
-        return "callback_query"
-    return update.event_type
-
-
 def describe(update: Update) -> dict[str, Any]:
-    info: dict[str, Any] = {"update_id": update.update_id, "type": update_type(update)}
+    info: dict[str, Any] = {"update_id": update.update_id, "type": update.event_type}
     if update.message is not None:
         msg = update.message
         info["telegram_id"] = msg.from_user.id if msg.from_user else None
