@@ -8,21 +8,7 @@ import time
 from aiogram.types import Update
 
 from sigmatrade.bot.lanes import UpdateLanes
-
-
-def _update(update_id: int, user: int) -> Update:
-    return Update.model_validate(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 0,
-                "chat": {"id": user, "type": "private"},
-                "from": {"id": user, "is_bot": False, "first_name": "U"},
-                "text": "/start",
-            },
-        }
-    )
+from tests.updates import message_update
 
 
 async def test_the_wait_ends_when_an_update_finishes_and_adds_no_task() -> None:
@@ -33,7 +19,7 @@ async def test_the_wait_ends_when_an_update_finishes_and_adds_no_task() -> None:
 
     lanes = UpdateLanes(handle)
     since = lanes.finished
-    lanes.submit(_update(1, 10))
+    lanes.submit(message_update(1, 10))
     waiting = asyncio.ensure_future(lanes.wait_finished(since, 30))
     await asyncio.sleep(0.01)
     # the poller's task, the lane and this test: the wait itself runs no task of its own
@@ -51,7 +37,7 @@ async def test_the_wait_returns_at_once_when_an_update_finished_meanwhile() -> N
 
     lanes = UpdateLanes(handle)
     since = lanes.finished
-    await lanes.submit(_update(1, 10))
+    await lanes.submit(message_update(1, 10))
     began = time.monotonic()
     await lanes.wait_finished(since, 30)
     assert time.monotonic() - began < 0.5
@@ -64,7 +50,7 @@ async def test_the_wait_ends_at_the_timeout_and_a_cancelled_wait_leaves_nothing_
         await release.wait()
 
     lanes = UpdateLanes(handle)
-    lanes.submit(_update(1, 10))
+    lanes.submit(message_update(1, 10))
     began = time.monotonic()
     await lanes.wait_finished(lanes.finished, 0.05)
     assert 0.04 <= time.monotonic() - began < 1
@@ -89,6 +75,6 @@ async def test_an_update_that_ended_is_not_kept_in_aiogram_s_type_cache() -> Non
 
     lanes = UpdateLanes(handle)
     for update_id in (1, 2, 3):
-        await lanes.submit(_update(update_id, 10 + update_id))
+        await lanes.submit(message_update(update_id, 10 + update_id))
     assert seen == ["message"] * 3
     assert cache_info().currsize == 0

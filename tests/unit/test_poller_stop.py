@@ -15,21 +15,7 @@ from aiogram.types import Update
 
 from sigmatrade.bot.lanes import UpdateLanes
 from sigmatrade.bot.polling import Poller
-
-
-def _update(update_id: int) -> Update:
-    return Update.model_validate(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 0,
-                "chat": {"id": 5, "type": "private"},
-                "from": {"id": 5, "is_bot": False, "first_name": "U"},
-                "text": "x",
-            },
-        }
-    )
+from tests.updates import message_update
 
 
 class ScriptedBot:
@@ -80,7 +66,7 @@ async def test_an_answer_that_arrived_before_the_stop_is_handled() -> None:
 
     async def answer(_request: GetUpdates) -> list[Update]:
         asyncio.get_running_loop().call_soon(poller.stop)  # after the call ends, before the poller resumes
-        return [_update(7), _update(8)]
+        return [message_update(7, 5), message_update(8, 5)]
 
     poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
     await asyncio.wait_for(poller.run(), 2)
@@ -110,7 +96,7 @@ async def test_a_cancel_from_outside_after_the_answer_confirms_nothing() -> None
 
     async def answer(_request: GetUpdates) -> list[Update]:
         asyncio.get_running_loop().call_soon(tasks[0].cancel)
-        return [_update(7)]
+        return [message_update(7, 5)]
 
     poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
     tasks.append(asyncio.create_task(poller.run()))

@@ -149,12 +149,12 @@ class Poller:
             self.has_lease = False
 
     async def _get_updates(self, timeout: int) -> list[Update]:
+        if self._stop.is_set():
+            return []
         offset = self.confirmable_offset()
         request = GetUpdates(
             offset=offset, timeout=timeout, limit=self.max_in_flight, allowed_updates=ALLOWED_UPDATES
         )
-        if self._stop.is_set():
-            return []
         # The call runs as a task of its own so that ``stop`` can cancel it alone. Awaited directly (not
         # raced against a stop event: two more tasks and loop steps between every answer and its updates'
         # lanes).

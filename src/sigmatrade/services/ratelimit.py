@@ -194,12 +194,12 @@ class RedisCounter:
     readiness probe, the script wrapper, the release) cost about 0.1 ms of CPU per update. One call uses
     it at a time; a call that finds it busy goes through the pool. Unused for ``IDLE_PING_SECONDS`` (the
     rule of pooled database connections: db/session.py), it gets the pool's readiness check first (a
-    Redis restart meanwhile costs no update). A call goes through the pool instead only when the script surely did not run:
-    the connection failed before the command was written, or Redis answered NOSCRIPT (the client loads
-    the script). A read that fails after the command went out is raised, as the client raises it: the
-    script may have run, and a second run would see this update's own double-tap key. An error or a
-    cancelled read disconnects it (redis-py's rule: no late reply is read as the next call's); the next
-    call connects again. Closing the client closes it too."""
+    Redis restart meanwhile costs no update). A call goes through the pool instead only when the script
+    surely did not run: the connection failed before the command was written, or Redis answered
+    NOSCRIPT (the client loads the script). A read that fails after the command went out is raised, as
+    the client raises it: the script may have run, and a second run would see this update's own
+    double-tap key. An error or a cancelled read disconnects it (redis-py's rule: no late reply is read
+    as the next call's); the next call connects again. Closing the client closes it too."""
 
     def __init__(self, redis: Any, prefix: str = "sigmatrade:rl:") -> None:
         self._redis = redis
