@@ -220,8 +220,10 @@ class Application:
         if self.poller is not None:
             self.poller.stop()
         if self._poll_task is not None:
+            from sigmatrade.bot.polling import STOP_WITHIN
+
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(self._poll_task, 15)
+                await asyncio.wait_for(self._poll_task, STOP_WITHIN)
         if self.scheduler is not None:
             await self.scheduler.stop(grace=30)
         if self._scheduler_task is not None:

@@ -86,8 +86,9 @@ class UpdateLanes:
             with contextlib.suppress(ValueError):
                 self._finish_waiters.remove(waiter)
 
-    async def drain(self, grace: float) -> None:
-        """Let running lanes finish for up to ``grace`` seconds, then cancel the rest (not confirmed)."""
+    async def drain(self, grace: float, cancel_grace: float = 5.0) -> None:
+        """Let running lanes finish for up to ``grace`` seconds, then cancel the rest (not confirmed) and
+        give them up to ``cancel_grace`` seconds to unwind."""
         workers = list(self._workers.values())
         if not workers:
             return
@@ -95,7 +96,7 @@ class UpdateLanes:
         for task in pending:
             task.cancel()
         if pending:
-            await asyncio.wait(pending, timeout=5)
+            await asyncio.wait(pending, timeout=cancel_grace)
             log.warning("updates_cancelled_at_shutdown", count=len(self.unfinished))
 
     async def _drain(self, key: int) -> None:

@@ -21,7 +21,12 @@ import time
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, TelegramServerError
+from aiogram.exceptions import (
+    TelegramConflictError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
@@ -39,7 +44,14 @@ BUSY_REPOLL = 0.2
 # RENEW_EVERY seconds), so a poll longer than TTL - RENEW_EVERY could outlive it while another replica
 # takes it over and polls too (both would get the unconfirmed updates).
 MAX_LONG_POLL = int(leases.TTL - leases.RENEW_EVERY) - 1
-SHUTDOWN_GRACE = 10.0
+SHUTDOWN_GRACE = 10.0  # running updates may finish for this long at shutdown ...
+CANCEL_GRACE = 5.0  # ... and those still running then get this long to unwind their cancellation
+CONFIRM_TIMEOUT = 5  # the final offset confirmation (one getUpdates with timeout 0)
+RELEASE_TIMEOUT = 5.0  # the lease's release (it would expire on its own)
+# The longest the poller's own shutdown can take; whoever stops the poller waits at least this long, or
+# the handled updates' offset would go unconfirmed (and they would be handled again by the next poller).
+STOP_WITHIN = SHUTDOWN_GRACE + CANCEL_GRACE + CONFIRM_TIMEOUT + RELEASE_TIMEOUT + 1
+TRANSIENT = (TelegramNetworkError, TelegramServerError, TelegramConflictError, OSError)
 
 
 class Poller:
@@ -108,9 +120,8 @@ class Poller:
                 busy = bool(self.lanes.unfinished)
                 try:
                     updates = await self._get_updates(0 if busy else self.timeout)
-                except (TelegramNetworkError, TelegramServerError, TelegramConflictError, OSError) as exc:
-                    log.warning("polling_failed", error=str(exc), retry_in=backoff)
-                    await clock.sleep_unless(self._stop, backoff)
+                except Exception as exc:  # the poller outlives any failed poll (``_failed``)
+                    await clock.sleep_unless(self._stop, _failed(exc, backoff))
                     backoff = min(backoff * 2, 30)
                     continue
                 backoff = 0.5
@@ -135,17 +146,18 @@ class Poller:
             self.lanes.submit(update)
 
     async def _shutdown(self) -> None:
-        await self.lanes.drain(SHUTDOWN_GRACE)
+        await self.lanes.drain(SHUTDOWN_GRACE, CANCEL_GRACE)
         if self.has_lease:
             with contextlib.suppress(Exception):
                 offset = self.confirmable_offset()
                 if offset is not None and offset != self.offset:
                     # confirm what was handled before letting another replica poll
-                    await self.bot(
-                        GetUpdates(offset=offset, timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES)
-                    )
+                    confirm = GetUpdates(offset=offset, timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES)
+                    await self.bot(confirm, request_timeout=CONFIRM_TIMEOUT)
             with contextlib.suppress(Exception):
-                await leases.release(self.rt.db, LEASE_NAME, self.rt.replica_id)
+                await asyncio.wait_for(
+                    leases.release(self.rt.db, LEASE_NAME, self.rt.replica_id), RELEASE_TIMEOUT
+                )
             self.has_lease = False
 
     async def _get_updates(self, timeout: int) -> list[Update]:
@@ -176,3 +188,20 @@ class Poller:
 
     async def feed(self, update: Update) -> Any:
         return await self.dp.feed_update(self.bot, update)
+
+
+def _failed(exc: Exception, backoff: float) -> float:
+    """Log a failed ``getUpdates`` and return how long to wait before the next one. Every error is
+    retried: a poller that died would leave a process that looks alive and answers nobody. A network or
+    server error is routine (a warning, the growing backoff); Telegram's flood wait that outlasted the
+    Bot API client's own retries is waited out; anything else (a revoked token's 401, a 400) is an error
+    for the operator, retried at the backoff's pace until it is fixed."""
+    if isinstance(exc, TelegramRetryAfter):
+        wait = max(backoff, float(exc.retry_after))
+        log.warning("polling_failed", error=str(exc), retry_in=wait)
+        return wait
+    if isinstance(exc, TRANSIENT):
+        log.warning("polling_failed", error=str(exc), retry_in=backoff)
+    else:
+        log.error("polling_failed", error=str(exc), kind=type(exc).__name__, retry_in=backoff)
+    return backoff

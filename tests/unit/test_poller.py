@@ -1,0 +1,193 @@
+"""``Poller``: stopping ends a long poll at once without losing its answer, and a cancel from outside
+(the application's shutdown) still ends the poller; a failed poll of any kind is retried, never the
+poller's end; the shutdown confirms what was handled even after cancelling a slow update. A scripted bot
+stands in for the Bot API: these are orderings of asyncio events (an answer that arrived just before the
+stop or the cancel) and answers (a 401, a flood wait outlasting the client's retries) that a real server
+cannot be made to give on demand."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import GetUpdates
+from aiogram.types import Update
+
+from sigmatrade import clock
+from sigmatrade.bot import polling
+from sigmatrade.bot.lanes import UpdateLanes
+from sigmatrade.bot.polling import Poller
+from tests.updates import message_update
+
+
+class ScriptedBot:
+    def __init__(self, answer: Callable[[GetUpdates], Awaitable[list[Update]]]) -> None:
+        self.answer = answer
+        self.calls = 0
+        self.called = asyncio.Event()
+        self.requests: list[tuple[GetUpdates, int | None]] = []
+
+    async def __call__(self, request: GetUpdates, request_timeout: int | None = None) -> Any:
+        self.calls += 1
+        self.requests.append((request, request_timeout))
+        self.called.set()
+        return await self.answer(request)
+
+
+def _poller(bot: ScriptedBot) -> tuple[Poller, list[int]]:
+    handled: list[int] = []
+
+    async def handle(update: Update) -> None:
+        handled.append(update.update_id)
+
+    poller = Poller(None, bot, None, timeout=10, lanes=UpdateLanes(handle))  # type: ignore[arg-type]
+
+    async def hold_lease() -> bool:
+        poller.has_lease = False  # nothing to confirm or release at shutdown (no database here)
+        return True
+
+    poller._hold_lease = hold_lease  # type: ignore[method-assign]
+    return poller, handled
+
+
+async def _hang(_request: GetUpdates) -> list[Update]:
+    await asyncio.sleep(3600)
+    return []
+
+
+async def test_a_stop_during_the_long_poll_ends_the_poller_cleanly() -> None:
+    bot = ScriptedBot(_hang)
+    poller, _ = _poller(bot)
+    task = asyncio.create_task(poller.run())
+    await bot.called.wait()
+    poller.stop()
+    await asyncio.wait_for(task, 2)  # no CancelledError out of the poller
+    assert poller._fetch is None and bot.calls == 1
+
+
+async def test_an_answer_that_arrived_before_the_stop_is_handled() -> None:
+    poller, handled = _poller(ScriptedBot(_hang))
+
+    async def answer(_request: GetUpdates) -> list[Update]:
+        asyncio.get_running_loop().call_soon(poller.stop)  # after the call ends, before the poller resumes
+        return [message_update(7, 5), message_update(8, 5)]
+
+    poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
+    await asyncio.wait_for(poller.run(), 2)
+    assert handled == [7, 8]
+    assert poller.confirmable_offset() == 9
+
+
+@pytest.mark.parametrize("also_stopped", [False, True])
+async def test_a_cancel_from_outside_ends_the_poller_even_when_it_was_also_stopped(
+    also_stopped: bool,
+) -> None:
+    bot = ScriptedBot(_hang)
+    poller, _ = _poller(bot)
+    task = asyncio.create_task(poller.run())
+    await bot.called.wait()
+    if also_stopped:
+        poller.stop()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 2)
+    assert task.cancelled()
+
+
+async def test_a_cancel_from_outside_after_the_answer_confirms_nothing() -> None:
+    poller, handled = _poller(ScriptedBot(_hang))
+    tasks: list[asyncio.Task[None]] = []
+
+    async def answer(_request: GetUpdates) -> list[Update]:
+        asyncio.get_running_loop().call_soon(tasks[0].cancel)
+        return [message_update(7, 5)]
+
+    poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
+    tasks.append(asyncio.create_task(poller.run()))
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(tasks[0], 2)
+    assert handled == [] and poller.confirmable_offset() is None  # replayed by the next poller
+
+
+async def test_a_failed_poll_of_any_kind_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A revoked token's 401, a flood wait that outlasted the client's own retries, a 400: the poller
+    waits and polls again (it used to end on anything but a network or server error, leaving a process
+    that looked alive and answered nobody)."""
+    waits: list[float] = []
+
+    async def no_sleep(_stop: asyncio.Event, seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(clock, "sleep_unless", no_sleep)
+    failures: list[Exception] = [
+        TelegramUnauthorizedError(GetUpdates(), "Unauthorized"),
+        TelegramRetryAfter(GetUpdates(), "Too Many Requests", retry_after=7),
+        TelegramBadRequest(GetUpdates(), "Bad Request"),
+        TelegramNetworkError(GetUpdates(), "timeout"),
+    ]
+    poller, handled = _poller(ScriptedBot(_hang))
+
+    async def answer(_request: GetUpdates) -> list[Update]:
+        if failures:
+            raise failures.pop(0)
+        asyncio.get_running_loop().call_soon(poller.stop)
+        return [message_update(7, 5)]
+
+    poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
+    await asyncio.wait_for(poller.run(), 2)
+    assert handled == [7]
+    assert waits == [0.5, 7.0, 2.0, 4.0]  # the flood wait is waited out; the backoff goes on growing
+
+
+async def test_the_shutdown_confirms_the_handled_updates_after_cancelling_a_slow_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(polling, "SHUTDOWN_GRACE", 0.05)
+    slow_started = asyncio.Event()
+    handled: list[int] = []
+
+    async def handle(update: Update) -> None:
+        if update.update_id == 8:
+            slow_started.set()
+            await asyncio.sleep(3600)  # cancelled at the end of the grace
+        handled.append(update.update_id)
+
+    sent = [message_update(7, 5), message_update(8, 6)]
+
+    async def answer(request: GetUpdates) -> list[Update]:
+        if request.timeout == 0 and request.limit == 1:
+            return []  # the final confirmation
+        if sent:
+            batch = sent[:]
+            sent.clear()
+            return batch
+        return await _hang(request)
+
+    bot = ScriptedBot(answer)
+    poller = Poller(None, bot, None, timeout=10, lanes=UpdateLanes(handle))  # type: ignore[arg-type]
+
+    async def hold_lease() -> bool:
+        poller.has_lease = True
+        return True
+
+    poller._hold_lease = hold_lease  # type: ignore[method-assign]
+    task = asyncio.create_task(poller.run())
+    await asyncio.wait_for(slow_started.wait(), 2)
+    poller.stop()
+    await asyncio.wait_for(task, 2)
+    confirm, timeout = bot.requests[-1]
+    assert handled == [7]
+    assert (confirm.offset, confirm.timeout, timeout) == (8, 0, polling.CONFIRM_TIMEOUT)  # 7 done, 8 again
+    # whoever stops the poller waits for its longest shutdown (the application used to give up at 15 s,
+    # before the 10 s grace, the 5 s for cancelled updates and this confirmation were over)
+    assert polling.STOP_WITHIN > (
+        polling.SHUTDOWN_GRACE + polling.CANCEL_GRACE + polling.CONFIRM_TIMEOUT + polling.RELEASE_TIMEOUT
+    )
