@@ -25,7 +25,9 @@ same machine speed: the floor.
 Work per update is counted inside the real process (benchmarks/e2e_child.py exports the counters on its
 /metrics): SQL statements, transactions, PostgreSQL round trips, Redis commands; it includes what
 background jobs did during the window (reported apart from an idle window of the same length). Bot API
-calls per update are counted by the emulator.
+calls per update are counted by the emulator. CPU per update is each process's own (user + system) over
+the measured window, ours net of an idle window's (the background jobs): where the latencies of a noisy
+machine cannot tell a change of a few per cent, this can.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ class Run:
     work: dict[str, float] = field(default_factory=dict)
     idle_work: dict[str, float] = field(default_factory=dict)
     window: float = 0.0
+    cpu: float = 0.0  # CPU seconds (user + system) of the process while its updates were measured
+    idle_cpu: float = 0.0  # the same over an idle window of the same length (background jobs)
     by_step: dict[str, list[float]] = field(default_factory=dict)
     cold: dict[str, float] = field(default_factory=dict)  # first reply, first time each step ran
 
@@ -347,18 +351,29 @@ async def run_real(
         before = await scrape(real.http_port)
         spy = await start_py_spy(real.proc.pid)
         t0 = time.monotonic()
+        cpu0 = _cpu(real.proc.pid), _cpu(floor.proc.pid) if floor is not None else 0.0
         await drive(real.emu, run, rounds, floor)
         run.window = time.monotonic() - t0
+        run.cpu = _cpu(real.proc.pid) - cpu0[0]
+        if floor is not None:
+            floor.run.cpu = _cpu(floor.proc.pid) - cpu0[1]
         await stop_py_spy(spy)
         after = await scrape(real.http_port)
         run.work = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+        idle_cpu0 = _cpu(real.proc.pid)
         await asyncio.sleep(min(run.window, 30))  # an idle window: what the jobs alone do
         idle = await scrape(real.http_port)
         scale = run.window / min(run.window, 30)
         run.idle_work = {k: (idle.get(k, 0) - after.get(k, 0)) * scale for k in idle}
+        run.idle_cpu = (_cpu(real.proc.pid) - idle_cpu0) * scale
     finally:
         await stop_real(real)
     return run
+
+
+def _cpu(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 JOBS_BLOCK = 100  # updates measured on one process before switching to the other
@@ -538,6 +553,14 @@ def report(real: Run, floor: Run, backend: str) -> None:
     print(
         f"first reply the first time each step ran after start-up (warm-up, not measured above; ms): {cold}"
     )
+    if real.cpu and floor.cpu:
+        # Both processes' own CPU per update over the measured window: steadier than the latencies on a
+        # machine whose speed wanders (each process's CPU grows and shrinks with the machine's speed alike).
+        ours, jobs, theirs = (1000 * cpu / max(1, n) for cpu in (real.cpu, real.idle_cpu, floor.cpu))
+        print(
+            f"CPU per update (the process's user + system, ms): {ours:.3f} (of which background jobs "
+            f"{jobs:.3f}), floor {theirs:.3f}; without the jobs {(ours - jobs) / theirs:.2f}x the floor"
+        )
     floor_calls = floor.api_calls / max(1, len(floor.first))
     print(f"Bot API calls per update: {real.api_calls / max(1, n):.2f} (floor {floor_calls:.2f})")
 
