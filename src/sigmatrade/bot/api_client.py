@@ -24,6 +24,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
+from sigmatrade.bot import private_attrs
 from sigmatrade.bot.answers import AnswerTracker
 from sigmatrade.logging import get_logger
 
@@ -81,6 +82,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
 
 
 def build_bot(token: str, api_url: str, gate: SendGate | None = None) -> Bot:
+    private_attrs.install()  # every Telegram object the bot builds or receives (bot/private_attrs.py)
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url, is_local=False))
     session.middleware(RetryAfterMiddleware(gate or SendGate()))
     session.middleware(AnswerTracker())
