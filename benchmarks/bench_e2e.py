@@ -26,8 +26,7 @@ Work per update is counted inside the real process (benchmarks/e2e_child.py expo
 /metrics): SQL statements, transactions, PostgreSQL round trips, Redis commands; it includes what
 background jobs did during the window (reported apart from an idle window of the same length). Bot API
 calls per update are counted by the emulator. CPU per update is each process's own (user + system) over
-the measured window, ours net of an idle window's (the background jobs): where the latencies of a noisy
-machine cannot tell a change of a few per cent, this can.
+its measured updates (after the warm-up), ours net of an idle window's (the background jobs).
 """
 
 from __future__ import annotations
@@ -205,15 +204,33 @@ async def measure(emu: BotApiEmulator, run: Run, client: UserClient, action: str
     run.api_calls += len(exchange.events)
 
 
-async def drive(emu: BotApiEmulator, run: Run, rounds: int, floor: Floor | None = None) -> None:
+def _cpu(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+async def drive(
+    emu: BotApiEmulator,
+    run: Run,
+    rounds: int,
+    floor: Floor | None = None,
+    pids: tuple[int | None, int | None] = (None, None),
+) -> None:
     """The measured updates, one at a time. With ``floor``, each of ours is followed by the same step
     on the floor bot: both are measured under the same machine speed (a 2-core machine's speed wanders
-    by tens of percent within minutes, which made the ratio of two runs a minute apart a lottery)."""
+    by tens of percent within minutes, which made the ratio of two runs a minute apart a lottery).
+    With ``pids`` (ours, the floor's), each process's CPU over the measured updates (after the warm-up)."""
     plan = await warm_up(emu, run, rounds)
+    cpu0 = [_cpu(pid) if pid else 0.0 for pid in pids]
     for i, (client, action) in enumerate(plan):
         await measure(emu, run, client, action)
         if floor is not None:
             await measure(floor.emu, floor.run, *floor.plan[i])
+    ours, theirs = pids
+    if ours:
+        run.cpu = _cpu(ours) - cpu0[0]
+    if theirs and floor is not None:
+        floor.run.cpu = _cpu(theirs) - cpu0[1]
 
 
 async def stop_process(proc: asyncio.subprocess.Process) -> None:
@@ -351,12 +368,8 @@ async def run_real(
         before = await scrape(real.http_port)
         spy = await start_py_spy(real.proc.pid)
         t0 = time.monotonic()
-        cpu0 = _cpu(real.proc.pid), _cpu(floor.proc.pid) if floor is not None else 0.0
-        await drive(real.emu, run, rounds, floor)
+        await drive(real.emu, run, rounds, floor, pids=(real.proc.pid, floor.proc.pid if floor else None))
         run.window = time.monotonic() - t0
-        run.cpu = _cpu(real.proc.pid) - cpu0[0]
-        if floor is not None:
-            floor.run.cpu = _cpu(floor.proc.pid) - cpu0[1]
         await stop_py_spy(spy)
         after = await scrape(real.http_port)
         run.work = {k: after.get(k, 0) - before.get(k, 0) for k in after}
@@ -369,11 +382,6 @@ async def run_real(
     finally:
         await stop_real(real)
     return run
-
-
-def _cpu(pid: int) -> float:
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system)
 
 
 JOBS_BLOCK = 100  # updates measured on one process before switching to the other
@@ -556,7 +564,8 @@ def report(real: Run, floor: Run, backend: str) -> None:
     if real.cpu and floor.cpu:
         # Both processes' own CPU per update over the measured window: steadier than the latencies on a
         # machine whose speed wanders (each process's CPU grows and shrinks with the machine's speed alike).
-        ours, jobs, theirs = (1000 * cpu / max(1, n) for cpu in (real.cpu, real.idle_cpu, floor.cpu))
+        ours, jobs = (1000 * cpu / max(1, n) for cpu in (real.cpu, real.idle_cpu))
+        theirs = 1000 * floor.cpu / max(1, len(floor.first))
         print(
             f"CPU per update (the process's user + system, ms): {ours:.3f} (of which background jobs "
             f"{jobs:.3f}), floor {theirs:.3f}; without the jobs {(ours - jobs) / theirs:.2f}x the floor"

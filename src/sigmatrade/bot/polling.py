@@ -22,6 +22,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramConflictError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -121,6 +122,7 @@ class Poller:
                 try:
                     updates = await self._get_updates(0 if busy else self.timeout)
                 except Exception as exc:  # the poller outlives any failed poll (``_failed``)
+                    await self._alert(exc)
                     await clock.sleep_unless(self._stop, _failed(exc, backoff))
                     backoff = min(backoff * 2, 30)
                     continue
@@ -145,20 +147,49 @@ class Poller:
             self._highest = uid if self._highest is None else max(self._highest, uid)
             self.lanes.submit(update)
 
+    async def _alert(self, exc: Exception) -> None:
+        """A failed poll that is neither Telegram's answer nor the network's is a fault of ours (an
+        answer that no longer parses, a bug): super admins hear of it (``on_unexpected_error``, once per
+        kind per 10 minutes)."""
+        hook = self.rt.on_unexpected_error if self.rt is not None else None
+        if hook is not None and not isinstance(exc, (*TRANSIENT, TelegramAPIError)):
+            with contextlib.suppress(Exception):
+                await hook(type(exc).__name__, None)
+
     async def _shutdown(self) -> None:
-        await self.lanes.drain(SHUTDOWN_GRACE, CANCEL_GRACE)
+        # The lease stays renewed while running updates finish: a standby taking it over meanwhile
+        # would poll from the last confirmed offset and handle those updates a second time.
+        keeper = asyncio.ensure_future(self._keep_lease()) if self.has_lease else None
+        try:
+            await self.lanes.drain(SHUTDOWN_GRACE, CANCEL_GRACE)
+        finally:
+            if keeper is not None:
+                keeper.cancel()
+                await asyncio.wait((keeper,))
         if self.has_lease:
             with contextlib.suppress(Exception):
                 offset = self.confirmable_offset()
                 if offset is not None and offset != self.offset:
-                    # confirm what was handled before letting another replica poll
+                    # confirm what was handled before letting another replica poll; bounded as a whole
+                    # (the client's own retries of a 429 wait on top of each attempt's timeout)
                     confirm = GetUpdates(offset=offset, timeout=0, limit=1, allowed_updates=ALLOWED_UPDATES)
-                    await self.bot(confirm, request_timeout=CONFIRM_TIMEOUT)
+                    await asyncio.wait_for(
+                        self.bot(confirm, request_timeout=CONFIRM_TIMEOUT), CONFIRM_TIMEOUT
+                    )
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(
                     leases.release(self.rt.db, LEASE_NAME, self.rt.replica_id), RELEASE_TIMEOUT
                 )
             self.has_lease = False
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease as it falls due until cancelled (the shutdown's drain)."""
+        while True:
+            await asyncio.sleep(leases.RENEW_EVERY / 2)
+            try:
+                await self._hold_lease()
+            except Exception:  # the database is unreachable or busy: the next renewal may succeed
+                log.exception("polling_lease_failed")
 
     async def _get_updates(self, timeout: int) -> list[Update]:
         if self._stop.is_set():
@@ -202,6 +233,8 @@ def _failed(exc: Exception, backoff: float) -> float:
         return wait
     if isinstance(exc, TRANSIENT):
         log.warning("polling_failed", error=str(exc), retry_in=backoff)
-    else:
+    elif isinstance(exc, TelegramAPIError):
         log.error("polling_failed", error=str(exc), kind=type(exc).__name__, retry_in=backoff)
+    else:  # not Telegram's answer: a fault of ours, with its traceback (and an alert: ``Poller._alert``)
+        log.exception("polling_failed", kind=type(exc).__name__, retry_in=backoff)
     return backoff
