@@ -25,8 +25,7 @@ same machine speed: the floor.
 Work per update is counted inside the real process (benchmarks/e2e_child.py exports the counters on its
 /metrics): SQL statements, transactions, PostgreSQL round trips, Redis commands; it includes what
 background jobs did during the window (reported apart from an idle window of the same length). Bot API
-calls per update are counted by the emulator. CPU per update is each process's own (user + system) over
-its measured updates (after the warm-up), ours net of an idle window's (the background jobs).
+calls per update are counted by the emulator.
 """
 
 from __future__ import annotations
@@ -79,8 +78,6 @@ class Run:
     work: dict[str, float] = field(default_factory=dict)
     idle_work: dict[str, float] = field(default_factory=dict)
     window: float = 0.0
-    cpu: float = 0.0  # CPU seconds (user + system) of the process while its updates were measured
-    idle_cpu: float = 0.0  # the same over an idle window of the same length (background jobs)
     by_step: dict[str, list[float]] = field(default_factory=dict)
     cold: dict[str, float] = field(default_factory=dict)  # first reply, first time each step ran
 
@@ -204,33 +201,15 @@ async def measure(emu: BotApiEmulator, run: Run, client: UserClient, action: str
     run.api_calls += len(exchange.events)
 
 
-def _cpu(pid: int) -> float:
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system)
-
-
-async def drive(
-    emu: BotApiEmulator,
-    run: Run,
-    rounds: int,
-    floor: Floor | None = None,
-    pids: tuple[int | None, int | None] = (None, None),
-) -> None:
+async def drive(emu: BotApiEmulator, run: Run, rounds: int, floor: Floor | None = None) -> None:
     """The measured updates, one at a time. With ``floor``, each of ours is followed by the same step
     on the floor bot: both are measured under the same machine speed (a 2-core machine's speed wanders
-    by tens of percent within minutes, which made the ratio of two runs a minute apart a lottery).
-    With ``pids`` (ours, the floor's), each process's CPU over the measured updates (after the warm-up)."""
+    by tens of percent within minutes, which made the ratio of two runs a minute apart a lottery)."""
     plan = await warm_up(emu, run, rounds)
-    cpu0 = [_cpu(pid) if pid else 0.0 for pid in pids]
     for i, (client, action) in enumerate(plan):
         await measure(emu, run, client, action)
         if floor is not None:
             await measure(floor.emu, floor.run, *floor.plan[i])
-    ours, theirs = pids
-    if ours:
-        run.cpu = _cpu(ours) - cpu0[0]
-    if theirs and floor is not None:
-        floor.run.cpu = _cpu(theirs) - cpu0[1]
 
 
 async def stop_process(proc: asyncio.subprocess.Process) -> None:
@@ -368,17 +347,15 @@ async def run_real(
         before = await scrape(real.http_port)
         spy = await start_py_spy(real.proc.pid)
         t0 = time.monotonic()
-        await drive(real.emu, run, rounds, floor, pids=(real.proc.pid, floor.proc.pid if floor else None))
+        await drive(real.emu, run, rounds, floor)
         run.window = time.monotonic() - t0
         await stop_py_spy(spy)
         after = await scrape(real.http_port)
         run.work = {k: after.get(k, 0) - before.get(k, 0) for k in after}
-        idle_cpu0 = _cpu(real.proc.pid)
         await asyncio.sleep(min(run.window, 30))  # an idle window: what the jobs alone do
         idle = await scrape(real.http_port)
         scale = run.window / min(run.window, 30)
         run.idle_work = {k: (idle.get(k, 0) - after.get(k, 0)) * scale for k in idle}
-        run.idle_cpu = (_cpu(real.proc.pid) - idle_cpu0) * scale
     finally:
         await stop_real(real)
     return run
@@ -561,15 +538,6 @@ def report(real: Run, floor: Run, backend: str) -> None:
     print(
         f"first reply the first time each step ran after start-up (warm-up, not measured above; ms): {cold}"
     )
-    if real.cpu and floor.cpu:
-        # Both processes' own CPU per update over the measured window: steadier than the latencies on a
-        # machine whose speed wanders (each process's CPU grows and shrinks with the machine's speed alike).
-        ours, jobs = (1000 * cpu / max(1, n) for cpu in (real.cpu, real.idle_cpu))
-        theirs = 1000 * floor.cpu / max(1, len(floor.first))
-        print(
-            f"CPU per update (the process's user + system, ms): {ours:.3f} (of which background jobs "
-            f"{jobs:.3f}), floor {theirs:.3f}; without the jobs {(ours - jobs) / theirs:.2f}x the floor"
-        )
     floor_calls = floor.api_calls / max(1, len(floor.first))
     print(f"Bot API calls per update: {real.api_calls / max(1, n):.2f} (floor {floor_calls:.2f})")
 
