@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -22,6 +23,8 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
+from pydantic import ValidationError
+from structlog.testing import capture_logs
 
 from sigmatrade import clock
 from sigmatrade.bot import polling
@@ -270,3 +273,70 @@ async def test_the_shutdown_keeps_the_lease_while_updates_finish_and_bounds_the_
     assert len([at for at in renewed if at > stopped]) >= 3  # renewed every RENEW_EVERY while draining
     assert ended - stopped < 0.4 + 0.1 + 0.5  # the drain, the bounded confirmation, some slack
     assert released == [polling.LEASE_NAME] and not poller.has_lease
+
+
+async def test_an_update_that_does_not_parse_is_passed_over_and_never_logged() -> None:
+    """One update this version of the client cannot read used to fail every poll from its offset on:
+    nobody was answered again. The others of its answer are handled; it is taken as handled and logged
+    by id only (what a user typed may be a password)."""
+    readable = [message_update(7, 5).model_dump(mode="json"), message_update(9, 6).model_dump(mode="json")]
+    unreadable = {"update_id": 8, "message": {"message_id": "not a number", "text": "my secret 123"}}
+    failure = ClientDecodeError(
+        "Failed to deserialize object",
+        ValueError("bad"),
+        {"ok": True, "result": [readable[0], unreadable, readable[1]]},
+    )
+    alerts: list[str] = []
+    poller, handled = _poller(ScriptedBot(_hang))
+    poller.rt = _runtime(alerts)
+    calls: list[GetUpdates] = []
+
+    async def answer(request: GetUpdates) -> list[Update]:
+        calls.append(request)
+        if len(calls) == 1:
+            raise failure
+        asyncio.get_running_loop().call_soon(poller.stop)
+        return []
+
+    poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
+    with capture_logs() as logs:
+        await asyncio.wait_for(poller.run(), 2)
+    assert sorted(handled) == [7, 9]
+    assert calls[-1].offset == 10 and poller.confirmable_offset() == 10
+    assert alerts == ["ClientDecodeError"]
+    assert [
+        (entry["event"], entry["update_id"]) for entry in logs if entry["event"] == "update_unreadable"
+    ] == [("update_unreadable", 8)]
+    assert "my secret" not in repr(logs) and not [entry for entry in logs if "exc_info" in entry]
+
+
+async def test_an_answer_that_does_not_parse_at_all_is_retried_and_never_logged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def no_sleep(_stop: asyncio.Event, _seconds: float) -> None:
+        pass
+
+    monkeypatch.setattr(clock, "sleep_unless", no_sleep)
+    garbled = {"ok": True, "result": [{"update_id": "x", "message": {"text": "my secret 123"}}]}  # no id
+    try:
+        Update.model_validate(garbled["result"][0])
+    except ValidationError as error:
+        failure = ClientDecodeError("Failed to deserialize object", error, garbled)
+    poller, handled = _poller(ScriptedBot(_hang))
+    calls: list[GetUpdates] = []
+
+    async def answer(request: GetUpdates) -> list[Update]:
+        calls.append(request)
+        if len(calls) == 1:
+            raise failure
+        asyncio.get_running_loop().call_soon(poller.stop)
+        return []
+
+    poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
+    with capture_logs() as logs:
+        await asyncio.wait_for(poller.run(), 2)
+    assert handled == [] and len(calls) == 2  # retried, nothing taken
+    failed = [entry for entry in logs if entry["event"] == "polling_failed"]
+    assert failed and failed[0]["kind"] == "ValidationError" and failed[0]["problems"]
+    # no traceback either: the exception's text is the whole answer
+    assert "my secret" not in repr(logs) and not [entry for entry in logs if "exc_info" in entry]

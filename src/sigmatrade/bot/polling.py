@@ -22,6 +22,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramConflictError,
     TelegramNetworkError,
@@ -30,6 +31,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
+from pydantic import ValidationError
 
 from sigmatrade import clock
 from sigmatrade.bot.lanes import UpdateLanes
@@ -203,12 +205,18 @@ class Poller:
         # lanes).
         fetch = self._fetch = asyncio.ensure_future(self.bot(request, request_timeout=timeout + 10))
         try:
-            answer = await fetch
+            answer: list[Update] = await fetch
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if self._stop.is_set() and fetch.cancelled() and not (task is not None and task.cancelling()):
                 return []  # ``stop`` ended the long poll
             raise
+        except ClientDecodeError as exc:
+            readable = self._readable(exc)
+            if readable is None:
+                raise  # not an answer with updates in it: retried (``_failed``)
+            await self._alert(exc)
+            answer = readable
         finally:
             self._fetch = None
         result = list(answer)
@@ -216,6 +224,32 @@ class Poller:
             self.offset = offset
             self._known = {uid for uid in self._known if uid >= offset}
         return result
+
+    def _readable(self, exc: ClientDecodeError) -> list[Update] | None:
+        """The updates of an answer that failed to parse as a whole, each parsed on its own. Those that
+        do not parse are passed over (taken as handled: logged by id, their content never, as it may be
+        a password typed in): one update this version cannot read must not stop every user's. None when
+        the answer is not a list of updates with ids (retried as any failed poll)."""
+        data = exc.data
+        raw = data.get("result") if isinstance(data, dict) and data.get("ok") is True else None
+        if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+            return None
+        readable: list[Update] = []
+        unreadable: dict[int, list[str]] = {}
+        for item in raw:
+            uid = item.get("update_id")
+            if not isinstance(uid, int):
+                return None
+            try:
+                readable.append(Update.model_validate(item, context={"bot": self.bot}))
+            except ValidationError as error:
+                unreadable[uid] = _where(error)
+        for uid, problems in unreadable.items():
+            log.error("update_unreadable", update_id=uid, problems=problems)
+            if uid not in self._known and (self.offset is None or uid >= self.offset):
+                self._known.add(uid)
+                self._highest = uid if self._highest is None else max(self._highest, uid)
+        return readable
 
     async def feed(self, update: Update) -> Any:
         return await self.dp.feed_update(self.bot, update)
@@ -235,6 +269,15 @@ def _failed(exc: Exception, backoff: float) -> float:
         log.warning("polling_failed", error=str(exc), retry_in=backoff)
     elif isinstance(exc, TelegramAPIError):
         log.error("polling_failed", error=str(exc), kind=type(exc).__name__, retry_in=backoff)
+    elif isinstance(exc, ClientDecodeError):  # its text holds the answer: users' messages, never logged
+        cause = exc.original
+        problems = _where(cause) if isinstance(cause, ValidationError) else []
+        log.error("polling_failed", kind=type(cause).__name__, problems=problems, retry_in=backoff)
     else:  # not Telegram's answer: a fault of ours, with its traceback (and an alert: ``Poller._alert``)
         log.exception("polling_failed", kind=type(exc).__name__, retry_in=backoff)
     return backoff
+
+
+def _where(error: ValidationError) -> list[str]:
+    """Where an answer failed to parse, without the values (they may be what a user typed)."""
+    return [".".join(map(str, problem["loc"])) + ": " + problem["type"] for problem in error.errors()[:5]]
