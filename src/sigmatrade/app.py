@@ -204,9 +204,23 @@ class Application:
         rt.on_unexpected_error = alert
 
     async def _feed_raw(self, payload: dict[str, Any]) -> None:
-        """A webhook update: on its user's lane (never behind another user's), done when handled."""
+        """A webhook update: on its user's lane (never behind another user's), done when handled. One
+        that does not parse is taken as handled (Telegram would redeliver it, and hold every later one
+        behind it, for as long as it got no 200), logged by id and alerted, as in polling."""
         assert self.bot is not None and self.dp is not None and self.lanes is not None
-        update = Update.model_validate(payload, context={"bot": self.bot})
+        from pydantic import ValidationError
+
+        from sigmatrade.bot.polling import UNREADABLE, log_unreadable, where
+
+        try:
+            update = Update.model_validate(payload, context={"bot": self.bot})
+        except ValidationError as error:
+            log_unreadable(payload.get("update_id") if isinstance(payload, dict) else None, where(error))
+            hook = self.rt.on_unexpected_error if self.rt is not None else None
+            if hook is not None:
+                with contextlib.suppress(Exception):
+                    await hook(UNREADABLE, None)
+            return
         await self.lanes.submit(update)
 
     async def feed(self, update: Update) -> Any:

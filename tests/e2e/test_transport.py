@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import aiohttp
+from structlog.testing import capture_logs
 
 from sigmatrade.sandbox.emulator import BotApiEmulator
 from sigmatrade.sandbox.harness import Harness
@@ -41,6 +42,18 @@ async def test_webhook_mode(db_url: str) -> None:
                 url, json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong-secret-value"}
             ) as resp:
                 assert resp.status == 403
+            # An update this version cannot read is taken as handled (Telegram would redeliver it and
+            # hold every later one behind it until it got a 200), and what the user typed is not logged.
+            unreadable = {"update_id": 2, "message": {"message_id": "x", "text": "my secret 123"}}
+            with capture_logs() as logs:
+                async with http.post(
+                    url, json=unreadable, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+                ) as resp:
+                    assert resp.status == 200
+            assert [entry["update_id"] for entry in logs if entry["event"] == "update_unreadable"] == [2]
+            assert "my secret" not in repr(logs)
+        ex = await h.user(4001, "Web", language_code="en").send("/start")
+        assert "Welcome" in ex.text  # and the next update is answered
     finally:
         await h.stop()
         await emu.stop()

@@ -303,7 +303,7 @@ async def test_an_update_that_does_not_parse_is_passed_over_and_never_logged() -
         await asyncio.wait_for(poller.run(), 2)
     assert sorted(handled) == [7, 9]
     assert calls[-1].offset == 10 and poller.confirmable_offset() == 10
-    assert alerts == ["ClientDecodeError"]
+    assert alerts == [polling.UNREADABLE]
     assert [
         (entry["event"], entry["update_id"]) for entry in logs if entry["event"] == "update_unreadable"
     ] == [("update_unreadable", 8)]

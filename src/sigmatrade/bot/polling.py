@@ -54,6 +54,7 @@ RELEASE_TIMEOUT = 5.0  # the lease's release (it would expire on its own)
 # The longest the poller's own shutdown can take; whoever stops the poller waits at least this long, or
 # the handled updates' offset would go unconfirmed (and they would be handled again by the next poller).
 STOP_WITHIN = SHUTDOWN_GRACE + CANCEL_GRACE + CONFIRM_TIMEOUT + RELEASE_TIMEOUT + 1
+UNREADABLE = "UnreadableUpdate"  # the alert for an update passed over because it does not parse
 TRANSIENT = (TelegramNetworkError, TelegramServerError, TelegramConflictError, OSError)
 
 
@@ -124,7 +125,8 @@ class Poller:
                 try:
                     updates = await self._get_updates(0 if busy else self.timeout)
                 except Exception as exc:  # the poller outlives any failed poll (``_failed``)
-                    await self._alert(exc)
+                    if not isinstance(exc, (*TRANSIENT, TelegramAPIError)):
+                        await self._alert(type(exc).__name__)
                     await clock.sleep_unless(self._stop, _failed(exc, backoff))
                     backoff = min(backoff * 2, 30)
                     continue
@@ -149,14 +151,14 @@ class Poller:
             self._highest = uid if self._highest is None else max(self._highest, uid)
             self.lanes.submit(update)
 
-    async def _alert(self, exc: Exception) -> None:
-        """A failed poll that is neither Telegram's answer nor the network's is a fault of ours (an
-        answer that no longer parses, a bug): super admins hear of it (``on_unexpected_error``, once per
+    async def _alert(self, kind: str) -> None:
+        """A failed poll that is neither Telegram's answer nor the network's is a fault of ours (a bug,
+        an update this version cannot read): super admins hear of it (``on_unexpected_error``, once per
         kind per 10 minutes)."""
         hook = self.rt.on_unexpected_error if self.rt is not None else None
-        if hook is not None and not isinstance(exc, (*TRANSIENT, TelegramAPIError)):
+        if hook is not None:
             with contextlib.suppress(Exception):
-                await hook(type(exc).__name__, None)
+                await hook(kind, None)
 
     async def _shutdown(self) -> None:
         # The lease stays renewed while running updates finish: a standby taking it over meanwhile
@@ -215,7 +217,7 @@ class Poller:
             readable = self._readable(exc)
             if readable is None:
                 raise  # not an answer with updates in it: retried (``_failed``)
-            await self._alert(exc)
+            await self._alert(UNREADABLE)
             answer = readable
         finally:
             self._fetch = None
@@ -243,9 +245,9 @@ class Poller:
             try:
                 readable.append(Update.model_validate(item, context={"bot": self.bot}))
             except ValidationError as error:
-                unreadable[uid] = _where(error)
+                unreadable[uid] = where(error)
         for uid, problems in unreadable.items():
-            log.error("update_unreadable", update_id=uid, problems=problems)
+            log_unreadable(uid, problems)
             if uid not in self._known and (self.offset is None or uid >= self.offset):
                 self._known.add(uid)
                 self._highest = uid if self._highest is None else max(self._highest, uid)
@@ -271,13 +273,19 @@ def _failed(exc: Exception, backoff: float) -> float:
         log.error("polling_failed", error=str(exc), kind=type(exc).__name__, retry_in=backoff)
     elif isinstance(exc, ClientDecodeError):  # its text holds the answer: users' messages, never logged
         cause = exc.original
-        problems = _where(cause) if isinstance(cause, ValidationError) else []
+        problems = where(cause) if isinstance(cause, ValidationError) else []
         log.error("polling_failed", kind=type(cause).__name__, problems=problems, retry_in=backoff)
     else:  # not Telegram's answer: a fault of ours, with its traceback (and an alert: ``Poller._alert``)
         log.exception("polling_failed", kind=type(exc).__name__, retry_in=backoff)
     return backoff
 
 
-def _where(error: ValidationError) -> list[str]:
+def log_unreadable(update_id: object, problems: list[str]) -> None:
+    """The one record of an update passed over because it does not parse (polling and webhook): its id
+    and where it failed (``where``), never its content."""
+    log.error("update_unreadable", update_id=update_id, problems=problems)
+
+
+def where(error: ValidationError) -> list[str]:
     """Where an answer failed to parse, without the values (they may be what a user typed)."""
     return [".".join(map(str, problem["loc"])) + ": " + problem["type"] for problem in error.errors()[:5]]
