@@ -210,16 +210,13 @@ class Application:
         assert self.bot is not None and self.dp is not None and self.lanes is not None
         from pydantic import ValidationError
 
-        from sigmatrade.bot.polling import UNREADABLE, log_unreadable, where
+        from sigmatrade.bot.polling import UNREADABLE, alert_soon, log_unreadable, where
 
         try:
             update = Update.model_validate(payload, context={"bot": self.bot})
         except ValidationError as error:
             log_unreadable(payload.get("update_id") if isinstance(payload, dict) else None, where(error))
-            hook = self.rt.on_unexpected_error if self.rt is not None else None
-            if hook is not None:
-                with contextlib.suppress(Exception):
-                    await hook(UNREADABLE, None)
+            alert_soon(self.rt.on_unexpected_error if self.rt is not None else None, UNREADABLE)
             return
         await self.lanes.submit(update)
 

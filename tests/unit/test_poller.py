@@ -279,7 +279,10 @@ async def test_an_update_that_does_not_parse_is_passed_over_and_never_logged() -
     """One update this version of the client cannot read used to fail every poll from its offset on:
     nobody was answered again. The others of its answer are handled; it is taken as handled and logged
     by id only (what a user typed may be a password)."""
-    readable = [message_update(7, 5).model_dump(mode="json"), message_update(9, 6).model_dump(mode="json")]
+    readable = [
+        message_update(7, 5).model_dump(mode="json", by_alias=True, exclude_none=True),
+        message_update(9, 6).model_dump(mode="json", by_alias=True, exclude_none=True),
+    ]
     unreadable = {"update_id": 8, "message": {"message_id": "not a number", "text": "my secret 123"}}
     failure = ClientDecodeError(
         "Failed to deserialize object",
@@ -340,3 +343,88 @@ async def test_an_answer_that_does_not_parse_at_all_is_retried_and_never_logged(
     assert failed and failed[0]["kind"] == "ValidationError" and failed[0]["problems"]
     # no traceback either: the exception's text is the whole answer
     assert "my secret" not in repr(logs) and not [entry for entry in logs if "exc_info" in entry]
+
+
+async def test_an_unreadable_update_waits_for_the_earlier_ones_and_is_reported_once() -> None:
+    """The offset passes an unreadable update only once every earlier update has finished; the busy
+    polls meanwhile bring it back each time, and it is logged and alerted once. The alert runs aside:
+    its sends may wait minutes on a flood wait, and the poll must not."""
+    slow = asyncio.Event()
+    handled: list[int] = []
+
+    async def handle(update: Update) -> None:
+        await asyncio.wait_for(slow.wait(), 2)
+        handled.append(update.update_id)
+
+    unreadable = {"update_id": 8, "message": {"message_id": "not a number", "text": "my secret 123"}}
+    answer_7_and_8 = {
+        "ok": True,
+        "result": [
+            message_update(7, 5).model_dump(mode="json", by_alias=True, exclude_none=True),
+            unreadable,
+        ],
+    }
+    requests: list[int | None] = []
+    alerts: list[str] = []
+
+    async def answer(request: GetUpdates) -> list[Update]:
+        requests.append(request.offset)
+        if request.offset in (None, 7):  # unconfirmed: Telegram sends both again
+            if len(requests) == 4:
+                slow.set()  # 7 finishes after a few busy polls
+            raise ClientDecodeError("Failed to deserialize object", ValueError("bad"), answer_7_and_8)
+        asyncio.get_running_loop().call_soon(poller.stop)
+        return []
+
+    async def stuck_alert(error_class: str, _request_id: str | None) -> None:
+        alerts.append(error_class)
+        await asyncio.sleep(3600)  # a flood wait on the admins' messages
+
+    poller = Poller(
+        SimpleNamespace(db=None, replica_id="me", on_unexpected_error=stuck_alert),  # type: ignore[arg-type]
+        ScriptedBot(answer),  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        timeout=10,
+        lanes=UpdateLanes(handle),
+    )
+
+    async def hold_lease() -> bool:
+        poller.has_lease = False
+        return True
+
+    poller._hold_lease = hold_lease  # type: ignore[method-assign]
+    with capture_logs() as logs:
+        await asyncio.wait_for(poller.run(), 5)
+    assert handled == [7]
+    assert requests[0] is None and set(requests[1:-1]) == {7} and requests[-1] == 9
+    assert [entry["update_id"] for entry in logs if entry["event"] == "update_unreadable"] == [8]
+    assert alerts == [polling.UNREADABLE]
+
+
+async def test_an_answer_whose_updates_all_parse_alone_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure that no single update is to blame for (the answer's envelope) is not 'updates passed
+    over': it is retried with the backoff, and nothing is taken."""
+    waits: list[float] = []
+
+    async def no_sleep(_stop: asyncio.Event, seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(clock, "sleep_unless", no_sleep)
+    envelope = {
+        "ok": True,
+        "result": [message_update(7, 5).model_dump(mode="json", by_alias=True, exclude_none=True)],
+        "parameters": "x",
+    }
+    poller, handled = _poller(ScriptedBot(_hang))
+    calls: list[GetUpdates] = []
+
+    async def answer(request: GetUpdates) -> list[Update]:
+        calls.append(request)
+        if len(calls) <= 2:
+            raise ClientDecodeError("Failed to deserialize object", ValueError("bad"), envelope)
+        asyncio.get_running_loop().call_soon(poller.stop)
+        return []
+
+    poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
+    await asyncio.wait_for(poller.run(), 2)
+    assert handled == [] and waits == [0.5, 1.0]

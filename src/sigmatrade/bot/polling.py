@@ -37,7 +37,7 @@ from sigmatrade import clock
 from sigmatrade.bot.lanes import UpdateLanes
 from sigmatrade.db import leases
 from sigmatrade.logging import get_logger
-from sigmatrade.runtime import Runtime
+from sigmatrade.runtime import ErrorHook, Runtime
 
 log = get_logger("sigmatrade.polling")
 LEASE_NAME = "telegram_polling"
@@ -54,6 +54,8 @@ RELEASE_TIMEOUT = 5.0  # the lease's release (it would expire on its own)
 # The longest the poller's own shutdown can take; whoever stops the poller waits at least this long, or
 # the handled updates' offset would go unconfirmed (and they would be handled again by the next poller).
 STOP_WITHIN = SHUTDOWN_GRACE + CANCEL_GRACE + CONFIRM_TIMEOUT + RELEASE_TIMEOUT + 1
+ALERT_TIMEOUT = 30.0
+_alerts: set[asyncio.Task[None]] = set()  # alerts in flight (``alert_soon``)
 UNREADABLE = "UnreadableUpdate"  # the alert for an update passed over because it does not parse
 TRANSIENT = (TelegramNetworkError, TelegramServerError, TelegramConflictError, OSError)
 
@@ -126,7 +128,7 @@ class Poller:
                     updates = await self._get_updates(0 if busy else self.timeout)
                 except Exception as exc:  # the poller outlives any failed poll (``_failed``)
                     if not isinstance(exc, (*TRANSIENT, TelegramAPIError)):
-                        await self._alert(type(exc).__name__)
+                        self._alert(type(exc).__name__)
                     await clock.sleep_unless(self._stop, _failed(exc, backoff))
                     backoff = min(backoff * 2, 30)
                     continue
@@ -151,14 +153,10 @@ class Poller:
             self._highest = uid if self._highest is None else max(self._highest, uid)
             self.lanes.submit(update)
 
-    async def _alert(self, kind: str) -> None:
+    def _alert(self, kind: str) -> None:
         """A failed poll that is neither Telegram's answer nor the network's is a fault of ours (a bug,
-        an update this version cannot read): super admins hear of it (``on_unexpected_error``, once per
-        kind per 10 minutes)."""
-        hook = self.rt.on_unexpected_error if self.rt is not None else None
-        if hook is not None:
-            with contextlib.suppress(Exception):
-                await hook(kind, None)
+        an update this version cannot read): super admins hear of it (``alert_soon``)."""
+        alert_soon(self.rt.on_unexpected_error if self.rt is not None else None, kind)
 
     async def _shutdown(self) -> None:
         # The lease stays renewed while running updates finish: a standby taking it over meanwhile
@@ -214,10 +212,11 @@ class Poller:
                 return []  # ``stop`` ended the long poll
             raise
         except ClientDecodeError as exc:
-            readable = self._readable(exc)
+            # No await from here to ``_take``: the updates passed over and the readable ones are taken
+            # in one step (a cancel in between would confirm an offset past readable updates).
+            readable = self._readable(exc, offset)
             if readable is None:
-                raise  # not an answer with updates in it: retried (``_failed``)
-            await self._alert(UNREADABLE)
+                raise  # not some unreadable updates in a good answer: retried (``_failed``)
             answer = readable
         finally:
             self._fetch = None
@@ -227,11 +226,12 @@ class Poller:
             self._known = {uid for uid in self._known if uid >= offset}
         return result
 
-    def _readable(self, exc: ClientDecodeError) -> list[Update] | None:
+    def _readable(self, exc: ClientDecodeError, offset: int | None) -> list[Update] | None:
         """The updates of an answer that failed to parse as a whole, each parsed on its own. Those that
-        do not parse are passed over (taken as handled: logged by id, their content never, as it may be
-        a password typed in): one update this version cannot read must not stop every user's. None when
-        the answer is not a list of updates with ids (retried as any failed poll)."""
+        do not parse are passed over (taken as handled; logged by id and alerted once, their content
+        never: it may be a password typed in): one update this version cannot read must not stop every
+        user's. None when the answer is not a list of updates with ids or no single update is to blame
+        (retried as any failed poll)."""
         data = exc.data
         raw = data.get("result") if isinstance(data, dict) and data.get("ok") is True else None
         if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
@@ -246,11 +246,22 @@ class Poller:
                 readable.append(Update.model_validate(item, context={"bot": self.bot}))
             except ValidationError as error:
                 unreadable[uid] = where(error)
-        for uid, problems in unreadable.items():
+            except Exception:  # not a parse error of this update: the answer is retried
+                return None
+        if not unreadable:
+            return None
+        taken = {update.update_id for update in readable}
+        new = {
+            uid: problems
+            for uid, problems in unreadable.items()
+            if uid not in taken and uid not in self._known and (offset is None or uid >= offset)
+        }
+        for uid, problems in new.items():
             log_unreadable(uid, problems)
-            if uid not in self._known and (self.offset is None or uid >= self.offset):
-                self._known.add(uid)
-                self._highest = uid if self._highest is None else max(self._highest, uid)
+            self._known.add(uid)
+            self._highest = uid if self._highest is None else max(self._highest, uid)
+        if new:
+            self._alert(UNREADABLE)
         return readable
 
     async def feed(self, update: Update) -> Any:
@@ -278,6 +289,22 @@ def _failed(exc: Exception, backoff: float) -> float:
     else:  # not Telegram's answer: a fault of ours, with its traceback (and an alert: ``Poller._alert``)
         log.exception("polling_failed", kind=type(exc).__name__, retry_in=backoff)
     return backoff
+
+
+def alert_soon(hook: ErrorHook | None, kind: str) -> None:
+    """Alert super admins (``on_unexpected_error``: once per kind per 10 minutes) in the background, for
+    at most ``ALERT_TIMEOUT`` seconds: its sends wait on the Bot API's flood gate, and neither the poll
+    nor a webhook answer may wait for them."""
+    if hook is None:
+        return
+
+    async def send() -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(hook(kind, None), ALERT_TIMEOUT)
+
+    task = asyncio.ensure_future(send())
+    _alerts.add(task)
+    task.add_done_callback(_alerts.discard)
 
 
 def log_unreadable(update_id: object, problems: list[str]) -> None:
