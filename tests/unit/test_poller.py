@@ -63,6 +63,22 @@ def _poller(bot: ScriptedBot) -> tuple[Poller, list[int]]:
     return poller, handled
 
 
+def _fail_then_stop(poller: Poller, *failures: Exception) -> list[GetUpdates]:
+    """Script the poller's Bot API: each call raises the next of ``failures``, then one answers nothing
+    and stops the poller. Returns the calls as they come."""
+    calls: list[GetUpdates] = []
+
+    async def answer(request: GetUpdates) -> list[Update]:
+        calls.append(request)
+        if len(calls) <= len(failures):
+            raise failures[len(calls) - 1]
+        asyncio.get_running_loop().call_soon(poller.stop)
+        return []
+
+    poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
+    return calls
+
+
 async def _hang(_request: GetUpdates) -> list[Update]:
     await asyncio.sleep(3600)
     return []
@@ -292,16 +308,7 @@ async def test_an_update_that_does_not_parse_is_passed_over_and_never_logged() -
     alerts: list[str] = []
     poller, handled = _poller(ScriptedBot(_hang))
     poller.rt = _runtime(alerts)
-    calls: list[GetUpdates] = []
-
-    async def answer(request: GetUpdates) -> list[Update]:
-        calls.append(request)
-        if len(calls) == 1:
-            raise failure
-        asyncio.get_running_loop().call_soon(poller.stop)
-        return []
-
-    poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
+    calls = _fail_then_stop(poller, failure)
     with capture_logs() as logs:
         await asyncio.wait_for(poller.run(), 2)
     assert sorted(handled) == [7, 9]
@@ -326,16 +333,7 @@ async def test_an_answer_that_does_not_parse_at_all_is_retried_and_never_logged(
     except ValidationError as error:
         failure = ClientDecodeError("Failed to deserialize object", error, garbled)
     poller, handled = _poller(ScriptedBot(_hang))
-    calls: list[GetUpdates] = []
-
-    async def answer(request: GetUpdates) -> list[Update]:
-        calls.append(request)
-        if len(calls) == 1:
-            raise failure
-        asyncio.get_running_loop().call_soon(poller.stop)
-        return []
-
-    poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
+    calls = _fail_then_stop(poller, failure)
     with capture_logs() as logs:
         await asyncio.wait_for(poller.run(), 2)
     assert handled == [] and len(calls) == 2  # retried, nothing taken
@@ -416,15 +414,7 @@ async def test_an_answer_whose_updates_all_parse_alone_is_retried(monkeypatch: p
         "parameters": "x",
     }
     poller, handled = _poller(ScriptedBot(_hang))
-    calls: list[GetUpdates] = []
-
-    async def answer(request: GetUpdates) -> list[Update]:
-        calls.append(request)
-        if len(calls) <= 2:
-            raise ClientDecodeError("Failed to deserialize object", ValueError("bad"), envelope)
-        asyncio.get_running_loop().call_soon(poller.stop)
-        return []
-
-    poller.bot = ScriptedBot(answer)  # type: ignore[assignment]
+    failure = ClientDecodeError("Failed to deserialize object", ValueError("bad"), envelope)
+    _fail_then_stop(poller, failure, failure)
     await asyncio.wait_for(poller.run(), 2)
     assert handled == [] and waits == [0.5, 1.0]
