@@ -210,12 +210,14 @@ class Application:
         assert self.bot is not None and self.dp is not None and self.lanes is not None
         from pydantic import ValidationError
 
-        from sigmatrade.bot.polling import UNREADABLE, alert_soon, log_unreadable, where
+        from sigmatrade.bot.polling import UNREADABLE, alert_soon, log_unreadable, unreadable_fields
 
         try:
             update = Update.model_validate(payload, context={"bot": self.bot})
         except ValidationError as error:
-            log_unreadable(payload.get("update_id") if isinstance(payload, dict) else None, where(error))
+            log_unreadable(
+                payload.get("update_id") if isinstance(payload, dict) else None, unreadable_fields(error)
+            )
             alert_soon(self.rt.on_unexpected_error if self.rt is not None else None, UNREADABLE)
             return
         await self.lanes.submit(update)

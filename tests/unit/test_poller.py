@@ -47,16 +47,27 @@ class ScriptedBot:
         return await self.answer(request)
 
 
-def _poller(bot: ScriptedBot) -> tuple[Poller, list[int]]:
+def _poller(
+    bot: ScriptedBot,
+    *,
+    rt: Any = None,
+    leased: bool = False,
+    first: Callable[[Update], Awaitable[None]] | None = None,
+) -> tuple[Poller, list[int]]:
+    """A poller whose lease is always held (no database here), and the ids it handled in order; each
+    update first awaits ``first`` (if given). ``leased``: it confirms at shutdown (else nothing to
+    confirm or release)."""
     handled: list[int] = []
 
     async def handle(update: Update) -> None:
+        if first is not None:
+            await first(update)
         handled.append(update.update_id)
 
-    poller = Poller(None, bot, None, timeout=10, lanes=UpdateLanes(handle))  # type: ignore[arg-type]
+    poller = Poller(rt, bot, None, timeout=10, lanes=UpdateLanes(handle))  # type: ignore[arg-type]
 
     async def hold_lease() -> bool:
-        poller.has_lease = False  # nothing to confirm or release at shutdown (no database here)
+        poller.has_lease = leased
         return True
 
     poller._hold_lease = hold_lease  # type: ignore[method-assign]
@@ -173,13 +184,11 @@ async def test_the_shutdown_confirms_the_handled_updates_after_cancelling_a_slow
 ) -> None:
     monkeypatch.setattr(polling, "SHUTDOWN_GRACE", 0.05)
     slow_started = asyncio.Event()
-    handled: list[int] = []
 
-    async def handle(update: Update) -> None:
+    async def slow_8(update: Update) -> None:
         if update.update_id == 8:
             slow_started.set()
             await asyncio.sleep(3600)  # cancelled at the end of the grace
-        handled.append(update.update_id)
 
     sent = [message_update(7, 5), message_update(8, 6)]
 
@@ -193,13 +202,7 @@ async def test_the_shutdown_confirms_the_handled_updates_after_cancelling_a_slow
         return await _hang(request)
 
     bot = ScriptedBot(answer)
-    poller = Poller(None, bot, None, timeout=10, lanes=UpdateLanes(handle))  # type: ignore[arg-type]
-
-    async def hold_lease() -> bool:
-        poller.has_lease = True
-        return True
-
-    poller._hold_lease = hold_lease  # type: ignore[method-assign]
+    poller, handled = _poller(bot, leased=True, first=slow_8)
     task = asyncio.create_task(poller.run())
     await asyncio.wait_for(slow_started.wait(), 2)
     poller.stop()
@@ -209,9 +212,14 @@ async def test_the_shutdown_confirms_the_handled_updates_after_cancelling_a_slow
     assert (confirm.offset, confirm.timeout, timeout) == (8, 0, polling.CONFIRM_TIMEOUT)  # 7 done, 8 again
 
 
-def _runtime(alerts: list[str]) -> Any:
+def _runtime(alerts: list[str], *, stuck: bool = False) -> Any:
+    """A runtime whose alerts are recorded; ``stuck``: an alert never returns (a flood wait on the
+    admins' messages)."""
+
     async def alert(error_class: str, _request_id: str | None) -> None:
         alerts.append(error_class)
+        if stuck:
+            await asyncio.sleep(3600)
 
     return SimpleNamespace(db=None, replica_id="me", on_unexpected_error=alert)
 
@@ -348,11 +356,9 @@ async def test_an_unreadable_update_waits_for_the_earlier_ones_and_is_reported_o
     polls meanwhile bring it back each time, and it is logged and alerted once. The alert runs aside:
     its sends may wait minutes on a flood wait, and the poll must not."""
     slow = asyncio.Event()
-    handled: list[int] = []
 
-    async def handle(update: Update) -> None:
+    async def until_slow_set(_update: Update) -> None:
         await asyncio.wait_for(slow.wait(), 2)
-        handled.append(update.update_id)
 
     unreadable = {"update_id": 8, "message": {"message_id": "not a number", "text": "my secret 123"}}
     answer_7_and_8 = {
@@ -374,29 +380,16 @@ async def test_an_unreadable_update_waits_for_the_earlier_ones_and_is_reported_o
         asyncio.get_running_loop().call_soon(poller.stop)
         return []
 
-    async def stuck_alert(error_class: str, _request_id: str | None) -> None:
-        alerts.append(error_class)
-        await asyncio.sleep(3600)  # a flood wait on the admins' messages
-
-    poller = Poller(
-        SimpleNamespace(db=None, replica_id="me", on_unexpected_error=stuck_alert),  # type: ignore[arg-type]
-        ScriptedBot(answer),  # type: ignore[arg-type]
-        None,  # type: ignore[arg-type]
-        timeout=10,
-        lanes=UpdateLanes(handle),
-    )
-
-    async def hold_lease() -> bool:
-        poller.has_lease = False
-        return True
-
-    poller._hold_lease = hold_lease  # type: ignore[method-assign]
+    poller, handled = _poller(ScriptedBot(answer), rt=_runtime(alerts, stuck=True), first=until_slow_set)
     with capture_logs() as logs:
         await asyncio.wait_for(poller.run(), 5)
     assert handled == [7]
     assert requests[0] is None and set(requests[1:-1]) == {7} and requests[-1] == 9
     assert [entry["update_id"] for entry in logs if entry["event"] == "update_unreadable"] == [8]
     assert alerts == [polling.UNREADABLE]
+    for alert in list(polling._alerts):  # the alert that never returns: leave no task to later tests
+        alert.cancel()
+    await asyncio.gather(*polling._alerts, return_exceptions=True)
 
 
 async def test_an_answer_whose_updates_all_parse_alone_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -127,9 +127,7 @@ class Poller:
                 try:
                     updates = await self._get_updates(0 if busy else self.timeout)
                 except Exception as exc:  # the poller outlives any failed poll (``_failed``)
-                    if not isinstance(exc, (*TRANSIENT, TelegramAPIError)):
-                        self._alert(type(exc).__name__)
-                    await clock.sleep_unless(self._stop, _failed(exc, backoff))
+                    await clock.sleep_unless(self._stop, self._failed(exc, backoff))
                     backoff = min(backoff * 2, 30)
                     continue
                 backoff = 0.5
@@ -152,6 +150,31 @@ class Poller:
             self._known.add(uid)
             self._highest = uid if self._highest is None else max(self._highest, uid)
             self.lanes.submit(update)
+
+    def _failed(self, exc: Exception, backoff: float) -> float:
+        """Log a failed ``getUpdates`` and return how long to wait before the next one. Every error is
+        retried: a poller that died would leave a process that looks alive and answers nobody. A network or
+        server error is routine (a warning, the growing backoff); Telegram's flood wait that outlasted the
+        Bot API client's own retries is waited out; Telegram's other refusals (a revoked token's 401, a 400)
+        are errors for the operator, retried at the backoff's pace until fixed; anything else is a fault of
+        ours and is also alerted."""
+        if isinstance(exc, TelegramRetryAfter):
+            wait = max(backoff, exc.retry_after)
+            log.warning("polling_failed", error=str(exc), retry_in=wait)
+            return wait
+        if isinstance(exc, TRANSIENT):
+            log.warning("polling_failed", error=str(exc), retry_in=backoff)
+        elif isinstance(exc, TelegramAPIError):
+            log.error("polling_failed", error=str(exc), kind=type(exc).__name__, retry_in=backoff)
+        elif isinstance(exc, ClientDecodeError):  # its text holds the answer: users' messages, never logged
+            cause = exc.original
+            problems = unreadable_fields(cause) if isinstance(cause, ValidationError) else []
+            log.error("polling_failed", kind=type(cause).__name__, problems=problems, retry_in=backoff)
+            self._alert(type(exc).__name__)
+        else:  # not Telegram's answer: a fault of ours, with its traceback
+            log.exception("polling_failed", kind=type(exc).__name__, retry_in=backoff)
+            self._alert(type(exc).__name__)
+        return backoff
 
     def _alert(self, kind: str) -> None:
         """A failed poll that is neither Telegram's answer nor the network's is a fault of ours (a bug,
@@ -245,7 +268,7 @@ class Poller:
             try:
                 readable.append(Update.model_validate(item, context={"bot": self.bot}))
             except ValidationError as error:
-                unreadable[uid] = where(error)
+                unreadable[uid] = unreadable_fields(error)
             except Exception:  # not a parse error of this update: the answer is retried
                 return None
         if not unreadable:
@@ -268,29 +291,6 @@ class Poller:
         return await self.dp.feed_update(self.bot, update)
 
 
-def _failed(exc: Exception, backoff: float) -> float:
-    """Log a failed ``getUpdates`` and return how long to wait before the next one. Every error is
-    retried: a poller that died would leave a process that looks alive and answers nobody. A network or
-    server error is routine (a warning, the growing backoff); Telegram's flood wait that outlasted the
-    Bot API client's own retries is waited out; anything else (a revoked token's 401, a 400) is an error
-    for the operator, retried at the backoff's pace until it is fixed."""
-    if isinstance(exc, TelegramRetryAfter):
-        wait = max(backoff, float(exc.retry_after))
-        log.warning("polling_failed", error=str(exc), retry_in=wait)
-        return wait
-    if isinstance(exc, TRANSIENT):
-        log.warning("polling_failed", error=str(exc), retry_in=backoff)
-    elif isinstance(exc, TelegramAPIError):
-        log.error("polling_failed", error=str(exc), kind=type(exc).__name__, retry_in=backoff)
-    elif isinstance(exc, ClientDecodeError):  # its text holds the answer: users' messages, never logged
-        cause = exc.original
-        problems = where(cause) if isinstance(cause, ValidationError) else []
-        log.error("polling_failed", kind=type(cause).__name__, problems=problems, retry_in=backoff)
-    else:  # not Telegram's answer: a fault of ours, with its traceback (and an alert: ``Poller._alert``)
-        log.exception("polling_failed", kind=type(exc).__name__, retry_in=backoff)
-    return backoff
-
-
 def alert_soon(hook: ErrorHook | None, kind: str) -> None:
     """Alert super admins (``on_unexpected_error``: once per kind per 10 minutes) in the background, for
     at most ``ALERT_TIMEOUT`` seconds: its sends wait on the Bot API's flood gate, and neither the poll
@@ -309,10 +309,10 @@ def alert_soon(hook: ErrorHook | None, kind: str) -> None:
 
 def log_unreadable(update_id: object, problems: list[str]) -> None:
     """The one record of an update passed over because it does not parse (polling and webhook): its id
-    and where it failed (``where``), never its content."""
+    and where it failed (``unreadable_fields``), never its content."""
     log.error("update_unreadable", update_id=update_id, problems=problems)
 
 
-def where(error: ValidationError) -> list[str]:
+def unreadable_fields(error: ValidationError) -> list[str]:
     """Where an answer failed to parse, without the values (they may be what a user typed)."""
     return [".".join(map(str, problem["loc"])) + ": " + problem["type"] for problem in error.errors()[:5]]
