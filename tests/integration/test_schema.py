@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -31,6 +32,31 @@ async def test_migration_matches_models(db: Database) -> None:
 
     async with db.engine.connect() as conn:
         assert await conn.run_sync(diff) == []
+
+
+async def test_partial_indexes_carry_their_models_predicate(db: Database) -> None:
+    """The models name PostgreSQL's predicate only (``db/base.py: where``); the migrations build each
+    partial index with its model's predicate on both databases."""
+    partial = {
+        index.name: index.info["where"]
+        for table in Base.metadata.tables.values()
+        for index in table.indexes
+        if "where" in index.info
+    }
+    assert len(partial) >= 10
+    query = (
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"
+        if db.is_sqlite
+        else "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+    )
+    async with db.engine.connect() as conn:
+        for name, predicate in partial.items():
+            ddl = (await conn.execute(text(query), {"name": name})).scalar_one()
+            if db.is_sqlite:
+                assert ddl.endswith(f"WHERE {predicate}"), (name, ddl)
+            else:  # PostgreSQL writes the predicate back in its own form: every name and value it holds
+                condition = ddl.split(" WHERE ", 1)[1]
+                assert all(word in condition for word in re.findall(r"[a-z_0-9]+", predicate)), (name, ddl)
 
 
 async def test_money_round_trips_exactly(db: Database) -> None:

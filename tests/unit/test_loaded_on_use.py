@@ -21,6 +21,7 @@ LOADED_ON_USE = {
     "web3": "never by the service",
     "psutil": "not on Linux (ops/readings.py reads /proc)",
     "statistics": "never (0.2 MB for one median: chain/provider computes it)",
+    "sqlalchemy.dialects.sqlite": "on PostgreSQL, never (0.6 MB: db/base.py's where())",
 }
 
 _PROBE = """
