@@ -9,9 +9,10 @@ import logging
 import logging.handlers
 import re
 import sys
+import threading
 import weakref
+from collections import deque
 from collections.abc import MutableMapping
-from queue import SimpleQueue
 from typing import Any
 
 import structlog
@@ -103,7 +104,12 @@ def _stringify_decimals(_: Any, __: str, event_dict: MutableMapping[str, Any]) -
 
 
 def setup_logging(level: str = "INFO", fmt: str = "json", log_file: str | None = None) -> None:
-    """Configure stdlib logging + structlog once for the process."""
+    """Configure stdlib logging + structlog once for the process.
+
+    Our own events (structlog) are rendered on the caller's thread and handed to the writer as lines,
+    without passing through the stdlib's records and handlers: 13-14 µs a line instead of 34 (one per
+    update). Other libraries' records (stdlib loggers) go through a root handler that renders them with
+    the same processors. The level of both is the stdlib's (``set_level``)."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         _request_id_processor,
@@ -117,56 +123,165 @@ def setup_logging(level: str = "INFO", fmt: str = "json", log_file: str | None =
     renderer: Any = (
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,
-    )
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-    )
-    # Each record is rendered once, on the caller's thread (QueueHandler.prepare), and written by a
-    # listener thread: the event loop never waits for a write to stderr or the log file. Lines still
-    # queued when the process is killed are lost (a graceful stop flushes them: ``stop_logging``).
-    outputs: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    stop_logging()
+    outputs: list[logging.StreamHandler[Any]] = [logging.StreamHandler(sys.stderr)]
     if log_file:
         outputs.append(
             logging.handlers.TimedRotatingFileHandler(log_file, when="midnight", backupCount=14, utc=True)
         )
-    plain = logging.Formatter("%(message)s")
-    for output in outputs:
-        output.setFormatter(plain)
-    queue: SimpleQueue[logging.LogRecord] = SimpleQueue()
-    handler = logging.handlers.QueueHandler(queue)
-    handler.setFormatter(formatter)
-    handler._sigmatrade = True  # type: ignore[attr-defined]
-    stop_logging()
+    writer = _Writer(outputs)
+    structlog.configure(
+        processors=[_enabled, *shared, renderer],
+        logger_factory=writer.logger,
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    foreign = _ForeignRecords(writer)
+    foreign.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
     root = logging.getLogger()
     for old in list(root.handlers):
-        if getattr(old, "_sigmatrade", False):
+        if isinstance(old, _ForeignRecords):
             root.removeHandler(old)
-    root.addHandler(handler)
-    listener = logging.handlers.QueueListener(queue, *outputs)
-    listener.start()
-    _LISTENER["current"] = listener
+    root.addHandler(foreign)
+    writer.start()
+    _WRITER["current"] = writer
     root.setLevel(level)
     for noisy in ("aiogram.event", "aiohttp.access", "web3", "urllib3", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
-_LISTENER: dict[str, logging.handlers.QueueListener] = {}
+# The level of each structlog method (``log.exception`` logs at ERROR).
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "exception": logging.ERROR,
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+}
+
+
+def _enabled(logger: _LineLogger, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
+    """Drop an event below the level of its stdlib logger of the same name (the first processor)."""
+    if logger.levels.isEnabledFor(_LEVELS.get(method_name, logging.INFO)):
+        return event_dict
+    raise structlog.DropEvent
+
+
+class _LineLogger:
+    """What structlog hands each rendered event to: the writer. ``levels`` is the stdlib logger of the
+    same name, whose effective level decides what is logged (``set_level``, per-library levels)."""
+
+    __slots__ = ("_writer", "levels", "name")
+
+    def __init__(self, name: str, writer: _Writer) -> None:
+        self.name = name
+        self.levels = logging.getLogger(name)
+        self._writer = writer
+
+    def _line(self, line: str) -> None:
+        self._writer.put(line)
+
+    debug = info = warning = warn = error = exception = critical = fatal = msg = _line
+
+
+class _ForeignRecords(logging.Handler):
+    """Other libraries' stdlib records, rendered like our events and handed to the same writer."""
+
+    def __init__(self, writer: _Writer) -> None:
+        super().__init__()
+        self._writer = writer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._writer.put(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+FLUSH_EVERY = 0.05  # seconds between the writer's rounds
+
+
+class _Writer:
+    """One thread writes the lines to stderr and the log file, in the order they were logged, in one
+    write per output every ``FLUSH_EVERY`` seconds. Logging never waits for a write, and never wakes the
+    thread: a deque's append is atomic, and the thread wakes on its own (a wake-up per line, with the
+    thread then taking the interpreter lock from the event loop, cost more than the line itself). Lines
+    not yet written when the process is killed are lost; a graceful stop writes them (``stop_logging``)."""
+
+    def __init__(self, outputs: list[logging.StreamHandler[Any]]) -> None:
+        self.outputs = outputs
+        self._lines: deque[str] = deque()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
+
+    def logger(self, name: str | None = None, *_: Any) -> _LineLogger:
+        """structlog's logger factory: ``get_logger(name)`` calls it with the name."""
+        return _LineLogger(name or "root", self)
+
+    def put(self, line: str) -> None:
+        self._lines.append(line)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self._write()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(FLUSH_EVERY):
+            self._write()
+
+    def _write(self) -> None:
+        lines: list[str] = []
+        with contextlib.suppress(IndexError):
+            while True:
+                lines.append(self._lines.popleft())
+        if not lines:
+            return
+        text = "\n".join(lines) + "\n"
+        for output in self.outputs:
+            _write_to(output, text)
+
+
+_ROLLOVER_PROBE = logging.makeLogRecord({})  # shouldRollover's argument; only the time decides
+
+
+def _write_to(output: logging.StreamHandler[Any], text: str) -> None:
+    output.acquire()
+    try:
+        if isinstance(output, logging.handlers.TimedRotatingFileHandler) and output.shouldRollover(
+            _ROLLOVER_PROBE
+        ):
+            output.doRollover()
+        output.stream.write(text)
+        output.stream.flush()
+    except ValueError:  # a stream already closed (test runners' captured stderr)
+        pass
+    except OSError:
+        output.handleError(_ROLLOVER_PROBE)
+    finally:
+        output.release()
+
+
+_WRITER: dict[str, _Writer] = {}
 
 
 def stop_logging() -> None:
-    """Write out every queued line and stop the writer thread (at exit, or before a new setup)."""
-    listener = _LISTENER.pop("current", None)
-    if listener is not None:
-        listener.stop()
-        for output in listener.handlers:
-            with contextlib.suppress(ValueError, OSError):  # a stream already closed (test runners)
-                output.flush()
+    """Write out every pending line and stop the writer thread (at exit, or before a new setup)."""
+    writer = _WRITER.pop("current", None)
+    if writer is not None:
+        writer.stop()
 
 
 atexit.register(stop_logging)

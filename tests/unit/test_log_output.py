@@ -1,0 +1,129 @@
+"""What `sigmatrade run` writes to stderr and its log file (sigmatrade.logging.setup_logging): our events
+and other libraries' records as the same JSON lines, in the order they were logged, redacted, at the
+stdlib's levels, written by the writer thread without a stop, and every pending line written by
+``stop_logging``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import structlog
+
+from sigmatrade import logging as sl
+from sigmatrade.context import request_id_var
+
+TOKEN = "123456789:" + "A" * 35
+NOISY = ("aiogram.event", "aiohttp.access", "web3", "urllib3", "asyncio")
+
+
+class Stderr:
+    """The process's stderr as the test's set-up saw it (pytest's capture of the test's own call)."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
+        self._capsys = capsys
+        self._seen = ""
+
+    def getvalue(self) -> str:
+        self._seen += self._capsys.readouterr().err
+        return self._seen
+
+
+@pytest.fixture
+def stderr(capsys: pytest.CaptureFixture[str]) -> Iterator[Stderr]:
+    """stderr while logging is set up in the test; the set-up undone afterwards."""
+    root = logging.getLogger()
+    levels = {name: logging.getLogger(name).level for name in ("", *NOISY)}
+    handlers = list(root.handlers)
+    try:
+        yield Stderr(capsys)
+    finally:
+        sl.stop_logging()
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+        structlog.reset_defaults()
+
+
+def _lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_our_events_and_foreign_records_become_the_same_lines_in_order(
+    stderr: Stderr, tmp_path: Path
+) -> None:
+    log_file = tmp_path / "sigmatrade.log"
+    sl.setup_logging("INFO", "json", str(log_file))
+    token = request_id_var.set("req-1")
+    try:
+        sl.get_logger("sigmatrade.test").info("paid", amount=Decimal("1.500000000000000001"), note=TOKEN)
+        logging.getLogger("aiogram.dispatcher").warning("foreign %s", TOKEN)
+        sl.get_logger("sigmatrade.test").warning("last")
+    finally:
+        request_id_var.reset(token)
+    sl.stop_logging()
+
+    lines = _lines(log_file.read_text())
+    assert _lines(stderr.getvalue()) == lines
+    assert [(line["event"], line["level"], line["logger"]) for line in lines] == [
+        ("paid", "info", "sigmatrade.test"),
+        ("foreign [bot-token]", "warning", "aiogram.dispatcher"),
+        ("last", "warning", "sigmatrade.test"),
+    ]
+    assert lines[0]["amount"] == "1.500000000000000001"  # exact, as text
+    assert lines[0]["note"] == "[bot-token]"
+    assert all(line["request_id"] == "req-1" for line in lines)
+    assert all(str(line["timestamp"]).endswith("Z") for line in lines)
+
+
+def test_the_stdlib_levels_decide_for_both_paths(stderr: Stderr) -> None:
+    sl.setup_logging("INFO", "json")
+    ours, foreign = sl.get_logger("sigmatrade.test"), logging.getLogger("some.library")
+    ours.debug("hidden")
+    ours.info("shown")
+    sl.get_logger("asyncio").info("below asyncio's own level")  # set to WARNING by the set-up
+    sl.set_level("WARNING")  # what the disk guard does at run time
+    ours.info("hidden after")
+    foreign.info("hidden too")
+    ours.warning("still shown")
+    foreign.error("foreign shown")
+    sl.stop_logging()
+    assert [line["event"] for line in _lines(stderr.getvalue())] == ["shown", "still shown", "foreign shown"]
+
+
+def test_an_exception_is_logged_with_its_traceback(stderr: Stderr) -> None:
+    sl.setup_logging("INFO", "json")
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        sl.get_logger("sigmatrade.test").exception("failed")
+    sl.stop_logging()
+    (line,) = _lines(stderr.getvalue())
+    assert line["level"] == "error"
+    assert "RuntimeError: boom" in str(line["exception"])
+
+
+def test_lines_are_written_without_a_stop(stderr: Stderr, tmp_path: Path) -> None:
+    log_file = tmp_path / "sigmatrade.log"
+    sl.setup_logging("INFO", "json", str(log_file))
+    sl.get_logger("sigmatrade.test").info("soon")
+    deadline = time.monotonic() + 5
+    while "soon" not in (log_file.read_text() if log_file.exists() else "") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [line["event"] for line in _lines(log_file.read_text())] == ["soon"]
+    assert "soon" in stderr.getvalue()
+
+
+def test_console_format_for_the_demo(stderr: Stderr) -> None:
+    sl.setup_logging("INFO", "console")
+    sl.get_logger("sigmatrade.demo").info("started", replica="r1")
+    sl.stop_logging()
+    (line,) = stderr.getvalue().splitlines()
+    assert "started" in line and "replica=r1" in line and "[info" in line
