@@ -24,8 +24,11 @@ same machine speed: the floor.
 
 Work per update is counted inside the real process (benchmarks/e2e_child.py exports the counters on its
 /metrics): SQL statements, transactions, PostgreSQL round trips, Redis commands; it includes what
-background jobs did during the window (reported apart from an idle window of the same length). Bot API
-calls per update are counted by the emulator.
+background jobs did during the window (reported apart from an idle window of the same length), and
+``cpu_us``: the process's CPU time (user + system, every thread), read from outside. Bot API calls per
+update are counted by the emulator. ``cpu_us`` has no floor beside it: the floor bot's CPU per update
+grows with the time between its updates (an idle long poll costs CPU too), so it compares runs of our
+process with each other, not with the floor.
 """
 
 from __future__ import annotations
@@ -119,6 +122,12 @@ async def prepare_database(url: str, redis_url: str | None) -> None:
         client = Redis.from_url(redis_url)
         await client.flushdb()
         await client.aclose()
+
+
+def cpu_us(pid: int) -> dict[str, float]:
+    """The process's CPU time so far (user + system, all threads), in µs: a work kind of its own."""
+    times = psutil.Process(pid).cpu_times()
+    return {"cpu_us": (times.user + times.system) * 1e6}
 
 
 async def scrape(port: int) -> dict[str, float]:
@@ -344,16 +353,16 @@ async def run_real(
     real = await start_real(url, redis_url, home)
     run = real.run
     try:
-        before = await scrape(real.http_port)
+        before = await scrape(real.http_port) | cpu_us(real.proc.pid)
         spy = await start_py_spy(real.proc.pid)
         t0 = time.monotonic()
         await drive(real.emu, run, rounds, floor)
         run.window = time.monotonic() - t0
         await stop_py_spy(spy)
-        after = await scrape(real.http_port)
+        after = await scrape(real.http_port) | cpu_us(real.proc.pid)
         run.work = {k: after.get(k, 0) - before.get(k, 0) for k in after}
         await asyncio.sleep(min(run.window, 30))  # an idle window: what the jobs alone do
-        idle = await scrape(real.http_port)
+        idle = await scrape(real.http_port) | cpu_us(real.proc.pid)
         scale = run.window / min(run.window, 30)
         run.idle_work = {k: (idle.get(k, 0) - after.get(k, 0)) * scale for k in idle}
     finally:
@@ -528,8 +537,9 @@ def report(real: Run, floor: Run, backend: str) -> None:
         f"(floor {floor.startup_cpu:.2f} s, {real.startup_cpu / floor.startup_cpu:.2f}x)"
     )
     kinds = sorted(set(real.work) | set(real.idle_work))
-    per_update = "   ".join(f"{k} {real.work.get(k, 0) / max(1, n):.2f}" for k in kinds)
-    jobs_only = "   ".join(f"{k} {real.idle_work.get(k, 0) / max(1, n):.2f}" for k in kinds)
+    digits = {"cpu_us": 0}
+    per_update = "   ".join(f"{k} {real.work.get(k, 0) / max(1, n):.{digits.get(k, 2)}f}" for k in kinds)
+    jobs_only = "   ".join(f"{k} {real.idle_work.get(k, 0) / max(1, n):.{digits.get(k, 2)}f}" for k in kinds)
     print(f"work per update (window of {real.window:.1f} s, background jobs included): {per_update}")
     print(f"  of which background jobs (same-length idle window): {jobs_only}")
     steps = "   ".join(f"{name} {pct(values, 50):.1f}" for name, values in sorted(real.by_step.items()))
