@@ -10,6 +10,7 @@ import logging.handlers
 import re
 import sys
 import threading
+import traceback
 import weakref
 from collections import deque
 from collections.abc import MutableMapping
@@ -123,20 +124,23 @@ def setup_logging(level: str = "INFO", fmt: str = "json", log_file: str | None =
     renderer: Any = (
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
-    stop_logging()
-    outputs: list[logging.StreamHandler[Any]] = [logging.StreamHandler(sys.stderr)]
+    # The outputs first: a log file that cannot be opened leaves the logging in place as it was.
+    outputs: list[logging.StreamHandler[Any]] = [logging.StreamHandler(sys.stderr)] if sys.stderr else []
     if log_file:
         outputs.append(
-            logging.handlers.TimedRotatingFileHandler(log_file, when="midnight", backupCount=14, utc=True)
+            logging.handlers.TimedRotatingFileHandler(
+                log_file, when="midnight", backupCount=14, utc=True, errors="backslashreplace"
+            )
         )
-    writer = _Writer(outputs)
+    stop_logging()
+    writer = _WRITER["current"] = _Writer(outputs)
     structlog.configure(
         processors=[_enabled, *shared, renderer],
-        logger_factory=writer.logger,
+        logger_factory=_LineLogger,
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
-    foreign = _ForeignRecords(writer)
+    foreign = _ForeignRecords()
     foreign.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
@@ -149,7 +153,6 @@ def setup_logging(level: str = "INFO", fmt: str = "json", log_file: str | None =
             root.removeHandler(old)
     root.addHandler(foreign)
     writer.start()
-    _WRITER["current"] = writer
     root.setLevel(level)
     for noisy in ("aiogram.event", "aiohttp.access", "web3", "urllib3", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
@@ -175,19 +178,35 @@ def _enabled(logger: _LineLogger, method_name: str, event_dict: MutableMapping[s
     raise structlog.DropEvent
 
 
+def _put(line: str) -> None:
+    """A rendered line to the current writer (a logger bound before a new set-up writes to the new
+    one); lost when logging is stopped, as records were after the stdlib's listener stopped."""
+    writer = _WRITER.get("current")
+    if writer is not None:
+        writer.put(line)
+
+
 class _LineLogger:
-    """What structlog hands each rendered event to: the writer. ``levels`` is the stdlib logger of the
-    same name, whose effective level decides what is logged (``set_level``, per-library levels)."""
+    """structlog's logger (its factory: ``get_logger(name)`` makes one): hands each rendered event to the
+    writer. ``levels`` is the stdlib logger of the same name: its effective level decides what is logged
+    (``set_level``, per-library levels), and the stdlib attributes (``isEnabledFor``, ``level``...) are
+    its. Our events do not pass through the stdlib's handlers: a handler, filter or ``propagate=False``
+    on a named logger, or another root handler (pytest's caplog), does not see them."""
 
-    __slots__ = ("_writer", "levels", "name")
+    __slots__ = ("levels", "name")
 
-    def __init__(self, name: str, writer: _Writer) -> None:
-        self.name = name
+    def __init__(self, name: str | None = None, *_: Any) -> None:
+        self.name = name or "root"
         self.levels = logging.getLogger(name)
-        self._writer = writer
 
-    def _line(self, line: str) -> None:
-        self._writer.put(line)
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__") or attr == "levels":  # not set yet (copying): no stdlib logger to ask
+            raise AttributeError(attr)
+        return getattr(self.levels, attr)
+
+    @staticmethod
+    def _line(line: str) -> None:
+        _put(line)
 
     debug = info = warning = warn = error = exception = critical = fatal = msg = _line
 
@@ -195,13 +214,9 @@ class _LineLogger:
 class _ForeignRecords(logging.Handler):
     """Other libraries' stdlib records, rendered like our events and handed to the same writer."""
 
-    def __init__(self, writer: _Writer) -> None:
-        super().__init__()
-        self._writer = writer
-
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self._writer.put(self.format(record))
+            _put(self.format(record))
         except Exception:
             self.handleError(record)
 
@@ -222,10 +237,6 @@ class _Writer:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
 
-    def logger(self, name: str | None = None, *_: Any) -> _LineLogger:
-        """structlog's logger factory: ``get_logger(name)`` calls it with the name."""
-        return _LineLogger(name or "root", self)
-
     def put(self, line: str) -> None:
         self._lines.append(line)
 
@@ -237,10 +248,17 @@ class _Writer:
         if self._thread.is_alive():
             self._thread.join()
         self._write()
+        for output in self.outputs:
+            if isinstance(output, logging.FileHandler):
+                output.close()
 
     def _run(self) -> None:
         while not self._stopping.wait(FLUSH_EVERY):
-            self._write()
+            try:
+                self._write()
+            except Exception:  # the thread must not die: every later line would pile up unwritten
+                with contextlib.suppress(Exception):
+                    traceback.print_exc()
 
     def _write(self) -> None:
         lines: list[str] = []
@@ -258,18 +276,22 @@ _ROLLOVER_PROBE = logging.makeLogRecord({})  # shouldRollover's argument; only t
 
 
 def _write_to(output: logging.StreamHandler[Any], text: str) -> None:
+    """One output's write, as the stdlib's handlers would: a log file closed under us (a library's
+    ``logging.config`` closes every handler) is opened again; a failure is reported on stderr
+    (``handleError``) and loses this write only."""
     output.acquire()
     try:
+        if isinstance(output, logging.FileHandler) and output.stream is None:
+            output.stream = output._open()
         if isinstance(output, logging.handlers.TimedRotatingFileHandler) and output.shouldRollover(
             _ROLLOVER_PROBE
         ):
             output.doRollover()
         output.stream.write(text)
         output.stream.flush()
-    except ValueError:  # a stream already closed (test runners' captured stderr)
-        pass
-    except OSError:
-        output.handleError(_ROLLOVER_PROBE)
+    except Exception:
+        if not getattr(output.stream, "closed", False):  # a closed stderr (test runners): nothing to say
+            output.handleError(_ROLLOVER_PROBE)
     finally:
         output.release()
 

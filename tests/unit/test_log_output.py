@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.config
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -114,9 +115,7 @@ def test_lines_are_written_without_a_stop(stderr: Stderr, tmp_path: Path) -> Non
     log_file = tmp_path / "sigmatrade.log"
     sl.setup_logging("INFO", "json", str(log_file))
     sl.get_logger("sigmatrade.test").info("soon")
-    deadline = time.monotonic() + 5
-    while "soon" not in (log_file.read_text() if log_file.exists() else "") and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_for("soon", log_file)
     assert [line["event"] for line in _lines(log_file.read_text())] == ["soon"]
     assert "soon" in stderr.getvalue()
 
@@ -127,3 +126,51 @@ def test_console_format_for_the_demo(stderr: Stderr) -> None:
     sl.stop_logging()
     (line,) = stderr.getvalue().splitlines()
     assert "started" in line and "replica=r1" in line and "[info" in line
+
+
+def test_lines_are_still_written_after_a_library_closes_every_handler(stderr: Stderr, tmp_path: Path) -> None:
+    """``logging.config`` closes every handler ever made, the log file's included: it is opened again."""
+    log_file = tmp_path / "sigmatrade.log"
+    sl.setup_logging("INFO", "json", str(log_file))
+    sl.get_logger("sigmatrade.test").info("before")
+    logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
+    sl.get_logger("sigmatrade.test").info("after")
+    logging.getLogger("some.library").warning("foreign after")
+    _wait_for("foreign after", log_file)
+    assert [line["event"] for line in _lines(log_file.read_text())] == ["before", "after", "foreign after"]
+
+
+def test_a_logger_kept_across_a_new_set_up_writes_to_the_new_outputs(stderr: Stderr, tmp_path: Path) -> None:
+    sl.setup_logging("INFO", "json")
+    kept = sl.get_logger("sigmatrade.test").bind(component="poller")
+    log_file = tmp_path / "sigmatrade.log"
+    sl.setup_logging("INFO", "json", str(log_file))
+    kept.info("kept")
+    sl.stop_logging()
+    (line,) = _lines(log_file.read_text())
+    assert (line["event"], line["component"]) == ("kept", "poller")
+
+
+def test_a_log_file_that_cannot_be_opened_leaves_the_logging_as_it_was(
+    stderr: Stderr, tmp_path: Path
+) -> None:
+    log_file = tmp_path / "sigmatrade.log"
+    sl.setup_logging("INFO", "json", str(log_file))
+    with pytest.raises(OSError):
+        sl.setup_logging("INFO", "json", str(tmp_path / "missing" / "dir" / "x.log"))
+    sl.get_logger("sigmatrade.test").info("still logged")
+    sl.stop_logging()
+    assert [line["event"] for line in _lines(log_file.read_text())] == ["still logged"]
+
+
+def test_our_loggers_answer_the_stdlib_questions(stderr: Stderr) -> None:
+    sl.setup_logging("WARNING", "json")
+    log = sl.get_logger("sigmatrade.test")
+    assert not log.isEnabledFor(logging.INFO) and log.isEnabledFor(logging.ERROR)
+    assert log.name == "sigmatrade.test" and log.getEffectiveLevel() == logging.WARNING
+
+
+def _wait_for(text: str, path: Path) -> None:
+    deadline = time.monotonic() + 5
+    while text not in (path.read_text() if path.exists() else "") and time.monotonic() < deadline:
+        time.sleep(0.01)
