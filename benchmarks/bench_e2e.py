@@ -529,8 +529,8 @@ def report(real: Run, floor: Run, backend: str) -> None:
     )
     print(
         f"start-up to the first getUpdates: {real.startup:.2f} s (floor {floor.startup:.2f} s, "
-        f"{real.startup / floor.startup:.2f}x)   idle RSS: {real.rss / 2**20:.1f} MB "
-        f"(floor {floor.rss / 2**20:.1f} MB, {real.rss / floor.rss:.2f}x)   goal <= 1.3x each"
+        f"{real.startup / floor.startup:.3f}x)   idle RSS: {real.rss / 2**20:.1f} MB "
+        f"(floor {floor.rss / 2**20:.1f} MB, {real.rss / floor.rss:.3f}x)   goal <= 1.3x each"
     )
     print(
         f"  start-up CPU (user + system) to the first getUpdates: {real.startup_cpu:.2f} s "
