@@ -272,7 +272,8 @@ class _Writer:
             _write_to(output, text)
 
 
-_ROLLOVER_PROBE = logging.makeLogRecord({})  # shouldRollover's argument; only the time decides
+# The batch, where a stdlib handler method takes a record (shouldRollover: only the time counts).
+_BATCH = logging.makeLogRecord({})
 
 
 def _write_to(output: logging.StreamHandler[Any], text: str) -> None:
@@ -283,15 +284,13 @@ def _write_to(output: logging.StreamHandler[Any], text: str) -> None:
     try:
         if isinstance(output, logging.FileHandler) and output.stream is None:
             output.stream = output._open()
-        if isinstance(output, logging.handlers.TimedRotatingFileHandler) and output.shouldRollover(
-            _ROLLOVER_PROBE
-        ):
+        if isinstance(output, logging.handlers.TimedRotatingFileHandler) and output.shouldRollover(_BATCH):
             output.doRollover()
         output.stream.write(text)
         output.stream.flush()
     except Exception:
         if not getattr(output.stream, "closed", False):  # a closed stderr (test runners): nothing to say
-            output.handleError(_ROLLOVER_PROBE)
+            output.handleError(_BATCH)
     finally:
         output.release()
 
