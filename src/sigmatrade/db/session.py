@@ -42,14 +42,21 @@ def _prepare_sqlite_path(url: str) -> None:
 
 
 def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False) -> AsyncEngine:
+    """The engine. A failed statement's error never carries its parameters (``hide_parameters``): it is
+    logged with its traceback, and the values may be a finpass hash, an encrypted key or what a user
+    typed (a support message)."""
     if url.startswith("sqlite"):
         _prepare_sqlite_path(url)
         from sigmatrade.db.sqlite_driver import DBAPI
 
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, module=DBAPI)
+        engine = create_async_engine(
+            url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}, module=DBAPI
+        )
         _configure_sqlite(engine)
     else:
-        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
+        engine = create_async_engine(
+            url, echo=echo, hide_parameters=True, pool_size=pool_size, max_overflow=max_overflow
+        )
         _ping_when_idle(engine)
     _guard_checkouts(engine)
     return engine
