@@ -104,6 +104,41 @@ def _stringify_decimals(_: Any, __: str, event_dict: MutableMapping[str, Any]) -
     return event_dict
 
 
+def _format_exception(exc_info: Any) -> str:
+    """A traceback as the stdlib prints it, except that a pydantic ``ValidationError``'s message, which
+    quotes every invalid input (what a user typed, a financial password included), is replaced by its
+    errors without the inputs, wherever it appears in the chain."""
+    text = "".join(traceback.format_exception(*exc_info)).rstrip("\n")
+    for error in _validation_errors(exc_info[1]):
+        text = text.replace(str(error), _without_inputs(error))
+    return text
+
+
+def _validation_errors(exc: BaseException | None) -> list[Any]:
+    """The pydantic ``ValidationError``s in an exception's chain (causes, contexts, groups)."""
+    from pydantic_core import ValidationError
+
+    found: list[Any] = []
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ValidationError):
+            found.append(current)
+        pending += [current.__cause__, current.__context__, *getattr(current, "exceptions", ())]
+    return found
+
+
+def _without_inputs(error: Any) -> str:
+    lines = [f"{error.error_count()} validation error(s) for {error.title} (inputs not logged)"]
+    for item in error.errors(include_input=False, include_url=False):
+        lines.append(".".join(str(part) for part in item["loc"]) or "(the whole value)")
+        lines.append(f"  {item['msg']} [type={item['type']}]")
+    return "\n".join(lines)
+
+
 def setup_logging(level: str = "INFO", fmt: str = "json", log_file: str | None = None) -> None:
     """Configure stdlib logging + structlog once for the process.
 
@@ -118,7 +153,7 @@ def setup_logging(level: str = "INFO", fmt: str = "json", log_file: str | None =
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _stringify_decimals,
-        structlog.processors.format_exc_info,
+        structlog.processors.ExceptionRenderer(_format_exception),
         _redaction_processor,
     ]
     renderer: Any = (

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import structlog
+from pydantic import BaseModel, ValidationError
 
 from sigmatrade import logging as sl
 from sigmatrade.context import request_id_var
@@ -174,3 +175,33 @@ def _wait_for(text: str, path: Path) -> None:
     deadline = time.monotonic() + 5
     while text not in (path.read_text() if path.exists() else "") and time.monotonic() < deadline:
         time.sleep(0.01)
+
+
+class _Form(BaseModel):
+    amount: int
+
+
+def test_a_validation_error_is_logged_without_the_inputs_it_quotes(stderr: Stderr) -> None:
+    """pydantic's message quotes each invalid input (what a user typed, a financial password included)."""
+    sl.setup_logging("INFO", "json")
+    typed = "my-finpass-Secret1"
+    try:
+        try:
+            _Form(amount=typed)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            raise RuntimeError("handler failed") from exc
+    except RuntimeError:
+        sl.get_logger("sigmatrade.errors").exception("update_failed")
+    try:
+        _Form(amount=typed)  # type: ignore[arg-type]
+    except ValidationError:
+        logging.getLogger("aiogram.dispatcher").exception("foreign")
+    sl.stop_logging()
+    ours, foreign = _lines(stderr.getvalue())
+    for line in (ours, foreign):
+        exception = str(line["exception"])
+        assert typed not in exception
+        assert "Traceback (most recent call last)" in exception
+        assert "1 validation error(s) for _Form (inputs not logged)\namount\n" in exception
+        assert "[type=int_parsing]" in exception
+    assert "RuntimeError: handler failed" in str(ours["exception"])
