@@ -104,31 +104,117 @@ def _stringify_decimals(_: Any, __: str, event_dict: MutableMapping[str, Any]) -
     return event_dict
 
 
-def _format_exception(exc_info: Any) -> str:
-    """A traceback as the stdlib prints it, except that a pydantic ``ValidationError``'s message, which
-    quotes every invalid input (what a user typed, a financial password included), is replaced by its
-    errors without the inputs, wherever it appears in the chain."""
-    text = "".join(traceback.format_exception(*exc_info)).rstrip("\n")
-    for error in _validation_errors(exc_info[1]):
-        text = text.replace(str(error), _without_inputs(error))
+def _exception_processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """``exc_info`` (True, an exception or a tuple) rendered as ``exception`` by ``format_exception``;
+    the texts it holds back are replaced in the line's other strings too (asyncio's "exception was
+    never retrieved" quotes the error in its message)."""
+    exc_info = event_dict.pop("exc_info", None)
+    if not exc_info:
+        return event_dict
+    if isinstance(exc_info, BaseException):
+        exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+    elif not isinstance(exc_info, tuple):
+        exc_info = sys.exc_info()
+    if exc_info[1] is None:
+        return event_dict
+    text, held_back = format_exception(exc_info[1])
+    for key, value in event_dict.items():
+        if isinstance(value, str):
+            event_dict[key] = _hold_back(value, held_back)
+    event_dict["exception"] = text
+    return event_dict
+
+
+def format_exception(exc: BaseException) -> tuple[str, list[tuple[str, str]]]:
+    """A traceback as the stdlib prints it, without what some errors' messages quote, wherever such an
+    error sits in the chain (causes, contexts, groups) and wherever its text is copied into another
+    message: a pydantic ``ValidationError``'s inputs (what a user typed, a financial password
+    included), PostgreSQL's DETAIL (the failing row: a finpass hash, an encrypted key), aiogram's
+    ``ClientDecodeError``'s content (a Bot API answer: a message as sent). Also the (original, shown)
+    texts it replaced. Never raises: a chain it cannot render safely is shown by its types only."""
+    try:
+        safe = _safe_messages(exc)
+        report = traceback.TracebackException(type(exc), exc, exc.__traceback__, compact=True)
+        _show_safe(report, exc, safe, set())
+        held_back = sorted(
+            ((original, shown) for error, shown in safe.values() for original in _texts(error)),
+            key=lambda pair: -len(pair[0]),
+        )
+        return _hold_back("".join(report.format()).rstrip("\n"), held_back), held_back
+    except Exception:
+        return f"{type(exc).__name__} (its traceback could not be rendered safely, so it is not logged)", []
+
+
+def safe_message(exc: BaseException) -> str:
+    """``str(exc)`` without what ``format_exception`` holds back: for an error kept outside the log (a
+    job's last error, shown to admins)."""
+    _, held_back = format_exception(exc)
+    texts = _texts(exc)
+    return _hold_back(texts[0], held_back) if texts else "(its message could not be rendered)"
+
+
+def _hold_back(text: str, held_back: list[tuple[str, str]]) -> str:
+    for original, shown in held_back:
+        if original and original in text:
+            text = text.replace(original, shown)
     return text
 
 
-def _validation_errors(exc: BaseException | None) -> list[Any]:
-    """The pydantic ``ValidationError``s in an exception's chain (causes, contexts, groups)."""
+def _texts(error: BaseException) -> list[str]:
+    texts = []
+    for render in (str, repr):
+        with contextlib.suppress(Exception):
+            texts.append(render(error))
+    return texts
+
+
+def _safe_messages(exc: BaseException) -> dict[int, tuple[BaseException, str]]:
+    """What to show instead of each such error's own message in ``exc``'s chain, by the error's id."""
     from pydantic_core import ValidationError
 
-    found: list[Any] = []
-    pending, seen = [exc], set()
+    # The drivers' error types where they are loaded (this layer depends on neither): asyncpg only where
+    # PostgreSQL is used, aiogram by the bot.
+    asyncpg, aiogram = sys.modules.get("asyncpg"), sys.modules.get("aiogram.exceptions")
+    postgres_error = asyncpg.PostgresError if asyncpg is not None else ()
+    decode_error = aiogram.ClientDecodeError if aiogram is not None else ()
+    safe: dict[int, tuple[BaseException, str]] = {}
+    pending: list[BaseException | None] = [exc]
+    seen: set[int] = set()
     while pending:
         current = pending.pop()
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
         if isinstance(current, ValidationError):
-            found.append(current)
-        pending += [current.__cause__, current.__context__, *getattr(current, "exceptions", ())]
-    return found
+            safe[id(current)] = (current, _without_inputs(current))
+        elif decode_error and isinstance(current, decode_error):
+            safe[id(current)] = (current, f"{current.message} (the answer is not logged)")
+        elif postgres_error and isinstance(current, postgres_error):
+            safe[id(current)] = (current, f"{current.args[0] if current.args else ''} (detail not logged)")
+        extra = [current.original] if decode_error and isinstance(current, decode_error) else []
+        pending += [current.__cause__, current.__context__, *getattr(current, "exceptions", ()), *extra]
+    return safe
+
+
+def _show_safe(
+    report: traceback.TracebackException,
+    exc: BaseException | None,
+    safe: dict[int, tuple[BaseException, str]],
+    seen: set[int],
+) -> None:
+    """Set each report node's message (and drop its notes) where its error is in ``safe``."""
+    if exc is None or id(exc) in seen:
+        return
+    seen.add(id(exc))
+    if id(exc) in safe:
+        report._str = safe[id(exc)][1]  # type: ignore[attr-defined]  # what format_exception_only prints
+        report.__notes__ = None
+    if report.__cause__ is not None:
+        _show_safe(report.__cause__, exc.__cause__, safe, seen)
+    if report.__context__ is not None:
+        _show_safe(report.__context__, exc.__context__, safe, seen)
+    for sub_report, sub in zip(report.exceptions or (), getattr(exc, "exceptions", ()), strict=False):
+        _show_safe(sub_report, sub, safe, seen)
 
 
 def _without_inputs(error: Any) -> str:
@@ -153,7 +239,7 @@ def setup_logging(level: str = "INFO", fmt: str = "json", log_file: str | None =
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _stringify_decimals,
-        structlog.processors.ExceptionRenderer(_format_exception),
+        _exception_processor,
         _redaction_processor,
     ]
     renderer: Any = (

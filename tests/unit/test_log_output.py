@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import structlog
+from aiogram.exceptions import ClientDecodeError
 from pydantic import BaseModel, ValidationError
 
 from sigmatrade import logging as sl
@@ -205,3 +206,40 @@ def test_a_validation_error_is_logged_without_the_inputs_it_quotes(stderr: Stder
         assert "1 validation error(s) for _Form (inputs not logged)\namount\n" in exception
         assert "[type=int_parsing]" in exception
     assert "RuntimeError: handler failed" in str(ours["exception"])
+
+
+def test_what_other_errors_quote_is_held_back_wherever_it_appears(stderr: Stderr) -> None:
+    """aiogram's ClientDecodeError carries the Bot API's answer (a message as sent: a financial
+    password); an exception group's members are indented by the stdlib; asyncio's "exception was never
+    retrieved" copies the error into its message; a job's last error is kept for admins."""
+    typed = "my-finpass-Secret1"
+    try:
+        _Form(amount=typed)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        invalid = exc
+    decode = ClientDecodeError("Failed to deserialize object", invalid, {"text": f"Your password: {typed}"})
+    group = ExceptionGroup("lanes", [RuntimeError("other"), invalid])
+    sl.setup_logging("INFO", "json")
+    sl.get_logger("sigmatrade.errors").error("update_failed", exc_info=decode)
+    sl.get_logger("sigmatrade.errors").error("update_failed", exc_info=group)
+    logging.getLogger("asyncio").error("Task exception was never retrieved: %r", invalid, exc_info=invalid)
+    sl.stop_logging()
+    lines = _lines(stderr.getvalue())
+    assert len(lines) == 3
+    assert typed not in stderr.getvalue()
+    assert "Failed to deserialize object (the answer is not logged)" in str(lines[0]["exception"])
+    assert "inputs not logged" in str(lines[1]["exception"])
+    assert "Task exception was never retrieved" in str(lines[2]["event"])
+    assert typed not in sl.safe_message(decode) and typed not in sl.safe_message(invalid)
+
+
+def test_an_error_that_cannot_be_rendered_is_logged_by_its_type(stderr: Stderr) -> None:
+    class Unprintable(ClientDecodeError):
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    sl.setup_logging("INFO", "json")
+    sl.get_logger("sigmatrade.errors").error("update_failed", exc_info=Unprintable("m", ValueError(), {}))
+    sl.stop_logging()
+    (line,) = _lines(stderr.getvalue())
+    assert line["event"] == "update_failed" and "Unprintable" in str(line["exception"])

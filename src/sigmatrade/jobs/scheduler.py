@@ -32,7 +32,7 @@ from sigmatrade.db.models import JobLease
 from sigmatrade.domain.enums import JobStatus
 from sigmatrade.domain.jobs import AT_START, JOB_INTERVALS
 from sigmatrade.jobs import tasks
-from sigmatrade.logging import get_logger
+from sigmatrade.logging import get_logger, safe_message
 from sigmatrade.runtime import Runtime
 
 log = get_logger("sigmatrade.jobs")
@@ -213,7 +213,7 @@ class Scheduler:
             status, error = JobStatus.ERROR, "cancelled"
             raise
         except Exception as exc:
-            status, error = JobStatus.ERROR, f"{type(exc).__name__}: {exc}"[:1000]
+            status, error = JobStatus.ERROR, f"{type(exc).__name__}: {safe_message(exc)}"[:1000]
             log.exception("job_failed", job=name)
         finally:
             renewer.cancel()
