@@ -136,10 +136,7 @@ def format_exception(exc: BaseException) -> tuple[str, list[tuple[str, str]]]:
         safe = _safe_messages(exc)
         report = traceback.TracebackException(type(exc), exc, exc.__traceback__, compact=True)
         _show_safe(report, exc, safe, set())
-        held_back = sorted(
-            ((original, shown) for error, shown in safe.values() for original in _texts(error)),
-            key=lambda pair: -len(pair[0]),
-        )
+        held_back = _held_back(safe)
         return _hold_back("".join(report.format()).rstrip("\n"), held_back), held_back
     except Exception:
         return f"{type(exc).__name__} (its traceback could not be rendered safely, so it is not logged)", []
@@ -148,9 +145,22 @@ def format_exception(exc: BaseException) -> tuple[str, list[tuple[str, str]]]:
 def safe_message(exc: BaseException) -> str:
     """``str(exc)`` without what ``format_exception`` holds back: for an error kept outside the log (a
     job's last error, shown to admins)."""
-    _, held_back = format_exception(exc)
     texts = _texts(exc)
-    return _hold_back(texts[0], held_back) if texts else "(its message could not be rendered)"
+    if not texts:
+        return "(its message could not be rendered)"
+    try:
+        return _hold_back(texts[0], _held_back(_safe_messages(exc)))
+    except Exception:
+        return "(its message could not be rendered safely, so it is not kept)"
+
+
+def _held_back(safe: dict[int, tuple[BaseException, str]]) -> list[tuple[str, str]]:
+    """Each such error's own texts (str and repr) with what is shown instead, longest first: a copy
+    inside another error's text is replaced before the shorter texts it contains."""
+    return sorted(
+        ((original, shown) for error, shown in safe.values() for original in _texts(error)),
+        key=lambda pair: -len(pair[0]),
+    )
 
 
 def _hold_back(text: str, held_back: list[tuple[str, str]]) -> str:
@@ -217,11 +227,20 @@ def _show_safe(
         _show_safe(sub_report, sub, safe, seen)
 
 
+def validation_problems(error: Any) -> list[tuple[str, str, str]]:
+    """A pydantic ``ValidationError``'s problems without the inputs (they may be what a user typed):
+    where (the dotted location), the message and the error type, for each."""
+    return [
+        (".".join(str(part) for part in item["loc"]), item["msg"], item["type"])
+        for item in error.errors(include_input=False, include_url=False)
+    ]
+
+
 def _without_inputs(error: Any) -> str:
     lines = [f"{error.error_count()} validation error(s) for {error.title} (inputs not logged)"]
-    for item in error.errors(include_input=False, include_url=False):
-        lines.append(".".join(str(part) for part in item["loc"]) or "(the whole value)")
-        lines.append(f"  {item['msg']} [type={item['type']}]")
+    for where, message, kind in validation_problems(error):
+        lines.append(where or "(the whole value)")
+        lines.append(f"  {message} [type={kind}]")
     return "\n".join(lines)
 
 
@@ -325,11 +344,7 @@ class _LineLogger:
             raise AttributeError(attr)
         return getattr(self.levels, attr)
 
-    @staticmethod
-    def _line(line: str) -> None:
-        _put(line)
-
-    debug = info = warning = warn = error = exception = critical = fatal = msg = _line
+    debug = info = warning = warn = error = exception = critical = fatal = msg = staticmethod(_put)
 
 
 class _ForeignRecords(logging.Handler):

@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from sigmatrade import clock
 from sigmatrade.bot.lanes import UpdateLanes
 from sigmatrade.db import leases
-from sigmatrade.logging import get_logger
+from sigmatrade.logging import get_logger, validation_problems
 from sigmatrade.runtime import ErrorHook, Runtime
 
 log = get_logger("sigmatrade.polling")
@@ -314,5 +314,5 @@ def log_unreadable(update_id: object, problems: list[str]) -> None:
 
 
 def unreadable_fields(error: ValidationError) -> list[str]:
-    """Where an answer failed to parse, without the values (they may be what a user typed)."""
-    return [".".join(map(str, problem["loc"])) + ": " + problem["type"] for problem in error.errors()[:5]]
+    """Where an answer failed to parse, without the values (``validation_problems``): the first five."""
+    return [f"{where}: {kind}" for where, _, kind in validation_problems(error)[:5]]
