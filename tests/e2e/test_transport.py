@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 
 import aiohttp
 from structlog.testing import capture_logs
 
 from sigmatrade.sandbox.emulator import BotApiEmulator
 from sigmatrade.sandbox.harness import Harness
+from sigmatrade.web.server import MAX_WEBHOOK_BODY
 from tests.conftest import REDIS_URL
 
 
@@ -52,11 +54,33 @@ async def test_webhook_mode(db_url: str) -> None:
                     assert resp.status == 200
             assert [entry["update_id"] for entry in logs if entry["event"] == "update_unreadable"] == [2]
             assert "my secret" not in repr(logs)
+            # A body that is not JSON, or too large (with a length, or without one), changes nothing.
+            signed = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            with capture_logs() as logs:
+                await post_bad_bodies(http, url, signed)
+            assert [entry for entry in logs if entry["event"].startswith("update")] == []
         ex = await h.user(4001, "Web", language_code="en").send("/start")
         assert "Welcome" in ex.text  # and the next update is answered
     finally:
         await h.stop()
         await emu.stop()
+
+
+async def post_bad_bodies(http: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> None:
+    """Bodies that are not JSON (400), or too large with a length or without one (413)."""
+    for body in (b"{not json", b"\xff\xfe{}", b'{"update_id": 3, "pad": "'):
+        async with http.post(url, data=body, headers=headers) as resp:
+            assert resp.status == 400, body
+    big = b'{"update_id": 4, "pad": "' + b"x" * MAX_WEBHOOK_BODY + b'"}'
+    async with http.post(url, data=big, headers=headers) as resp:
+        assert resp.status == 413
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield big[:1000]
+        yield big[1000:]
+
+    async with http.post(url, data=chunks(), headers=headers) as resp:  # no Content-Length
+        assert resp.status == 413
 
 
 async def test_fsm_state_survives_restart(db_url: str) -> None:

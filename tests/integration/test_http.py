@@ -33,6 +33,19 @@ async def test_probes_and_metrics(db_url: str) -> None:
                 assert body["status"] in ("ok", "degraded") and "uptime_s" in body
             async with http.get(base + "/metrics") as resp:
                 text = await resp.text()
+            # What is not an endpoint: unknown paths, wrong methods (with what is allowed), HEAD of a GET.
+            async with http.get(base + "/admin") as resp:
+                assert resp.status == 404
+            async with http.get(base + "/livez/") as resp:
+                assert resp.status == 404
+            async with http.post(base + "/metrics", data=b"x") as resp:
+                assert resp.status == 405 and resp.headers["Allow"] == "GET,HEAD"
+            async with http.get(base + "/telegram/webhook") as resp:
+                assert resp.status == 405 and resp.headers["Allow"] == "POST"
+            async with http.post(base + "/telegram/webhook", json={"update_id": 1}) as resp:
+                assert resp.status == 404  # not in webhook mode: as if there were no such endpoint
+            async with http.head(base + "/livez") as resp:
+                assert resp.status == 200 and await resp.read() == b""
         for name in (
             "sigmatrade_updates_total",
             "sigmatrade_update_duration_seconds",

@@ -22,6 +22,7 @@ LOADED_ON_USE = {
     "psutil": "not on Linux (ops/readings.py reads /proc)",
     "statistics": "never (0.2 MB for one median: chain/provider computes it)",
     "sqlalchemy.dialects.sqlite": "on PostgreSQL, never (0.6 MB: db/base.py's where())",
+    "aiohttp.web_app": "never: the HTTP server is aiohttp's low-level one (1 MB: web/server.py)",
 }
 
 _PROBE = """

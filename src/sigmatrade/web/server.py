@@ -1,4 +1,8 @@
-"""One small HTTP server: /livez, /readyz, /healthz, /metrics and the webhook endpoint (SPEC §9.4, §10.3)."""
+"""One small HTTP server: /livez, /readyz, /healthz, /metrics and the webhook endpoint (SPEC §9.4, §10.3).
+
+It is aiohttp's low-level server with a table of five routes: ``aiohttp.web``'s application, router and
+runner would add 1 MB to every process's idle RSS for no more than that table (docs/decisions.md,
+"The HTTP server")."""
 
 from __future__ import annotations
 
@@ -10,7 +14,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp.web_exceptions import HTTPRequestEntityTooLarge
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import Response, json_response
+from aiohttp.web_server import Server
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
@@ -20,16 +27,21 @@ from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 
 log = get_logger("sigmatrade.http")
-MAX_WEBHOOK_BODY = 1024 * 1024
+MAX_WEBHOOK_BODY = 1024 * 1024  # aiohttp's request reads no more than this (its client_max_size)
 BOT_API_CACHE_SECONDS = 30.0
 
 UpdateHandler = Callable[[dict[str, Any]], Awaitable[None]]
+Endpoint = Callable[[BaseRequest], Awaitable[Response]]
+# How long a stop waits for requests being answered (the webhook's are cancelled first).
+SHUTDOWN_SECONDS = 10.0
 
 
 class HttpServer:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.runner: web.AppRunner | None = None
+        self._server: Server | None = None
+        self._listener: asyncio.AbstractServer | None = None
+        self._routes: dict[tuple[str, str], Endpoint] = {}
         self.port = 0
         self.ready_flags: dict[str, bool] = {}
         self.webhook_handler: UpdateHandler | None = None
@@ -37,34 +49,51 @@ class HttpServer:
         self._bot_api_cache: tuple[float, dict[str, Any]] | None = None
         self._pending: set[asyncio.Task[None]] = set()
 
-    def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_WEBHOOK_BODY)
-        app.router.add_get("/livez", self.livez)
-        app.router.add_get("/readyz", self.readyz)
-        app.router.add_get("/healthz", self.healthz)
-        app.router.add_get("/metrics", self.metrics)
-        app.router.add_post(self.rt.config.webhook_path, self.webhook)
-        return app
+    def routes(self) -> dict[tuple[str, str], Endpoint]:
+        """(method, path) -> endpoint; a GET endpoint answers HEAD too."""
+        return {
+            ("GET", "/livez"): self.livez,
+            ("GET", "/readyz"): self.readyz,
+            ("GET", "/healthz"): self.healthz,
+            ("GET", "/metrics"): self.metrics,
+            ("POST", self.rt.config.webhook_path): self.webhook,
+        }
 
     async def start(self, host: str, port: int) -> None:
-        self.runner = web.AppRunner(self.app(), access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
+        self._routes = self.routes()
+        self._server = Server(self._dispatch, access_log=None)
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(self._server, host, port)
+        sockets = self._listener.sockets
         self.port = sockets[0].getsockname()[1] if sockets else port
 
     async def stop(self) -> None:
         for task in list(self._pending):
             task.cancel()
-        if self.runner is not None:
-            await self.runner.cleanup()
-            self.runner = None
+        listener, server = self._listener, self._server
+        self._listener = self._server = None
+        if listener is not None:
+            listener.close()  # no new connections
+        if server is not None:
+            await asyncio.sleep(0)  # requests already read start to be handled before idle connections close
+            server.pre_shutdown()
+            await server.shutdown(SHUTDOWN_SECONDS)
+
+    async def _dispatch(self, request: BaseRequest) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        endpoint = self._routes.get((method, request.path))
+        if endpoint is not None:
+            return await endpoint(request)
+        allowed = sorted({m for m, path in self._routes if path == request.path})
+        if "GET" in allowed:
+            allowed.append("HEAD")
+        if allowed:
+            return Response(status=405, text="405: Method Not Allowed", headers={"Allow": ",".join(allowed)})
+        return Response(status=404, text="404: Not Found")
 
     # ---------------------------------------------------------------- probes
-    async def livez(self, _: web.Request) -> web.Response:
-        return web.json_response({"status": "alive"})
+    async def livez(self, _: BaseRequest) -> Response:
+        return json_response({"status": "alive"})
 
     async def _check_db(self) -> dict[str, Any]:
         started = time.perf_counter()
@@ -114,7 +143,7 @@ class HttpServer:
         except Exception as exc:
             return {"status": "down", "error": type(exc).__name__}
 
-    async def readyz(self, _: web.Request) -> web.Response:
+    async def readyz(self, _: BaseRequest) -> Response:
         checks: dict[str, Any] = {"database": await self._check_db()}
         redis = await self._check_redis()
         if redis is not None:
@@ -129,9 +158,9 @@ class HttpServer:
             checks[name] = {"status": "ok" if flag else "down"}
         failing = [name for name, check in checks.items() if check["status"] == "down"]
         body = {"status": "ready" if not failing else "not_ready", "failing": failing, "checks": checks}
-        return web.json_response(body, status=200 if not failing else 503)
+        return json_response(body, status=200 if not failing else 503)
 
-    async def healthz(self, _: web.Request) -> web.Response:
+    async def healthz(self, _: BaseRequest) -> Response:
         checks: dict[str, Any] = {"database": await self._check_db()}
         redis = await self._check_redis()
         if redis is not None:
@@ -153,13 +182,13 @@ class HttpServer:
             "uptime_s": round(time.monotonic() - self.rt.started_at, 1),
             "checks": checks,
         }
-        return web.json_response(body, status=code)
+        return json_response(body, status=code)
 
-    async def metrics(self, _: web.Request) -> web.Response:
-        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+    async def metrics(self, _: BaseRequest) -> Response:
+        return Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     # ---------------------------------------------------------------- webhook
-    def _ip_allowed(self, request: web.Request) -> bool:
+    def _ip_allowed(self, request: BaseRequest) -> bool:
         allowed = self.rt.config.webhook_allowed_ips
         if not allowed:
             return True
@@ -169,30 +198,32 @@ class HttpServer:
             return False
         return any(remote in ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
 
-    async def webhook(self, request: web.Request) -> web.Response:
+    async def webhook(self, request: BaseRequest) -> Response:
         config = self.rt.config
         if not config.webhook_url or self.webhook_handler is None:
-            return web.Response(status=404)
+            return Response(status=404)
         expected = config.webhook_secret.get_secret_value() if config.webhook_secret else ""
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             log.warning("webhook_rejected", reason="secret", remote=request.remote)
-            return web.Response(status=403)
+            return Response(status=403)
         if not self._ip_allowed(request):
             log.warning("webhook_rejected", reason="ip", remote=request.remote)
-            return web.Response(status=403)
+            return Response(status=403)
         if not self.accepting_updates:
-            return web.Response(status=503)
+            return Response(status=503)
         if (request.content_length or 0) > MAX_WEBHOOK_BODY:
-            return web.Response(status=413)
+            return Response(status=413)
         try:
             payload = json.loads(await request.read())
-        except (json.JSONDecodeError, web.HTTPRequestEntityTooLarge):
-            return web.Response(status=400)
+        except HTTPRequestEntityTooLarge:  # a body without a length, read to over the limit
+            return Response(status=413)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return Response(status=400)
         task = asyncio.ensure_future(self.webhook_handler(payload))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
         # 200 only once the update was handled (on its user's lane, never behind another user's
         # update): an answered update is never lost; one cut off by a shutdown is redelivered.
         await task
-        return web.json_response({"ok": True})
+        return json_response({"ok": True})
