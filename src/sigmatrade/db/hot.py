@@ -162,8 +162,9 @@ class HotSelect:
         try:
             raw = await self._fetch(pinned.driver, engine.dialect, compiled, arguments)
         except BaseException as error:
+            closed = _closed_under_read(error, pinned)  # before the drop: it closes the connection
             _drop(engine.sync_engine, pinned)
-            if _closed_under_read(error, pinned):
+            if closed:
                 # As SQLAlchemy does on a disconnect: the server restarted under every connection, so the
                 # pooled ones made before now are replaced at their next check-out, this read's included.
                 engine.sync_engine.pool._invalidate(pinned.fairy, error, _checkin=False)
@@ -257,8 +258,13 @@ def _on_disposed(sync_engine: Any) -> None:
 
 
 def _closed_under_read(error: BaseException, pinned: _Pinned) -> bool:
-    """The pinned connection was closed by the server or the network, not refused by a statement (a
-    cancelled statement, a client-side data error and the like are raised as the pool path raises them)."""
+    """The pinned connection was closed by the server, the network or the driver, not refused by a
+    statement (a cancelled statement, a client-side data error and the like are raised as the pool path
+    raises them). Asked before the read's connection is cut off.
+
+    The driver closes it itself when the server's termination notice was read while the connection was
+    idle and its close was not yet: the next statement fails with asyncpg's ``InternalClientError``
+    ("another operation is in progress"), not with a connection error."""
     from asyncpg import exceptions
 
     closed = (
@@ -270,7 +276,8 @@ def _closed_under_read(error: BaseException, pinned: _Pinned) -> bool:
     )
     if isinstance(error, closed):
         return True
-    return isinstance(error, exceptions.InterfaceError) and pinned.driver.is_closed()
+    driver_side = (exceptions.InterfaceError, exceptions.InternalClientError)
+    return isinstance(error, driver_side) and pinned.driver.is_closed()
 
 
 def _connection_lost(dialect: Dialect, error: BaseException) -> bool:
