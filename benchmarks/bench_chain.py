@@ -27,10 +27,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-
 from sigmatrade import clock
+from sigmatrade.chain.accounts import Account, LocalAccount
 from sigmatrade.chain.confirmations import confirm_pass
 from sigmatrade.db.models import Deposit, User
 from sigmatrade.domain.enums import DepositSource, DepositStatus

@@ -2,7 +2,8 @@
 
 Modes: ``forward`` (default), ``http_500`` (or any ``http_status``), ``hang`` (no answer until the mode
 changes — then answered as the new mode says — or the proxy stops), ``refuse`` (the listening socket is
-closed: connection refused), ``garbage`` (HTTP 200 with a non-JSON body). Per method: JSON-RPC errors (``fail_method``), a
+closed: connection refused), ``garbage`` (HTTP 200 with a non-JSON body), ``nested`` (HTTP 200 with
+JSON nested deeper than the interpreter reads). Per method: JSON-RPC errors (``fail_method``), a
 different chain id (``chain_id``), a head that lags (``head_lag``), an added delay (``delay``), and an
 ``eth_getLogs`` block-range limit (``max_log_range``: wider ranges get the error real providers send).
 Chain views that lie or lag: ``null_results`` (the named methods answer a JSON-RPC ``null`` result, like
@@ -154,6 +155,8 @@ class RpcProxy:
             return web.Response(status=self.http_status, text="upstream error")
         if self.mode == "garbage":
             return web.Response(status=200, text="<html>maintenance</html>")
+        if self.mode == "nested":
+            return web.Response(status=200, text="[" * 200_000, content_type="application/json")
         if method in self.method_errors:
             code, message = self.method_errors[method]
             return web.json_response(

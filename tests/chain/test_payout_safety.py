@@ -11,11 +11,11 @@ from decimal import Decimal
 
 import pytest
 from eth_abi import encode as abi_encode
-from eth_account import Account
 from sqlalchemy import select, update
 
 from sigmatrade import clock
 from sigmatrade.chain import nonces
+from sigmatrade.chain.accounts import Account
 from sigmatrade.chain.payout_sender import CONFLICT_SECOND_LOOK
 from sigmatrade.db import leases
 from sigmatrade.db.models import PaymentRetry, Payout, PayoutTransaction

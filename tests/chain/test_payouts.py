@@ -17,12 +17,11 @@ from typing import Any
 
 import pytest
 from eth_abi import encode as abi_encode
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select
 
 from sigmatrade import clock
 from sigmatrade.chain import keystore
+from sigmatrade.chain.accounts import Account, LocalAccount
 from sigmatrade.chain.payout_sender import CONFLICT_SECOND_LOOK, PayoutSender, RunReport
 from sigmatrade.chain.reconcile import Reconciliation
 from sigmatrade.chain.runtime import ChainRuntime

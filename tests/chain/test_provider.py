@@ -188,7 +188,7 @@ async def test_failover_from_a_dead_port(chain: LocalChain) -> None:
         assert sample("sigmatrade_rpc_errors_total", endpoint=first.label, kind="connection") >= 1
 
 
-@pytest.mark.parametrize("mode", ["http_500", "hang", "refuse", "garbage"])
+@pytest.mark.parametrize("mode", ["http_500", "hang", "refuse", "garbage", "nested"])
 async def test_failover_when_the_first_endpoint_misbehaves(chain: LocalChain, mode: str) -> None:
     async with proxies(chain) as (a, b), manager([a.url, b.url], timeout=0.5) as pm:
         if mode == "refuse":
@@ -205,7 +205,13 @@ async def test_failover_when_the_first_endpoint_misbehaves(chain: LocalChain, mo
         assert pm.endpoints[0].consecutive_failures == 1 and pm.endpoints[1].consecutive_failures == 0
 
 
-_KIND = {"http_500": "http_5xx", "hang": "timeout", "refuse": "connection", "garbage": "bad_response"}
+_KIND = {
+    "http_500": "http_5xx",
+    "hang": "timeout",
+    "refuse": "connection",
+    "garbage": "bad_response",
+    "nested": "bad_response",
+}
 
 
 async def test_http_429_and_rate_limit_errors_are_endpoint_failures(chain: LocalChain) -> None:

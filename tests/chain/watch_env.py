@@ -11,11 +11,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select
 
 from sigmatrade import clock
+from sigmatrade.chain.accounts import Account, LocalAccount
 from sigmatrade.chain.provider import ProviderManager
 from sigmatrade.chain.reconcile import Reconciliation, reconcile
 from sigmatrade.chain.token import encode_transfer

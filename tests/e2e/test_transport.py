@@ -59,6 +59,7 @@ async def test_webhook_mode(db_url: str) -> None:
             with capture_logs() as logs:
                 await post_bad_bodies(http, url, signed)
             assert [entry for entry in logs if entry["event"].startswith("update")] == []
+            await expect_headers(port, secret)
         ex = await h.user(4001, "Web", language_code="en").send("/start")
         assert "Welcome" in ex.text  # and the next update is answered
     finally:
@@ -68,7 +69,8 @@ async def test_webhook_mode(db_url: str) -> None:
 
 async def post_bad_bodies(http: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> None:
     """Bodies that are not JSON (400), or too large with a length or without one (413)."""
-    for body in (b"{not json", b"\xff\xfe{}", b'{"update_id": 3, "pad": "'):
+    not_utf8, long_number = b'{"update_id": 3, "text": "\xff"}', b'{"update_id": ' + b"1" * 5000 + b"}"
+    for body in (b"{not json", not_utf8, b'{"update_id": 3, "pad": "', long_number, b"[" * 200_000):
         async with http.post(url, data=body, headers=headers) as resp:
             assert resp.status == 400, body
     big = b'{"update_id": 4, "pad": "' + b"x" * MAX_WEBHOOK_BODY + b'"}'
@@ -81,6 +83,35 @@ async def post_bad_bodies(http: aiohttp.ClientSession, url: str, headers: dict[s
 
     async with http.post(url, data=chunks(), headers=headers) as resp:  # no Content-Length
         assert resp.status == 413
+
+
+async def expect_headers(port: int, secret: str) -> None:
+    """A client that sends ``Expect: 100-continue`` gets the interim answer before it sends the body; any
+    other expectation is refused (417). An encoded "/" is not the path's "/" (404)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        head = (
+            "POST /telegram/webhook HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\n"
+            f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n"
+        )
+        writer.write(f"{head}Expect: 100-continue\r\n\r\n".encode())
+        assert await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(b"{not json")
+        assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"HTTP/1.1 400 ")
+        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        writer.write(f"{head}Expect: bogus\r\n\r\n{{not json".encode())
+        assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"HTTP/1.1 417 ")
+    finally:
+        writer.close()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(
+            f"POST /telegram%2Fwebhook HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nConnection: close\r\n"
+            f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n\r\n{{}}".encode()
+        )
+        assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"HTTP/1.1 404 ")
+    finally:
+        writer.close()
 
 
 async def test_fsm_state_survives_restart(db_url: str) -> None:

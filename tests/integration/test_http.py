@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 
 from sigmatrade.sandbox.harness import Harness
@@ -44,8 +46,10 @@ async def test_probes_and_metrics(db_url: str) -> None:
                 assert resp.status == 405 and resp.headers["Allow"] == "POST"
             async with http.post(base + "/telegram/webhook", json={"update_id": 1}) as resp:
                 assert resp.status == 404  # not in webhook mode: as if there were no such endpoint
-            async with http.head(base + "/livez") as resp:
-                assert resp.status == 200 and await resp.read() == b""
+        head = await raw_http(
+            h.app.http.port, b"HEAD /livez HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        assert head.startswith(b"HTTP/1.1 200 ") and head.endswith(b"\r\n\r\n")  # no body
         for name in (
             "sigmatrade_updates_total",
             "sigmatrade_update_duration_seconds",
@@ -70,3 +74,13 @@ async def test_probes_and_metrics(db_url: str) -> None:
         h.rt.db.engine = good_engine
     finally:
         await h.stop()
+
+
+async def raw_http(port: int, request: bytes) -> bytes:
+    """What the server sends for ``request`` until it closes the connection (a client reads no HEAD body)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        return await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()

@@ -47,7 +47,7 @@ def cipher_for(config: Config) -> Cipher:
 
 def parse_secret(text: str) -> LocalAccount:
     """A 64-hex private key (optional 0x) or a mnemonic (first account, m/44'/60'/0'/0/0)."""
-    from eth_account import Account  # loaded when a key is used (0.3 s and 5 MB at start otherwise)
+    from sigmatrade.chain.accounts import Account  # loaded when a key is used (0.3 s and 5 MB)
 
     value = text.strip()
     if _HEX_KEY.fullmatch(value):
@@ -111,7 +111,7 @@ async def load_account(session: AsyncSession, cipher: Cipher, address: str) -> L
         secret = cipher.decrypt(row.encrypted_key, _associated(row.address))
     except DecryptionError as exc:
         raise KeystoreError(f"the key of {address} cannot be decrypted ({exc})") from None
-    from eth_account import Account
+    from sigmatrade.chain.accounts import Account
 
     account: LocalAccount = Account.from_key(secret)
     if account.address != row.address:

@@ -615,7 +615,7 @@ class ProviderManager:
             raise _EndpointFailure("http_5xx", f"HTTP {status}")
         try:
             data = json.loads(raw)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # not JSON, or nested deeper than the interpreter reads
             kind = "http_4xx" if status >= 400 else "bad_response"
             raise _EndpointFailure(kind, f"HTTP {status}, not JSON") from exc
         if not isinstance(data, dict):

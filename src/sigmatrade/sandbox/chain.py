@@ -21,10 +21,9 @@ from typing import Any
 import aiohttp
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
 
+from sigmatrade.chain.accounts import Account, LocalAccount
 from sigmatrade.domain.money import amount_to_raw
 
 ARTIFACT = Path(__file__).resolve().parent / "contracts" / "SandboxUSDT.json"

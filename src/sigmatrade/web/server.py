@@ -27,12 +27,13 @@ from sigmatrade.logging import get_logger
 from sigmatrade.runtime import Runtime
 
 log = get_logger("sigmatrade.http")
-MAX_WEBHOOK_BODY = 1024 * 1024  # aiohttp's request reads no more than this (its client_max_size)
+MAX_WEBHOOK_BODY = 1024 * 1024  # a request's body is read up to this, with a length or without one
 BOT_API_CACHE_SECONDS = 30.0
 
 UpdateHandler = Callable[[dict[str, Any]], Awaitable[None]]
 Endpoint = Callable[[BaseRequest], Awaitable[Response]]
-# How long a stop waits for requests being answered (the webhook's are cancelled first).
+# How long a stop waits for requests being answered before it cancels them (and as long again for the
+# cancelled ones to end); the webhook's pending updates are cancelled first.
 SHUTDOWN_SECONDS = 10.0
 
 
@@ -61,9 +62,15 @@ class HttpServer:
 
     async def start(self, host: str, port: int) -> None:
         self._routes = self.routes()
-        self._server = Server(self._dispatch, access_log=None)
         loop = asyncio.get_running_loop()
-        self._listener = await loop.create_server(self._server, host, port)
+
+        def request(message: Any, payload: Any, protocol: Any, writer: Any, task: Any) -> BaseRequest:
+            return BaseRequest(
+                message, payload, protocol, writer, task, loop, client_max_size=MAX_WEBHOOK_BODY
+            )
+
+        self._server = Server(self._dispatch, request_factory=request, access_log=None)
+        self._listener = await loop.create_server(self._server, host, port, backlog=128)
         sockets = self._listener.sockets
         self.port = sockets[0].getsockname()[1] if sockets else port
 
@@ -80,11 +87,19 @@ class HttpServer:
             await server.shutdown(SHUTDOWN_SECONDS)
 
     async def _dispatch(self, request: BaseRequest) -> Response:
+        # As aiohttp's router matches: percent-escapes decoded, except an encoded "/" or "%".
+        path = request.rel_url.path_safe
         method = "GET" if request.method == "HEAD" else request.method
-        endpoint = self._routes.get((method, request.path))
+        endpoint = self._routes.get((method, path))
         if endpoint is not None:
+            expect = request.headers.get("Expect")
+            if expect is not None and request.version == (1, 1):
+                if expect.lower() != "100-continue":
+                    return Response(status=417, text="417: Expectation Failed")
+                await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                request.writer.output_size = 0  # the response's own size starts after the interim one
             return await endpoint(request)
-        allowed = sorted({m for m, path in self._routes if path == request.path})
+        allowed = sorted({m for m, known in self._routes if known == path})
         if "GET" in allowed:
             allowed.append("HEAD")
         if allowed:
@@ -218,7 +233,7 @@ class HttpServer:
             payload = json.loads(await request.read())
         except HTTPRequestEntityTooLarge:  # a body without a length, read to over the limit
             return Response(status=413)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, a number too long, nesting too deep
             return Response(status=400)
         task = asyncio.ensure_future(self.webhook_handler(payload))
         self._pending.add(task)
