@@ -86,8 +86,21 @@ async def post_bad_bodies(http: aiohttp.ClientSession, url: str, headers: dict[s
 
 
 async def expect_headers(port: int, secret: str) -> None:
-    """A client that sends ``Expect: 100-continue`` gets the interim answer before it sends the body; any
-    other expectation is refused (417). An encoded "/" is not the path's "/" (404)."""
+    """A client that sends ``Expect: 100-continue`` gets the interim answer before it sends the body, once
+    the request passed the checks that need no body (a wrong secret or a body announced too large is
+    answered at once); any other expectation is refused (417). An encoded "/" is not the path's "/"."""
+    for head, status in (
+        (f"Content-Length: 9\r\nX-Telegram-Bot-Api-Secret-Token: x{secret}\r\n", b"403"),
+        (f"Content-Length: {MAX_WEBHOOK_BODY + 1}\r\nX-Telegram-Bot-Api-Secret-Token: {secret}\r\n", b"413"),
+    ):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(
+                f"POST /telegram/webhook HTTP/1.1\r\nHost: t\r\n{head}Expect: 100-continue\r\n\r\n".encode()
+            )
+            assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"HTTP/1.1 " + status)
+        finally:
+            writer.close()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         head = (

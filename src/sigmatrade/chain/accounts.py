@@ -4,7 +4,7 @@
 eth_account imports py_ecc, which raises the limit to 100,000 for the whole process. With the limit that
 high, a deeply nested JSON document (a webhook body, a lying RPC endpoint's answer) overflows the C stack
 and kills the process; at the default limit it raises ``RecursionError``, which the readers refuse. Every
-runtime import of eth_account goes through here (tests/unit/test_architecture.py). The service imports
+runtime import of eth_account goes through here (tests/unit/test_recursion_limit.py). The service imports
 this module when it first uses a key: eth_account costs 5 MB and 0.3 s.
 """
 

@@ -92,12 +92,6 @@ class HttpServer:
         method = "GET" if request.method == "HEAD" else request.method
         endpoint = self._routes.get((method, path))
         if endpoint is not None:
-            expect = request.headers.get("Expect")
-            if expect is not None and request.version == (1, 1):
-                if expect.lower() != "100-continue":
-                    return Response(status=417, text="417: Expectation Failed")
-                await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-                request.writer.output_size = 0  # the response's own size starts after the interim one
             return await endpoint(request)
         allowed = sorted({m for m, known in self._routes if known == path})
         if "GET" in allowed:
@@ -213,6 +207,20 @@ class HttpServer:
             return False
         return any(remote in ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
 
+    @staticmethod
+    async def _continue(request: BaseRequest) -> bool:
+        """A client that asked to be told before it sends the body (``Expect: 100-continue``) is told,
+        once the request passed every check that needs no body; False for an expectation not met."""
+        expect = request.headers.get("Expect")
+        if not expect or request.version != (1, 1):
+            return True
+        if expect.lower() != "100-continue":
+            return False
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        await request.writer.drain()
+        request.writer.output_size = 0  # the response's own size starts after the interim one
+        return True
+
     async def webhook(self, request: BaseRequest) -> Response:
         config = self.rt.config
         if not config.webhook_url or self.webhook_handler is None:
@@ -229,6 +237,8 @@ class HttpServer:
             return Response(status=503)
         if (request.content_length or 0) > MAX_WEBHOOK_BODY:
             return Response(status=413)
+        if not await self._continue(request):
+            return Response(status=417, text="417: Expectation Failed")
         try:
             payload = json.loads(await request.read())
         except HTTPRequestEntityTooLarge:  # a body without a length, read to over the limit
