@@ -124,10 +124,11 @@ async def prepare_database(url: str, redis_url: str | None) -> None:
         await client.aclose()
 
 
-def cpu_us(pid: int) -> dict[str, float]:
-    """The process's CPU time so far (user + system, all threads), in µs: a work kind of its own."""
-    times = psutil.Process(pid).cpu_times()
-    return {"cpu_us": (times.user + times.system) * 1e6}
+async def work_so_far(real: Real) -> dict[str, float]:
+    """The process's counters from its /metrics, and its CPU time so far (user + system, all threads) in
+    µs as a work kind of its own."""
+    times = psutil.Process(real.proc.pid).cpu_times()
+    return await scrape(real.http_port) | {"cpu_us": (times.user + times.system) * 1e6}
 
 
 async def scrape(port: int) -> dict[str, float]:
@@ -353,16 +354,16 @@ async def run_real(
     real = await start_real(url, redis_url, home)
     run = real.run
     try:
-        before = await scrape(real.http_port) | cpu_us(real.proc.pid)
+        before = await work_so_far(real)
         spy = await start_py_spy(real.proc.pid)
         t0 = time.monotonic()
         await drive(real.emu, run, rounds, floor)
         run.window = time.monotonic() - t0
         await stop_py_spy(spy)
-        after = await scrape(real.http_port) | cpu_us(real.proc.pid)
+        after = await work_so_far(real)
         run.work = {k: after.get(k, 0) - before.get(k, 0) for k in after}
         await asyncio.sleep(min(run.window, 30))  # an idle window: what the jobs alone do
-        idle = await scrape(real.http_port) | cpu_us(real.proc.pid)
+        idle = await work_so_far(real)
         scale = run.window / min(run.window, 30)
         run.idle_work = {k: (idle.get(k, 0) - after.get(k, 0)) * scale for k in idle}
     finally:

@@ -17,6 +17,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
+from structlog.stdlib import NAME_TO_LEVEL
 
 from sigmatrade.context import request_id_var
 
@@ -298,22 +299,9 @@ def setup_logging(level: str = "INFO", fmt: str = "json", log_file: str | None =
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
-# The level of each structlog method (``log.exception`` logs at ERROR).
-_LEVELS = {
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warning": logging.WARNING,
-    "warn": logging.WARNING,
-    "error": logging.ERROR,
-    "exception": logging.ERROR,
-    "critical": logging.CRITICAL,
-    "fatal": logging.CRITICAL,
-}
-
-
 def _enabled(logger: _LineLogger, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
     """Drop an event below the level of its stdlib logger of the same name (the first processor)."""
-    if logger.levels.isEnabledFor(_LEVELS.get(method_name, logging.INFO)):
+    if logger.levels.isEnabledFor(NAME_TO_LEVEL[method_name]):  # structlog's table (exception: ERROR)
         return event_dict
     raise structlog.DropEvent
 

@@ -6,11 +6,12 @@ test_transport.py, tests/chain/test_provider.py)."""
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.unit.test_architecture import check_layers
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = ROOT / "src" / "sigmatrade" / "chain" / "accounts.py"
@@ -51,33 +52,14 @@ def test_every_module_and_a_key_used_leave_the_recursion_limit() -> None:
     assert after == before and nested == "RecursionError"
 
 
-def _runtime_imports(tree: ast.AST) -> list[tuple[int, str]]:
-    """(line, module) of every import that runs (those under ``if TYPE_CHECKING:`` do not)."""
-    found: list[tuple[int, str]] = []
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
-            for child in node.orelse:
-                visit(child)
-            return
-        if isinstance(node, ast.Import):
-            found.extend((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.append((node.lineno, node.module))
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(tree)
-    return found
-
-
 def test_eth_account_is_imported_only_through_chain_accounts() -> None:
     offenders = []
     for folder in ("src", "tests", "benchmarks", "scripts"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             if path == ALLOWED:
                 continue
-            for line, module in _runtime_imports(ast.parse(path.read_text(), str(path))):
-                if module.split(".")[0] in IMPORTS_PY_ECC:
-                    offenders.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+            # The layers check's reading of imports: every one counts, lazy and TYPE_CHECKING included.
+            for found in check_layers.imports_of(path.stem, path, {}):
+                if found.target in IMPORTS_PY_ECC:
+                    offenders.append(f"{path.relative_to(ROOT)}:{found.line} imports {found.target}")
     assert offenders == []

@@ -21,7 +21,7 @@ from sigmatrade.services import audit
 from sigmatrade.services.crypto import Cipher, DecryptionError
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
+    from sigmatrade.chain.accounts import LocalAccount
 
 _HEX_KEY = re.compile(r"(?:0x)?[0-9a-fA-F]{64}")
 _WORD = re.compile(r"[a-z]+")

@@ -47,8 +47,9 @@ from sigmatrade.runtime import Runtime
 from sigmatrade.services import payout_pipeline as pipeline
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
     from eth_typing import ChecksumAddress
+
+    from sigmatrade.chain.accounts import LocalAccount
 
 log = get_logger("sigmatrade.payouts")
 
